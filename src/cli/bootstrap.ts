@@ -1,0 +1,21 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { initORM } from '../infra/orm.js';
+import { bootstrapOrganization } from '../modules/orgs/bootstrap.service.js';
+
+const { values } = parseArgs({ options: { org: { type: 'string' } } });
+if (!values.org) {
+  console.error('usage: npm run bootstrap -- --org NAME');
+  process.exit(2);
+}
+try {
+  const config = loadConfig();
+  const orm = await initORM(config.databaseUrl);
+  const result = await bootstrapOrganization(orm, config.pepper, values.org);
+  await orm.close(true);
+  // The one place a secret is printed: to the operator who ran this, once.
+  process.stdout.write(JSON.stringify(result) + '\n');
+} catch (e) {
+  console.error(e instanceof ConfigError ? e.message : e);
+  process.exit(1);
+}

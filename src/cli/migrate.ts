@@ -1,0 +1,8 @@
+import { loadConfig } from '../config/config.js';
+import { initORM } from '../infra/orm.js';
+
+const config = loadConfig();
+const orm = await initORM(config.databaseUrl);
+const executed = await orm.migrator.getExecuted();
+console.log(`database migrated (${executed.length} migrations applied)`);
+await orm.close(true);

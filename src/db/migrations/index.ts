@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000000_foundation } from './Migration20261123000000_foundation.js';
+
+/** Explicit, ordered list: no glob loading, works the same under tsx, vitest and a bundler. */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261123000000_foundation', class: Migration20261123000000_foundation },
+];

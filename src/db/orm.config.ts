@@ -1,0 +1,19 @@
+import { defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from './entities.js';
+import { migrationsList } from './migrations/index.js';
+
+export function ormConfig(databaseUrl: string, opts: { debug?: boolean; poolMax?: number } = {}) {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+    debug: opts.debug ?? false,
+    pool: { min: 0, max: opts.poolMax ?? 10 },
+    // Entities are plain defineEntity schemas; nothing to discover from the file system.
+    discovery: { warnWhenNoEntities: true },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+  });
+}

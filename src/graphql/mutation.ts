@@ -1,0 +1,37 @@
+import type { InputFieldMap, InputShapeFromFields, ObjectRef } from '@pothos/core';
+import { builder, needs } from './builder.js';
+import type { Context } from './context.js';
+import { MUTATION_ERRORS } from './errors.js';
+
+const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+/**
+ * Declares a contract mutation: one `input` argument, a `<Name>Success` type and a
+ * `<Name>Payload` union of it with the typed errors. Resolvers stay thin: parse, call a service.
+ */
+export function defineMutation<Fields extends InputFieldMap, Success extends object>(
+  name: string,
+  opts: {
+    permission: string;
+    description?: string;
+    input: (t: PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<never> & any, 'InputObject'>) => Fields;
+    success: (t: PothosSchemaTypes.ObjectFieldBuilder<any, Success>) => Record<string, any>;
+    resolve: (input: InputShapeFromFields<Fields>, ctx: Context) => Promise<Success>;
+    /** Skip the management scope (e.g. verifyKey). */
+    scopes?: Record<string, unknown>;
+  },
+) {
+  const Pascal = pascal(name);
+  const Input = builder.inputType(`${Pascal}Input`, { fields: opts.input as never });
+  const Success = builder.objectRef<Success>(`${Pascal}Success`).implement({ fields: opts.success as never });
+  builder.mutationField(name, (t) =>
+    t.field({
+      type: Success as ObjectRef<any, Success>,
+      description: opts.description,
+      args: { input: t.arg({ type: Input, required: true }) },
+      authScopes: (opts.scopes ?? needs(opts.permission)) as never,
+      errors: { types: MUTATION_ERRORS, directResult: true, union: { name: `${Pascal}Payload` } },
+      resolve: (_root: unknown, args: { input: unknown }, ctx: Context) => opts.resolve(args.input as InputShapeFromFields<Fields>, ctx),
+    } as never),
+  );
+}

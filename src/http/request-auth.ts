@@ -1,0 +1,25 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { extractCredential } from '../lib/credentials.js';
+import { Actor, type RequestMeta } from '../modules/auth/actor.js';
+import type { KeyVerifier } from '../modules/keys/verifier.js';
+
+/**
+ * Authenticates a request by its key (Basic, Bearer or X-API-Key). Every failure is the same
+ * `null`: callers answer one identical 401, so nothing tells a wrong secret from an unknown id.
+ */
+export async function authenticate(verifier: KeyVerifier, headers: IncomingHttpHeaders | Record<string, unknown>, meta: RequestMeta): Promise<Actor | null> {
+  const extracted = extractCredential({
+    authorization: headers['authorization'] as string | undefined,
+    'x-api-key': headers['x-api-key'] as string | undefined,
+  });
+  if (extracted.kind !== 'ok') {
+    if (extracted.kind === 'malformed') verifier.verifyCredential(null, { ip: meta.ip }).catch(() => {}); // counted as MALFORMED
+    return null;
+  }
+  const outcome = await verifier.verifyCredential(extracted.credential, { ip: meta.ip }, { skipLimits: true });
+  return outcome.valid && outcome.record ? new Actor(outcome.record, meta) : null;
+}
+
+export const UNAUTHENTICATED_BODY = JSON.stringify({
+  errors: [{ message: 'Unauthenticated: send a valid key as Authorization: Basic, Authorization: Bearer or X-API-Key', extensions: { code: 'UNAUTHENTICATED' } }],
+});

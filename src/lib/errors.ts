@@ -1,0 +1,73 @@
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'CONFLICT'
+  | 'UNAUTHENTICATED'
+  | 'RATE_LIMITED';
+
+/**
+ * Expected failure. Services throw these; mutation fields list them so the Pothos errors plugin
+ * turns them into members of the payload union. They extend GraphQLError so that, outside a
+ * mutation payload, Yoga's masking lets their message and code through instead of hiding them.
+ */
+export abstract class AppError extends GraphQLError {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, code: ErrorCode) {
+    super(message, { extensions: { code } });
+  }
+}
+
+export type FieldError = { path: string; message: string };
+
+export class ValidationError extends AppError {
+  readonly code = 'VALIDATION' as const;
+  constructor(
+    message: string,
+    readonly fields: FieldError[] = [],
+  ) {
+    super(message, 'VALIDATION');
+  }
+  static field(path: string, message: string): ValidationError {
+    return new ValidationError(`${path}: ${message}`, [{ path, message }]);
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(
+    readonly resource: string,
+    readonly id: string,
+  ) {
+    super(`${resource} ${id} not found`, 'NOT_FOUND');
+  }
+}
+
+export class ForbiddenError extends AppError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(message = 'Not allowed', readonly missingPermission?: string) {
+    super(message, 'FORBIDDEN');
+  }
+}
+
+export class ConflictError extends AppError {
+  readonly code = 'CONFLICT' as const;
+  constructor(message: string) {
+    super(message, 'CONFLICT');
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor() {
+    super('Unauthenticated', 'UNAUTHENTICATED');
+  }
+}
+
+/** Turns a zod error into a ValidationError naming each field. */
+export function fromZodIssues(issues: { path: PropertyKey[]; message: string }[], prefix = 'input'): ValidationError {
+  const fields = issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
+  return new ValidationError(fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
+}

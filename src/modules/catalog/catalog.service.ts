@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { ValidationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { BUILT_IN_RESOURCE_NAMES, BUILT_IN_RESOURCES, PERMISSION_RE } from '../../lib/permissions.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { recordEvent } from '../events/event.service.js';
+import { pathIds } from '../keys/key-record.js';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
+import type { Organization } from '../orgs/organization.entity.js';
+import { commit, type ServiceContext } from '../service-context.js';
+import { ResourceDefinition } from './resource.entity.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export type CatalogResource = {
+  name: string;
+  description: string | null;
+  actions: string[];
+  publicActions: string[];
+  sensitiveFields: string[];
+  builtIn: boolean;
+  organizationId: string | null;
+};
+
+const ident = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -, starting with a letter');
+const action = z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'lower-case letters, digits, _ and -, starting with a letter');
+const defineSchema = z
+  .object({
+    organizationId: z.string().max(64).nullish(),
+    name: ident,
+    description: z.string().max(1000).nullish(),
+    actions: z.array(action).min(1).max(20).nullish(),
+    publicActions: z.array(action).max(20).nullish(),
+    sensitiveFields: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/)).max(100).nullish(),
+  })
+  .superRefine((v, ctx) => {
+    const actions = new Set(v.actions ?? ['read', 'write']);
+    for (const [i, a] of (v.publicActions ?? []).entries())
+      if (!actions.has(a)) ctx.addIssue({ code: 'custom', path: ['publicActions', i], message: `${a} is not one of the resource's actions` });
+  });
+
+/** Built-in resources plus the host application's, defined in the organisation or any ancestor. */
+export async function catalogFor(em: EntityManager, org: Pick<Organization, 'path'>): Promise<CatalogResource[]> {
+  const defs = await em.find(ResourceDefinition, { organizationId: { $in: pathIds(org.path) } }, { orderBy: { name: 'asc' } });
+  const builtIns: CatalogResource[] = BUILT_IN_RESOURCES.map((r) => ({
+    name: r.name,
+    description: r.description,
+    actions: r.actions,
+    publicActions: [],
+    sensitiveFields: [],
+    builtIn: true,
+    organizationId: null,
+  }));
+  // A nearer organisation's definition of the same name overrides an ancestor's.
+  const byName = new Map<string, CatalogResource>();
+  const depthOf = (id: string) => pathIds(org.path).indexOf(id);
+  for (const d of defs.sort((a, b) => depthOf(a.organizationId) - depthOf(b.organizationId)))
+    byName.set(d.name, {
+      name: d.name,
+      description: d.description ?? null,
+      actions: d.actions,
+      publicActions: d.publicActions,
+      sensitiveFields: d.sensitiveFields,
+      builtIn: false,
+      organizationId: d.organizationId,
+    });
+  return [...builtIns, ...[...byName.values()].sort((a, b) => a.name.localeCompare(b.name))];
+}
+
+/** All `resource:action` strings the organisation's catalogue knows. */
+export async function knownPermissions(em: EntityManager, org: Pick<Organization, 'path'>): Promise<Set<string>> {
+  const catalog = await catalogFor(em, org);
+  return new Set(catalog.flatMap((r) => r.actions.map((a) => `${r.name}:${a}`)));
+}
+
+export async function assertKnownPermissions(em: EntityManager, org: Pick<Organization, 'path'>, permissions: string[], field: string): Promise<void> {
+  const known = await knownPermissions(em, org);
+  const fields = permissions
+    .map((p, i) => ({ p, i }))
+    .filter(({ p }) => !PERMISSION_RE.test(p) || !known.has(p))
+    .map(({ p, i }) => ({ path: `${field}.${i}`, message: `unknown permission ${JSON.stringify(p.slice(0, 100))}` }));
+  if (fields.length) throw new ValidationError(fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
+}
+
+export async function permissionCatalog(ctx: ServiceContext, organizationId?: string | null): Promise<CatalogResource[]> {
+  const org = await getOrganizationFor(ctx, organizationId ?? ctx.actor.organizationId, 'organizations:read');
+  return catalogFor(ctx.em, org);
+}
+
+/** Adds or replaces a host-application resource in an organisation's catalogue (inherited below it). */
+export async function defineResource(ctx: ServiceContext, input: unknown): Promise<CatalogResource> {
+  const data = parseInput(defineSchema, input);
+  if (BUILT_IN_RESOURCE_NAMES.has(data.name)) throw ValidationError.field('input.name', `${data.name} is a built-in resource`);
+  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'organizations:write');
+  const actions = [...new Set(data.actions ?? ['read', 'write'])];
+  let def = await ctx.em.findOne(ResourceDefinition, { organizationId: org.id, name: data.name });
+  const isNew = !def;
+  if (!def) {
+    def = ctx.em.create(ResourceDefinition, { id: newId('resource'), organizationId: org.id, name: data.name } as never);
+  }
+  def.description = data.description ?? null;
+  def.actions = actions;
+  def.publicActions = [...new Set(data.publicActions ?? [])];
+  def.sensitiveFields = [...new Set(data.sensitiveFields ?? [])];
+  const json = { name: def.name, actions: def.actions, publicActions: def.publicActions, sensitiveFields: def.sensitiveFields };
+  recordEvent(ctx.em, { type: 'resource.defined', organizationId: org.id, data: { resource: json, created: isNew } });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'resource.define', targetType: 'Resource', targetId: def.id, changes: { definition: { new: json } } });
+  await commit(ctx, [{ scope: 'org', organizationId: org.id }]);
+  return { ...json, description: def.description, builtIn: false, organizationId: org.id };
+}

@@ -1,0 +1,30 @@
+export const EVENT_TYPES = [
+  'api_key.created',
+  'api_key.updated',
+  'api_key.rotated',
+  'api_key.revoked',
+  'api_key.expiring_soon',
+  'api_key.expired',
+  'api_key.deleted',
+  'user.created',
+  'user.updated',
+  'user.disabled',
+  'user.enabled',
+  'user.deleted',
+  'role.created',
+  'role.updated',
+  'role.deleted',
+  'role.assigned',
+  'organization.created',
+  'organization.updated',
+  'resource.defined',
+  'webhook_endpoint.created',
+  'webhook_endpoint.updated',
+  'webhook_endpoint.disabled',
+  'webhook_endpoint.deleted',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+/** Wire form of an event: what subscriptions, webhooks and Zapier receive. */
+export type EventJson = { id: string; type: EventType; occurredAt: string; organizationId: string; data: Record<string, unknown> };

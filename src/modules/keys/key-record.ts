@@ -1,0 +1,166 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import ipaddr from 'ipaddr.js';
+import { addGrant, fromGrants, intersect, type Grant, type PermissionMap } from '../../lib/permissions.js';
+import type { KeyKind } from '../../lib/token.js';
+import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from './api-key.entity.js';
+import type { UserStatus } from '../users/user.entity.js';
+import type { ResourceLimits } from '../roles/role.entity.js';
+
+export type ParsedCidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/**
+ * Everything verification needs about a key, with effective permissions already resolved.
+ * Built by one loader, cached in-process, never holds a secret (only its keyed hash).
+ */
+export type KeyRecord = {
+  id: string;
+  keyId: string;
+  kind: KeyKind;
+  name: string;
+  status: KeyStatus;
+  organizationId: string;
+  organizationPath: string;
+  userId: string;
+  userStatus: UserStatus;
+  userOrganizationPath: string;
+  secretHash: Buffer;
+  previousSecretHash: Buffer | null;
+  previousSecretExpiresAt: number | null;
+  validFrom: number | null;
+  validUntil: number | null;
+  allowedIps: ParsedCidr[];
+  subAccounts: SubAccountGrant;
+  rateLimit: RateLimit | null;
+  hasCredits: boolean;
+  creditsRefill: CreditsRefill | null;
+  permissions: PermissionMap;
+  /** resource → fields a publishable key must not see. */
+  withheldFields: Map<string, string[]>;
+  loadedAt: number;
+};
+
+type KeyRow = {
+  id: string;
+  key_id: string;
+  kind: KeyKind;
+  name: string;
+  status: KeyStatus;
+  organization_id: string;
+  org_path: string;
+  user_id: string;
+  user_status: UserStatus;
+  user_org_path: string;
+  secret_hash: Buffer;
+  previous_secret_hash: Buffer | null;
+  previous_secret_expires_at: Date | null;
+  valid_from: Date | null;
+  valid_until: Date | null;
+  allowed_ips: string[];
+  sub_accounts: SubAccountGrant;
+  rate_limit: RateLimit | null;
+  credits: number | null;
+  credits_refill: CreditsRefill | null;
+  permissions: Grant[] | null;
+};
+
+const KEY_SQL = `
+select k.id, k.key_id, k.kind, k.name, k.status, k.organization_id, o.path as org_path,
+       k.user_id, u.status as user_status, uo.path as user_org_path,
+       k.secret_hash, k.previous_secret_hash, k.previous_secret_expires_at, k.valid_from, k.valid_until,
+       k.allowed_ips, k.sub_accounts, k.rate_limit, k.credits, k.credits_refill, k.permissions
+  from api_key k
+  join app_user u on u.id = k.user_id
+  join organization o on o.id = k.organization_id
+  join organization uo on uo.id = u.organization_id
+ where k.key_id = ? and k.deleted_at is null`;
+
+const ROLES_SQL = `
+select r.permissions, ra.resource_limits
+  from role_assignment ra join role r on r.id = ra.role_id
+ where ra.user_id = ?`;
+
+const CATALOG_SQL = `
+select name, public_actions, sensitive_fields from resource_definition where organization_id = any(?::text[])`;
+
+export function parseCidr(value: string): ParsedCidr {
+  return value.includes('/') ? ipaddr.parseCIDR(value) : (() => {
+    const a = ipaddr.parse(value);
+    return [a, a.kind() === 'ipv4' ? 32 : 128] as ParsedCidr;
+  })();
+}
+
+/** Effective permissions of a user from role assignments (each limited to chosen instances). */
+export function userPermissions(rows: { permissions: string[]; resource_limits: ResourceLimits | null }[]): PermissionMap {
+  const map: PermissionMap = new Map();
+  for (const row of rows) {
+    for (const perm of row.permissions) {
+      const resource = perm.slice(0, perm.indexOf(':'));
+      const ids = row.resource_limits?.[resource];
+      addGrant(map, perm, ids ? new Set(ids) : null);
+    }
+  }
+  return map;
+}
+
+/** Ancestor-or-self ids from a materialised path. */
+export function pathIds(path: string): string[] {
+  return path.split('/');
+}
+
+export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<KeyRecord | null> {
+  const conn = em.getConnection();
+  const rows = await conn.execute<KeyRow[]>(KEY_SQL, [keyId]);
+  const row = rows[0];
+  if (!row) return null;
+  const roleRows = await conn.execute<{ permissions: string[]; resource_limits: ResourceLimits | null }[]>(ROLES_SQL, [row.user_id]);
+  let permissions = userPermissions(roleRows);
+  if (row.permissions) permissions = intersect(permissions, fromGrants(row.permissions));
+
+  const withheldFields = new Map<string, string[]>();
+  if (row.kind === 'PUBLISHABLE') {
+    const catalog = await conn.execute<{ name: string; public_actions: string[]; sensitive_fields: string[] }[]>(CATALOG_SQL, [
+      pathIds(row.org_path),
+    ]);
+    const publicMap: PermissionMap = new Map();
+    for (const res of catalog) {
+      for (const a of res.public_actions) publicMap.set(`${res.name}:${a}`, null);
+      if (res.sensitive_fields.length) withheldFields.set(res.name, res.sensitive_fields);
+    }
+    // No write-implies-read expansion here: a public action is public only as declared.
+    permissions = intersect(permissions, publicMap);
+  }
+
+  return {
+    id: row.id,
+    keyId: row.key_id,
+    kind: row.kind,
+    name: row.name,
+    status: row.status,
+    organizationId: row.organization_id,
+    organizationPath: row.org_path,
+    userId: row.user_id,
+    userStatus: row.user_status,
+    userOrganizationPath: row.user_org_path,
+    secretHash: row.secret_hash,
+    previousSecretHash: row.previous_secret_hash,
+    previousSecretExpiresAt: row.previous_secret_expires_at?.getTime() ?? null,
+    validFrom: row.valid_from?.getTime() ?? null,
+    validUntil: row.valid_until?.getTime() ?? null,
+    allowedIps: row.allowed_ips.map(parseCidr),
+    subAccounts: row.sub_accounts,
+    rateLimit: row.rate_limit,
+    hasCredits: row.credits !== null,
+    creditsRefill: row.credits_refill,
+    permissions,
+    withheldFields,
+    loadedAt: Date.now(),
+  };
+}
+
+/** Rough in-memory size of a record, for the cache's byte bound. */
+export function recordSize(r: KeyRecord): number {
+  let n = 600 + r.name.length * 2 + r.organizationPath.length * 2 + r.userOrganizationPath.length * 2 + r.allowedIps.length * 64;
+  for (const [p, l] of r.permissions) n += 64 + p.length * 2 + (l ? l.size * 48 : 0);
+  for (const [res, f] of r.withheldFields) n += 48 + res.length * 2 + f.length * 40;
+  return n;
+}

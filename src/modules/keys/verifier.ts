@@ -1,0 +1,194 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import ipaddr from 'ipaddr.js';
+import { allows, toGrants, type Grant } from '../../lib/permissions.js';
+import { parseKeyIdSecret, parseToken, secretMatches, type ParsedCredential } from '../../lib/token.js';
+import type { KeyCache } from './key-cache.js';
+import { loadKeyRecord, type KeyRecord } from './key-record.js';
+
+export const VERIFY_CODES = [
+  'VALID',
+  'MALFORMED',
+  'NOT_FOUND',
+  'REVOKED',
+  'EXPIRED',
+  'NOT_YET_VALID',
+  'IP_NOT_ALLOWED',
+  'USER_DISABLED',
+  'INSUFFICIENT_PERMISSIONS',
+  'RATE_LIMITED',
+  'USAGE_EXCEEDED',
+] as const;
+export type VerifyCode = (typeof VERIFY_CODES)[number];
+
+export type VerifyRequest = {
+  token?: string | null;
+  keyId?: string | null;
+  secret?: string | null;
+  ip?: string | null;
+  permission?: string | null;
+  resource?: string | null;
+};
+
+export type RateLimitState = { limit: number; remaining: number; resetAt: Date };
+
+export type VerifyOutcome = {
+  valid: boolean;
+  code: VerifyCode;
+  /** Present once the key is known to exist and its secret matched. */
+  record: KeyRecord | null;
+  remaining: number | null;
+  rateLimit: RateLimitState | null;
+};
+
+/** Rate limits and credits, enforced in Redis so they hold across replicas. */
+export interface UsageLimiter {
+  consume(record: KeyRecord, now: number): Promise<
+    | { ok: true; remaining: number | null; rateLimit: RateLimitState | null }
+    | { ok: false; code: 'RATE_LIMITED' | 'USAGE_EXCEEDED'; remaining: number | null; rateLimit: RateLimitState | null }
+  >;
+}
+
+/** Receives every verification outcome (usage metering). Must not block or throw. */
+export interface UsageSink {
+  record(entry: { record: KeyRecord | null; keyId: string | null; code: VerifyCode; ip: string | null; permission: string | null; at: number }): void;
+}
+
+export type VerifierDeps = {
+  orm: MikroORM;
+  cache: KeyCache;
+  pepper: Buffer;
+  now?: () => number;
+  limiter?: UsageLimiter;
+  usage?: UsageSink;
+};
+
+export type VerifyOptions = {
+  /** Extra existence condition (e.g. the caller's organisation): failing it answers NOT_FOUND. */
+  visible?: (record: KeyRecord) => boolean;
+  /** Skip rate limits and credits (request authentication of management calls). */
+  skipLimits?: boolean;
+};
+
+/** Normalises an address, unwrapping IPv4-mapped IPv6 (`::ffff:1.2.3.4`). Null when unparseable. */
+export function parseIp(ip: string | null | undefined): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (!ip || ip.length > 64) return null;
+  try {
+    return ipaddr.process(ip);
+  } catch {
+    return null;
+  }
+}
+
+export function ipAllowed(record: KeyRecord, ip: string | null | undefined): boolean {
+  if (record.allowedIps.length === 0) return true;
+  const addr = parseIp(ip);
+  if (!addr) return false;
+  for (const [net, bits] of record.allowedIps) {
+    if (net.kind() === addr.kind() && addr.match(net as never, bits)) return true;
+  }
+  return false;
+}
+
+/**
+ * The single verification path, used by request authentication, GraphQL `verifyKey` and
+ * `POST /v1/keys/verify`. Checks run in the contract's order: checksum, existence, secret,
+ * status, validity window, IP allowlist, user status, permission/resource, rate limit, credits.
+ * A warm key costs one LRU lookup and one HMAC: no SQL.
+ */
+export class KeyVerifier {
+  private readonly inflight = new Map<string, Promise<KeyRecord | null>>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: VerifierDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  get cache(): KeyCache {
+    return this.deps.cache;
+  }
+
+  static parse(req: VerifyRequest): ParsedCredential | null {
+    if (req.token != null) return req.keyId == null && req.secret == null ? parseToken(req.token) : null;
+    if (req.keyId != null && req.secret != null) return parseKeyIdSecret(req.keyId, req.secret);
+    return null;
+  }
+
+  async verify(req: VerifyRequest, opts: VerifyOptions = {}): Promise<VerifyOutcome> {
+    return this.verifyCredential(KeyVerifier.parse(req), req, opts);
+  }
+
+  /** For callers that already parsed (and checksum-checked) the credential, e.g. from headers. */
+  async verifyCredential(cred: ParsedCredential | null, req: VerifyRequest, opts: VerifyOptions = {}): Promise<VerifyOutcome> {
+    const at = this.now();
+    const outcome = await this.run(cred, req, opts, at);
+    this.deps.usage?.record({
+      record: outcome.record,
+      keyId: outcome.record?.id ?? null,
+      code: outcome.code,
+      ip: req.ip ?? null,
+      permission: req.permission ?? null,
+      at,
+    });
+    return outcome;
+  }
+
+  private async run(cred: ParsedCredential | null, req: VerifyRequest, opts: VerifyOptions, now: number): Promise<VerifyOutcome> {
+    if (!cred) return fail('MALFORMED');
+    const record = await this.lookup(cred.keyId);
+    if (!record || (opts.visible && !opts.visible(record))) return fail('NOT_FOUND');
+    if (cred.kind !== null && cred.kind !== record.kind) return fail('NOT_FOUND');
+    if (!this.secretOk(record, cred, now)) return fail('NOT_FOUND');
+    if (record.status === 'REVOKED') return fail('REVOKED', record);
+    if (record.status === 'EXPIRED') return fail('EXPIRED', record);
+    if (record.validFrom !== null && now < record.validFrom) return fail('NOT_YET_VALID', record);
+    if (record.validUntil !== null && now >= record.validUntil) return fail('EXPIRED', record);
+    if (!ipAllowed(record, req.ip)) return fail('IP_NOT_ALLOWED', record);
+    if (record.userStatus !== 'ACTIVE') return fail('USER_DISABLED', record);
+    if (req.permission && !allows(record.permissions, req.permission, req.resource ?? null)) return fail('INSUFFICIENT_PERMISSIONS', record);
+    if (!opts.skipLimits && this.deps.limiter && (record.rateLimit || record.hasCredits)) {
+      const r = await this.deps.limiter.consume(record, now);
+      if (!r.ok) return { valid: false, code: r.code, record, remaining: r.remaining, rateLimit: r.rateLimit };
+      return { valid: true, code: 'VALID', record, remaining: r.remaining, rateLimit: r.rateLimit };
+    }
+    return { valid: true, code: 'VALID', record, remaining: null, rateLimit: null };
+  }
+
+  private secretOk(record: KeyRecord, cred: ParsedCredential, now: number): boolean {
+    const { pepper } = this.deps;
+    if (secretMatches(pepper, cred.keyId, cred.secret, record.secretHash)) return true;
+    return (
+      record.previousSecretHash !== null &&
+      record.previousSecretExpiresAt !== null &&
+      now < record.previousSecretExpiresAt &&
+      secretMatches(pepper, cred.keyId, cred.secret, record.previousSecretHash)
+    );
+  }
+
+  /** Cache, then negative cache, then one coalesced load per key id. */
+  async lookup(keyId: string): Promise<KeyRecord | null> {
+    const cache = this.deps.cache;
+    const hit = cache.get(keyId);
+    if (hit) return hit;
+    if (cache.isKnownMissing(keyId)) return null;
+    let p = this.inflight.get(keyId);
+    if (!p) {
+      const generation = cache.currentGeneration();
+      p = loadKeyRecord(this.deps.orm.em.fork(), keyId)
+        .then((r) => {
+          cache.store(keyId, r, generation);
+          return r;
+        })
+        .finally(() => this.inflight.delete(keyId));
+      this.inflight.set(keyId, p);
+    }
+    return p;
+  }
+}
+
+function fail(code: VerifyCode, record: KeyRecord | null = null): VerifyOutcome {
+  return { valid: false, code, record, remaining: null, rateLimit: null };
+}
+
+export function grantsOf(record: KeyRecord): Grant[] {
+  return toGrants(record.permissions);
+}

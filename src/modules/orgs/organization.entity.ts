@@ -1,0 +1,19 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+export const Organization = defineEntity({
+  name: 'Organization',
+  tableName: 'organization',
+  properties: {
+    id: p.string().primary(),
+    name: p.string(),
+    parentId: p.string().nullable(),
+    /** Materialised path of ids from the root (`org_a/org_b`): descendant checks without recursion. */
+    path: p.string(),
+    depth: p.integer().default(0),
+    inactivityDays: p.integer().default(90),
+    warningDays: p.array((v) => Number(v), (v) => String(v)).columnType('int[]'),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export type Organization = InferEntity<typeof Organization>;

@@ -1,0 +1,59 @@
+import { builder, needs } from '../../graphql/builder.js';
+import { svc } from '../../graphql/context.js';
+import { Organization } from './organization.entity.js';
+import { createOrganization, getOrganization, listOrganizations, updateOrganization } from './organization.service.js';
+import { defineMutation } from '../../graphql/mutation.js';
+
+export const OrganizationRef = builder.objectRef<Organization>('Organization').implement({
+  description: 'A tenant. Agencies own sub-accounts (child organisations).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    parentId: t.exposeID('parentId', { nullable: true }),
+    depth: t.exposeInt('depth'),
+    inactivityDays: t.exposeInt('inactivityDays', { description: 'Keys unused this many days expire; 0 turns expiry off.' }),
+    warningDays: t.exposeIntList('warningDays', { description: 'Days before inactivity expiry when a warning is sent.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('organization', (t) =>
+  t.field({
+    type: OrganizationRef,
+    nullable: true,
+    authScopes: needs('organizations:read'),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => getOrganization(svc(ctx), String(id)),
+  }),
+);
+
+builder.queryField('organizations', (t) =>
+  t.connection(
+    {
+      type: OrganizationRef,
+      authScopes: needs('organizations:read'),
+      args: { parentId: t.arg.id() },
+      resolve: (_r, args, ctx) => listOrganizations(svc(ctx), { first: args.first, after: args.after, parentId: args.parentId ? String(args.parentId) : null }),
+    },
+    { name: 'OrganizationConnection' },
+    { name: 'OrganizationEdge' },
+  ),
+);
+
+const OrgField = (t: any) => ({ organization: t.field({ type: OrganizationRef, resolve: (p: { organization: Organization }) => p.organization }) });
+
+defineMutation('createOrganization', {
+  permission: 'organizations:write',
+  description: 'Creates a sub-account under parentId (default: the caller’s organisation).',
+  input: (t) => ({ name: t.string({ required: true }), parentId: t.id() }),
+  success: OrgField,
+  resolve: async (input, ctx) => ({ organization: await createOrganization(svc(ctx), input) }),
+});
+
+defineMutation('updateOrganization', {
+  permission: 'organizations:write',
+  input: (t) => ({ id: t.id({ required: true }), name: t.string(), inactivityDays: t.int(), warningDays: t.intList() }),
+  success: OrgField,
+  resolve: async (input, ctx) => ({ organization: await updateOrganization(svc(ctx), input) }),
+});

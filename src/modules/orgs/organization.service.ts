@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { ConflictError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import { recordEvent } from '../events/event.service.js';
+import { commit, type ServiceContext } from '../service-context.js';
+import { Organization } from './organization.entity.js';
+
+export const MAX_DEPTH = 8;
+
+const name = z.string().trim().min(1).max(200);
+const warningDays = z
+  .array(z.number().int().min(1).max(365))
+  .max(10)
+  .transform((d) => [...new Set(d)].sort((a, b) => b - a));
+
+const createSchema = z.object({ name, parentId: z.string().max(64).nullish() });
+const updateSchema = z.object({
+  id: z.string().max(64),
+  name: name.nullish(),
+  inactivityDays: z.number().int().min(0).max(3650).nullish(),
+  warningDays: warningDays.nullish(),
+});
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw fromZodIssues(r.error.issues);
+  return r.data;
+}
+export { parse as parseInput };
+
+export function organizationJson(o: Organization) {
+  return { id: o.id, name: o.name, parentId: o.parentId, inactivityDays: o.inactivityDays, warningDays: o.warningDays };
+}
+
+/** Loads an organisation the caller may act in with `permission`; NotFound otherwise (no existence oracle). */
+export async function getOrganizationFor(ctx: ServiceContext, id: string, permission: string): Promise<Organization> {
+  const org = id.length <= 64 ? await ctx.em.findOne(Organization, { id }) : null;
+  if (!org || !ctx.actor.canActIn(org)) throw new NotFoundError('Organization', id);
+  ctx.actor.require(permission, org);
+  return org;
+}
+
+export async function getOrganization(ctx: ServiceContext, id: string): Promise<Organization | null> {
+  const org = id.length <= 64 ? await ctx.em.findOne(Organization, { id }) : null;
+  return org && ctx.actor.may('organizations:read', org) ? org : null;
+}
+
+/** The caller's organisation and the sub-accounts its key reaches. */
+export async function listOrganizations(ctx: ServiceContext, args: PageArgs & { parentId?: string | null }) {
+  const limit = pageSize(args.first);
+  const ks = createdAtKeyset(args.after);
+  const own = ctx.actor.organizationPath;
+  const rows = await ctx.em.find(
+    Organization,
+    { $and: [ks.where, { $or: [{ id: ctx.actor.organizationId }, { path: { $like: `${own}/%` } }] }, args.parentId ? { parentId: args.parentId } : {}] },
+    { orderBy: ks.orderBy, limit: limit * 4 + 1 },
+  );
+  const visible = rows.filter((o) => ctx.actor.may('organizations:read', o));
+  return toConnection(visible.slice(0, limit + 1), limit, ks.cursorOf, ks.hasPrevious);
+}
+
+/** Creates a sub-account under `parentId` (default: the caller's organisation). */
+export async function createOrganization(ctx: ServiceContext, input: unknown): Promise<Organization> {
+  const data = parse(createSchema, input);
+  const parent = await getOrganizationFor(ctx, data.parentId ?? ctx.actor.organizationId, 'organizations:write');
+  if (parent.depth + 1 > MAX_DEPTH) throw ValidationError.field('input.parentId', `organizations nest at most ${MAX_DEPTH} deep`);
+  const id = newId('organization');
+  const org = ctx.em.create(Organization, {
+    id,
+    name: data.name,
+    parentId: parent.id,
+    path: `${parent.path}/${id}`,
+    depth: parent.depth + 1,
+    inactivityDays: parent.inactivityDays,
+    warningDays: parent.warningDays,
+  } as never);
+  recordEvent(ctx.em, { type: 'organization.created', organizationId: parent.id, data: { organization: organizationJson(org) } });
+  recordAudit(ctx.em, ctx.actor, { organizationId: parent.id, action: 'organization.create', targetType: 'Organization', targetId: id, changes: { name: { new: data.name } } });
+  await commit(ctx);
+  return org;
+}
+
+export async function updateOrganization(ctx: ServiceContext, input: unknown): Promise<Organization> {
+  const data = parse(updateSchema, input);
+  const org = await getOrganizationFor(ctx, data.id, 'organizations:write');
+  const before = organizationJson(org);
+  if (data.name != null) org.name = data.name;
+  if (data.inactivityDays != null) org.inactivityDays = data.inactivityDays;
+  if (data.warningDays != null) {
+    if (data.warningDays.length === 0) throw ValidationError.field('input.warningDays', 'give at least one day, or set inactivityDays to 0 to turn expiry off');
+    org.warningDays = data.warningDays;
+  }
+  const after = organizationJson(org);
+  const changes = diff(before, after, ['name', 'inactivityDays', 'warningDays']);
+  if (Object.keys(changes).length === 0) return org;
+  recordEvent(ctx.em, { type: 'organization.updated', organizationId: org.id, data: { organization: after, changes } });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'organization.update', targetType: 'Organization', targetId: org.id, changes });
+  await commit(ctx, [{ scope: 'org', organizationId: org.id }]);
+  return org;
+}
+
+export function assertNotSame(a: string, b: string, message: string): void {
+  if (a === b) throw new ConflictError(message);
+}

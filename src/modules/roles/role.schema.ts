@@ -1,0 +1,95 @@
+import { builder, needs } from '../../graphql/builder.js';
+import { svc } from '../../graphql/context.js';
+import { defineMutation } from '../../graphql/mutation.js';
+import { UserRef } from '../users/user.schema.js';
+import type { User } from '../users/user.entity.js';
+import { Role, type ResourceLimits } from './role.entity.js';
+import { assignmentsOf, assignRoles, createRole, deleteRole, findRole, listRoles, updateRole, type Assignment } from './role.service.js';
+
+export const RoleRef = builder.objectRef<Role>('Role').implement({
+  description: 'A named set of `resource:action` permissions in an organisation.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    organizationId: t.exposeID('organizationId'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    permissions: t.exposeStringList('permissions'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const ResourceLimitRef = builder.objectRef<{ resource: string; ids: string[] }>('ResourceLimit').implement({
+  fields: (t) => ({ resource: t.exposeString('resource'), ids: t.exposeStringList('ids') }),
+});
+
+const limitsList = (l: ResourceLimits | null) => (l ? Object.entries(l).map(([resource, ids]) => ({ resource, ids })) : []);
+
+export const RoleAssignmentRef = builder.objectRef<Assignment>('RoleAssignment').implement({
+  fields: (t) => ({
+    role: t.field({ type: RoleRef, resolve: (a) => a.role }),
+    resourceLimits: t.field({ type: [ResourceLimitRef], description: 'Empty: every instance.', resolve: (a) => limitsList(a.resourceLimits) }),
+  }),
+});
+
+builder.objectField(UserRef, 'roles', (t) =>
+  t.field({ type: [RoleAssignmentRef], authScopes: needs('roles:read'), resolve: (u, _a, ctx) => assignmentsOf(svc(ctx), u.id) }),
+);
+
+builder.queryField('roles', (t) =>
+  t.connection(
+    {
+      type: RoleRef,
+      authScopes: needs('roles:read'),
+      args: { organizationId: t.arg.id() },
+      resolve: (_r, args, ctx) => listRoles(svc(ctx), { organizationId: args.organizationId ? String(args.organizationId) : null }, args),
+    },
+    { name: 'RoleConnection' },
+    { name: 'RoleEdge' },
+  ),
+);
+
+builder.queryField('role', (t) =>
+  t.field({ type: RoleRef, nullable: true, authScopes: needs('roles:read'), args: { id: t.arg.id({ required: true }) }, resolve: (_r, { id }, ctx) => findRole(svc(ctx), String(id)) }),
+);
+
+const RoleField = (t: any) => ({ role: t.field({ type: RoleRef, resolve: (p: { role: Role }) => p.role }) });
+
+defineMutation('createRole', {
+  permission: 'roles:write',
+  input: (t) => ({ name: t.string({ required: true }), description: t.string(), permissions: t.stringList({ required: true }), organizationId: t.id() }),
+  success: RoleField,
+  resolve: async (input, ctx) => ({ role: await createRole(svc(ctx), input) }),
+});
+
+defineMutation('updateRole', {
+  permission: 'roles:write',
+  input: (t) => ({ id: t.id({ required: true }), name: t.string(), description: t.string(), permissions: t.stringList() }),
+  success: RoleField,
+  resolve: async (input, ctx) => ({ role: await updateRole(svc(ctx), input) }),
+});
+
+defineMutation('deleteRole', {
+  permission: 'roles:write',
+  input: (t) => ({ id: t.id({ required: true }) }),
+  success: RoleField,
+  resolve: async (input, ctx) => ({ role: await deleteRole(svc(ctx), input) }),
+});
+
+const ResourceLimitInput = builder.inputType('ResourceLimitInput', {
+  fields: (t) => ({ resource: t.string({ required: true }), ids: t.stringList({ required: true }) }),
+});
+const RoleAssignmentInput = builder.inputType('RoleAssignmentInput', {
+  fields: (t) => ({ roleId: t.id({ required: true }), resourceLimits: t.field({ type: [ResourceLimitInput] }) }),
+});
+
+defineMutation('assignRoles', {
+  permission: 'roles:write',
+  description: 'Replaces the user’s role assignments, each optionally limited to resource instances.',
+  input: (t) => ({ userId: t.id({ required: true }), roles: t.field({ type: [RoleAssignmentInput], required: true }) }),
+  success: (t: any) => ({
+    user: t.field({ type: UserRef, resolve: (p: { user: User }) => p.user }),
+    assignments: t.field({ type: [RoleAssignmentRef], resolve: (p: { assignments: Assignment[] }) => p.assignments }),
+  }),
+  resolve: async (input, ctx) => assignRoles(svc(ctx), input),
+});

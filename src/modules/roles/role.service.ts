@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
+import { firstNotCovered, type PermissionMap } from '../../lib/permissions.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import { assertKnownPermissions } from '../catalog/catalog.service.js';
+import { recordEvent } from '../events/event.service.js';
+import { pathIds, userPermissions } from '../keys/key-record.js';
+import { Organization } from '../orgs/organization.entity.js';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
+import { commit, type ServiceContext } from '../service-context.js';
+import { getUserFor } from '../users/user.service.js';
+import { Role, RoleAssignment, type ResourceLimits } from './role.entity.js';
+
+const permissionList = z.array(z.string().max(100)).max(200);
+const createSchema = z.object({
+  organizationId: z.string().max(64).nullish(),
+  name: z.string().trim().min(1).max(100),
+  description: z.string().max(1000).nullish(),
+  permissions: permissionList,
+});
+const updateSchema = z.object({
+  id: z.string().max(64),
+  name: z.string().trim().min(1).max(100).nullish(),
+  description: z.string().max(1000).nullish(),
+  permissions: permissionList.nullish(),
+});
+const assignSchema = z.object({
+  userId: z.string().max(64),
+  roles: z
+    .array(
+      z.object({
+        roleId: z.string().max(64),
+        resourceLimits: z
+          .array(z.object({ resource: z.string().max(64), ids: z.array(z.string().min(1).max(128)).min(1).max(1000) }))
+          .max(50)
+          .nullish(),
+      }),
+    )
+    .max(100),
+});
+
+export function roleJson(r: Role) {
+  return { id: r.id, organizationId: r.organizationId, name: r.name, description: r.description, permissions: r.permissions };
+}
+
+const normalise = (perms: string[]) => [...new Set(perms)].sort();
+
+/** Nobody grants what they do not hold: every permission must be within the caller's own. */
+function assertHeld(ctx: ServiceContext, granted: PermissionMap, what: string): void {
+  const missing = firstNotCovered(granted, ctx.actor.permissions);
+  if (missing) throw new ForbiddenError(`Cannot grant ${missing} in ${what}: the calling key does not hold it`, missing);
+}
+
+async function getRoleFor(ctx: ServiceContext, id: string, permission: string): Promise<{ role: Role; org: Organization }> {
+  const role = id.length <= 64 ? await ctx.em.findOne(Role, { id }) : null;
+  const org = role ? await ctx.em.findOne(Organization, { id: role.organizationId }) : null;
+  if (!role || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('Role', id);
+  ctx.actor.require(permission, org);
+  return { role, org };
+}
+
+export async function findRole(ctx: ServiceContext, id: string): Promise<Role | null> {
+  try {
+    return (await getRoleFor(ctx, id, 'roles:read')).role;
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+}
+
+export async function listRoles(ctx: ServiceContext, filter: { organizationId?: string | null }, page: PageArgs) {
+  const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'roles:read');
+  const limit = pageSize(page.first);
+  const ks = createdAtKeyset(page.after);
+  const rows = await ctx.em.find(Role, { $and: [ks.where, { organizationId: org.id }] }, { orderBy: ks.orderBy, limit: limit + 1 });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+}
+
+export async function createRole(ctx: ServiceContext, input: unknown): Promise<Role> {
+  const data = parseInput(createSchema, input);
+  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'roles:write');
+  const permissions = normalise(data.permissions);
+  await assertKnownPermissions(ctx.em, org, permissions, 'input.permissions');
+  assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'a role');
+  if (await ctx.em.findOne(Role, { organizationId: org.id, name: data.name })) throw new ConflictError(`A role named ${data.name} already exists`);
+  const role = ctx.em.create(Role, { id: newId('role'), organizationId: org.id, name: data.name, description: data.description ?? null, permissions } as never);
+  recordEvent(ctx.em, { type: 'role.created', organizationId: org.id, data: { role: roleJson(role) } });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'role.create', targetType: 'Role', targetId: role.id, changes: { name: { new: role.name }, permissions: { new: permissions } } });
+  await commit(ctx);
+  return role;
+}
+
+export async function updateRole(ctx: ServiceContext, input: unknown): Promise<Role> {
+  const data = parseInput(updateSchema, input);
+  const { role, org } = await getRoleFor(ctx, data.id, 'roles:write');
+  const before = roleJson(role);
+  // Changing a role changes what its holders can do: the caller must hold all of it, before and after.
+  assertHeld(ctx, userPermissions([{ permissions: role.permissions, resource_limits: null }]), 'this role');
+  if (data.permissions) {
+    const permissions = normalise(data.permissions);
+    await assertKnownPermissions(ctx.em, org, permissions, 'input.permissions');
+    assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'a role');
+    role.permissions = permissions;
+  }
+  if (data.name != null && data.name !== role.name) {
+    if (await ctx.em.findOne(Role, { organizationId: org.id, name: data.name })) throw new ConflictError(`A role named ${data.name} already exists`);
+    role.name = data.name;
+  }
+  if (data.description !== undefined) role.description = data.description ?? null;
+  const after = roleJson(role);
+  const changes = diff(before, after, ['name', 'description', 'permissions']);
+  if (Object.keys(changes).length === 0) return role;
+  recordEvent(ctx.em, { type: 'role.updated', organizationId: org.id, data: { role: after, changes } });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'role.update', targetType: 'Role', targetId: role.id, changes });
+  await commit(ctx, [{ scope: 'org', organizationId: org.id }]);
+  return role;
+}
+
+export async function deleteRole(ctx: ServiceContext, input: unknown): Promise<Role> {
+  const data = parseInput(z.object({ id: z.string().max(64) }), input);
+  const { role, org } = await getRoleFor(ctx, data.id, 'roles:write');
+  assertHeld(ctx, userPermissions([{ permissions: role.permissions, resource_limits: null }]), 'this role');
+  const json = roleJson(role);
+  // Assignments, the role, its event and audit entry: one transaction.
+  await ctx.em.transactional(async (tx) => {
+    await tx.nativeDelete(RoleAssignment, { roleId: role.id });
+    await tx.nativeDelete(Role, { id: role.id });
+    recordEvent(tx, { type: 'role.deleted', organizationId: org.id, data: { role: json } });
+    recordAudit(tx, ctx.actor, { organizationId: org.id, action: 'role.delete', targetType: 'Role', targetId: role.id, changes: { name: { old: role.name } } });
+  });
+  await ctx.deps.invalidate({ scope: 'org', organizationId: org.id });
+  return role;
+}
+
+export type Assignment = { role: Role; resourceLimits: ResourceLimits | null };
+
+export async function assignmentsOf(ctx: ServiceContext, userId: string): Promise<Assignment[]> {
+  const rows = await ctx.em.find(RoleAssignment, { userId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  const roles = await ctx.em.find(Role, { id: { $in: rows.map((r) => r.roleId) } });
+  const byId = new Map(roles.map((r) => [r.id, r]));
+  return rows.filter((r) => byId.has(r.roleId)).map((r) => ({ role: byId.get(r.roleId)!, resourceLimits: r.resourceLimits ?? null }));
+}
+
+/**
+ * Replaces a user's role assignments. Roles must belong to the user's organisation or an
+ * ancestor; the caller must hold everything granted and everything taken away.
+ */
+export async function assignRoles(ctx: ServiceContext, input: unknown) {
+  const data = parseInput(assignSchema, input);
+  const { user, org } = await getUserFor(ctx, data.userId, 'roles:write');
+  if (user.status === 'DELETED') throw new ConflictError('A deleted user cannot be given roles');
+  const roleIds = data.roles.map((r) => r.roleId);
+  if (new Set(roleIds).size !== roleIds.length) throw ValidationError.field('input.roles', 'a role is listed twice');
+  const roles = roleIds.length ? await ctx.em.find(Role, { id: { $in: roleIds }, organizationId: { $in: pathIds(org.path) } }) : [];
+  const byId = new Map(roles.map((r) => [r.id, r]));
+  const fields = roleIds.flatMap((id, i) => (byId.has(id) ? [] : [{ path: `input.roles.${i}.roleId`, message: `role ${id} not found` }]));
+  if (fields.length) throw new ValidationError(fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
+
+  const next = data.roles.map((r) => {
+    const limits: ResourceLimits | null = r.resourceLimits?.length ? Object.fromEntries(r.resourceLimits.map((l) => [l.resource, [...new Set(l.ids)]])) : null;
+    return { role: byId.get(r.roleId)!, limits };
+  });
+  const current = await ctx.em.find(RoleAssignment, { userId: user.id });
+  const currentRoles = current.length ? await ctx.em.find(Role, { id: { $in: current.map((c) => c.roleId) } }) : [];
+  const currentById = new Map(currentRoles.map((r) => [r.id, r]));
+  assertHeld(ctx, userPermissions(next.map((n) => ({ permissions: n.role.permissions, resource_limits: n.limits }))), 'the new assignments');
+  assertHeld(
+    ctx,
+    userPermissions(current.filter((c) => currentById.has(c.roleId)).map((c) => ({ permissions: currentById.get(c.roleId)!.permissions, resource_limits: c.resourceLimits ?? null }))),
+    'the current assignments',
+  );
+
+  const changes = {
+    roles: {
+      old: current.map((c) => ({ roleId: c.roleId, resourceLimits: c.resourceLimits })),
+      new: next.map((n) => ({ roleId: n.role.id, resourceLimits: n.limits })),
+    },
+  };
+  // unique (user, role): the old rows go first, natively, inside the same transaction.
+  await ctx.em.transactional(async (tx) => {
+    await tx.nativeDelete(RoleAssignment, { userId: user.id });
+    for (const n of next) tx.create(RoleAssignment, { id: newId('roleAssignment'), userId: user.id, roleId: n.role.id, resourceLimits: n.limits } as never);
+    recordEvent(tx, { type: 'role.assigned', organizationId: org.id, data: { userId: user.id, roles: changes.roles.new } });
+    recordAudit(tx, ctx.actor, { organizationId: org.id, action: 'role.assign', targetType: 'User', targetId: user.id, changes });
+  });
+  await ctx.deps.invalidate({ scope: 'user', userId: user.id });
+  return { user, assignments: next.map((n) => ({ role: n.role, resourceLimits: n.limits })) };
+}

@@ -1,0 +1,26 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../infra/logger.js';
+import type { Actor } from './auth/actor.js';
+import type { Invalidation } from './keys/key-cache.js';
+import type { KeyVerifier } from './keys/verifier.js';
+
+/** Process-wide dependencies, built once by the composition root. */
+export type AppDeps = {
+  orm: MikroORM;
+  config: Config;
+  log: Logger;
+  verifier: KeyVerifier;
+  /** Drops cached key records on every replica (Redis pub/sub) and locally. */
+  invalidate: (inv: Invalidation) => Promise<void>;
+  now: () => Date;
+};
+
+/** Per-request: a forked EntityManager (own identity map) and the caller. */
+export type ServiceContext = { em: EntityManager; actor: Actor; deps: AppDeps };
+
+/** The mutation's single flush (one transaction), then cache invalidation on every replica. */
+export async function commit(ctx: ServiceContext, invalidations: Invalidation[] = []): Promise<void> {
+  await ctx.em.flush();
+  await Promise.all(invalidations.map((i) => ctx.deps.invalidate(i)));
+}

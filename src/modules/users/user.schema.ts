@@ -1,0 +1,69 @@
+import { builder, needs } from '../../graphql/builder.js';
+import { svc } from '../../graphql/context.js';
+import { defineMutation } from '../../graphql/mutation.js';
+import { OrganizationRef } from '../orgs/organization.schema.js';
+import { Organization } from '../orgs/organization.entity.js';
+import { User, USER_KINDS, USER_STATUSES } from './user.entity.js';
+import { createUser, findUser, listUsers, updateUser } from './user.service.js';
+
+export const UserKindEnum = builder.enumType('UserKind', { values: USER_KINDS });
+export const UserStatusEnum = builder.enumType('UserStatus', { values: USER_STATUSES });
+
+export const UserRef = builder.objectRef<User>('User').implement({
+  description: 'A person (HUMAN) or a standalone API user (SERVICE).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    email: t.exposeString('email', { nullable: true }),
+    kind: t.expose('kind', { type: UserKindEnum }),
+    status: t.expose('status', { type: UserStatusEnum }),
+    organizationId: t.exposeID('organizationId'),
+    organization: t.field({ type: OrganizationRef, resolve: (u, _a, ctx) => ctx.em.findOneOrFail(Organization, { id: u.organizationId }) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const UserFilter = builder.inputType('UserFilter', {
+  fields: (t) => ({
+    organizationId: t.id(),
+    status: t.field({ type: UserStatusEnum }),
+    kind: t.field({ type: UserKindEnum }),
+    search: t.string(),
+  }),
+});
+
+builder.queryField('users', (t) =>
+  t.connection(
+    {
+      type: UserRef,
+      authScopes: needs('users:read'),
+      args: { filter: t.arg({ type: UserFilter }) },
+      resolve: (_r, args, ctx) =>
+        listUsers(svc(ctx), { ...args.filter, organizationId: args.filter?.organizationId ? String(args.filter.organizationId) : null }, args),
+    },
+    { name: 'UserConnection' },
+    { name: 'UserEdge' },
+  ),
+);
+
+builder.queryField('user', (t) =>
+  t.field({ type: UserRef, nullable: true, authScopes: needs('users:read'), args: { id: t.arg.id({ required: true }) }, resolve: (_r, { id }, ctx) => findUser(svc(ctx), String(id)) }),
+);
+
+const UserField = (t: any) => ({ user: t.field({ type: UserRef, resolve: (p: { user: User }) => p.user }) });
+
+defineMutation('createUser', {
+  permission: 'users:write',
+  input: (t) => ({ name: t.string({ required: true }), email: t.string(), kind: t.field({ type: UserKindEnum }), organizationId: t.id() }),
+  success: UserField,
+  resolve: async (input, ctx) => ({ user: await createUser(svc(ctx), input) }),
+});
+
+defineMutation('updateUser', {
+  permission: 'users:write',
+  description: 'Disabling or deleting a user stops all of their keys on the next request.',
+  input: (t) => ({ id: t.id({ required: true }), name: t.string(), email: t.string(), status: t.field({ type: UserStatusEnum }) }),
+  success: UserField,
+  resolve: async (input, ctx) => ({ user: await updateUser(svc(ctx), input) }),
+});

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import { recordEvent } from '../events/event.service.js';
+import { Organization } from '../orgs/organization.entity.js';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
+import { commit, type ServiceContext } from '../service-context.js';
+import { User, USER_KINDS, USER_STATUSES } from './user.entity.js';
+
+const createSchema = z.object({
+  organizationId: z.string().max(64).nullish(),
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(320).nullish(),
+  kind: z.enum(USER_KINDS).nullish(),
+});
+const updateSchema = z.object({
+  id: z.string().max(64),
+  name: z.string().trim().min(1).max(200).nullish(),
+  email: z.email().max(320).nullish(),
+  status: z.enum(USER_STATUSES).nullish(),
+});
+
+export function userJson(u: User) {
+  return { id: u.id, organizationId: u.organizationId, name: u.name, email: u.email, kind: u.kind, status: u.status };
+}
+
+/** Loads a user the caller may act on with `permission`; NotFound when out of reach. */
+export async function getUserFor(ctx: ServiceContext, id: string, permission: string): Promise<{ user: User; org: Organization }> {
+  const user = id.length <= 64 ? await ctx.em.findOne(User, { id }) : null;
+  const org = user ? await ctx.em.findOne(Organization, { id: user.organizationId }) : null;
+  if (!user || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('User', id);
+  ctx.actor.require(permission, org);
+  return { user, org };
+}
+
+export async function findUser(ctx: ServiceContext, id: string): Promise<User | null> {
+  try {
+    return (await getUserFor(ctx, id, 'users:read')).user;
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+}
+
+export type UserFilter = { organizationId?: string | null; status?: User['status'] | null; kind?: User['kind'] | null; search?: string | null };
+
+export async function listUsers(ctx: ServiceContext, filter: UserFilter, page: PageArgs) {
+  const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'users:read');
+  const limit = pageSize(page.first);
+  const ks = createdAtKeyset(page.after);
+  if (filter.search && filter.search.length > 200) throw ValidationError.field('filter.search', 'at most 200 characters');
+  const search = filter.search ? `%${filter.search.replace(/[\\%_]/g, '\\$&')}%` : null;
+  const rows = await ctx.em.find(
+    User,
+    {
+      $and: [
+        ks.where,
+        { organizationId: org.id },
+        filter.status ? { status: filter.status } : { status: { $ne: 'DELETED' } },
+        filter.kind ? { kind: filter.kind } : {},
+        search ? { $or: [{ name: { $ilike: search } }, { email: { $ilike: search } }] } : {},
+      ],
+    },
+    { orderBy: ks.orderBy, limit: limit + 1 },
+  );
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+}
+
+async function assertEmailFree(ctx: ServiceContext, organizationId: string, email: string, exceptId?: string) {
+  const clash = await ctx.em.findOne(User, {
+    organizationId,
+    email: { $ilike: email.replace(/[\\%_]/g, '\\$&') },
+    status: { $ne: 'DELETED' },
+    ...(exceptId ? { id: { $ne: exceptId } } : {}),
+  });
+  if (clash) throw new ConflictError(`A user with email ${email} already exists in this organization`);
+}
+
+/** Creates a person (HUMAN) or a standalone API user (SERVICE). New users hold no role. */
+export async function createUser(ctx: ServiceContext, input: unknown): Promise<User> {
+  const data = parseInput(createSchema, input);
+  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'users:write');
+  if (data.email) await assertEmailFree(ctx, org.id, data.email);
+  const user = ctx.em.create(User, {
+    id: newId('user'),
+    organizationId: org.id,
+    name: data.name,
+    email: data.email ?? null,
+    kind: data.kind ?? 'HUMAN',
+    status: 'ACTIVE',
+  } as never);
+  recordEvent(ctx.em, { type: 'user.created', organizationId: org.id, data: { user: userJson(user) } });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'user.create', targetType: 'User', targetId: user.id, changes: { name: { new: user.name }, kind: { new: user.kind } } });
+  await commit(ctx);
+  return user;
+}
+
+/**
+ * Renames, re-addresses, disables, re-enables or deletes a user. Disabling or deleting takes
+ * effect for that user's keys on their next request (cache invalidated on every replica).
+ */
+export async function updateUser(ctx: ServiceContext, input: unknown): Promise<User> {
+  const data = parseInput(updateSchema, input);
+  const { user, org } = await getUserFor(ctx, data.id, 'users:write');
+  if (user.status === 'DELETED') throw new ConflictError('A deleted user cannot be changed');
+  const before = userJson(user);
+  if (data.name != null) user.name = data.name;
+  if (data.email !== undefined && data.email !== user.email) {
+    if (data.email) await assertEmailFree(ctx, org.id, data.email, user.id);
+    user.email = data.email ?? null;
+  }
+  if (data.status != null) user.status = data.status;
+  const after = userJson(user);
+  const changes = diff(before, after, ['name', 'email', 'status']);
+  if (Object.keys(changes).length === 0) return user;
+  const type =
+    before.status !== after.status
+      ? after.status === 'DISABLED'
+        ? 'user.disabled'
+        : after.status === 'DELETED'
+          ? 'user.deleted'
+          : 'user.enabled'
+      : 'user.updated';
+  recordEvent(ctx.em, { type, organizationId: org.id, data: { user: after, changes } });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: type.replace('user.', 'user.'), targetType: 'User', targetId: user.id, changes });
+  await commit(ctx, [{ scope: 'user', userId: user.id }]);
+  return user;
+}

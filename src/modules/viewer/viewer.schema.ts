@@ -1,0 +1,21 @@
+import { builder } from '../../graphql/builder.js';
+import { toGrants } from '../../lib/permissions.js';
+import type { Actor } from '../auth/actor.js';
+import { ApiKey } from '../keys/api-key.entity.js';
+import { ApiKeyRef, PermissionGrantRef } from '../keys/api-key.schema.js';
+import { Organization } from '../orgs/organization.entity.js';
+import { OrganizationRef } from '../orgs/organization.schema.js';
+import { User } from '../users/user.entity.js';
+import { UserRef } from '../users/user.schema.js';
+
+const ViewerRef = builder.objectRef<Actor>('Viewer').implement({
+  description: 'The calling key, the user it acts as, and what it may do.',
+  fields: (t) => ({
+    apiKey: t.field({ type: ApiKeyRef, resolve: (a, _x, ctx) => ctx.em.findOneOrFail(ApiKey, { id: a.key.id }) }),
+    user: t.field({ type: UserRef, resolve: (a, _x, ctx) => ctx.em.findOneOrFail(User, { id: a.userId }) }),
+    organization: t.field({ type: OrganizationRef, resolve: (a, _x, ctx) => ctx.em.findOneOrFail(Organization, { id: a.organizationId }) }),
+    permissions: t.field({ type: [PermissionGrantRef], description: 'Effective: the user’s roles ∩ the key’s restriction.', resolve: (a) => toGrants(a.permissions) }),
+  }),
+});
+
+builder.queryField('viewer', (t) => t.field({ type: ViewerRef, resolve: (_r, _a, ctx) => ctx.actor }));

@@ -1,0 +1,57 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../src/config/config.js';
+import type { Logger } from '../src/infra/logger.js';
+import { initORM } from '../src/infra/orm.js';
+import { RedisEventTarget } from '../src/infra/pubsub.js';
+import { createRedis } from '../src/infra/redis.js';
+import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/keys/key-cache.js';
+
+/** What a job handler gets: the ORM (fork per job), Redis, pub/sub, config, logger, clock. */
+export type WorkerDeps = {
+  config: Config;
+  log: Logger;
+  orm: MikroORM;
+  redis: Redis;
+  pubsub: RedisEventTarget;
+  now: () => Date;
+  invalidate: (inv: Invalidation) => Promise<void>;
+};
+
+/** A worker module: starts its BullMQ Worker(s) (and repeatable schedules) from the shared deps. */
+export type WorkerModule = { name: string; start(deps: WorkerDeps): Promise<Worker[]> };
+
+/** Registry of worker modules; each job issue adds its module here. */
+export const workerModules: WorkerModule[] = [];
+
+export async function startWorkers(config: Config, opts: { log: Logger; now?: () => Date; modules?: WorkerModule[] }) {
+  const orm = await initORM(config.databaseUrl);
+  const redis = createRedis(config.redisUrl, 'workers');
+  const subscriber = createRedis(config.redisUrl, 'workers-sub');
+  const pubsub = new RedisEventTarget(redis, subscriber, config.redisPrefix);
+  const deps: WorkerDeps = {
+    config,
+    log: opts.log,
+    orm,
+    redis,
+    pubsub,
+    now: opts.now ?? (() => new Date()),
+    invalidate: (inv) => pubsub.publish(INVALIDATION_TOPIC, inv),
+  };
+  await redis.ping();
+  const modules = opts.modules ?? workerModules;
+  const workers: Worker[] = [];
+  for (const m of modules) workers.push(...(await m.start(deps)));
+  return {
+    deps,
+    names: modules.map((m) => m.name),
+    workers,
+    /** Lets running jobs finish (BullMQ's close waits for them), then disconnects. */
+    async close() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await Promise.allSettled([subscriber.quit(), redis.quit()]);
+      await orm.close(true);
+    },
+  };
+}
