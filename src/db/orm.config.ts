@@ -8,7 +8,7 @@ export function ormConfig(databaseUrl: string, opts: { debug?: boolean; poolMax?
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
-    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
     debug: opts.debug ?? false,
     pool: { min: 0, max: opts.poolMax ?? 10 },
     // Entities are plain defineEntity schemas; nothing to discover from the file system.

@@ -1,0 +1,91 @@
+import type { AddressInfo } from 'node:net';
+import { print, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { inject } from 'vitest';
+import { createApp, type App, type AppOptions } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config/config.js';
+import { createHttpServer, type Route } from '../src/http/server.js';
+import { createLogger } from '../src/infra/logger.js';
+import { bootstrapOrganization, type BootstrapResult } from '../src/modules/orgs/bootstrap.service.js';
+
+/** Config for this test run's database and Redis prefix; `overrides` are env-style strings. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    KEYPLANE_REDIS_PREFIX: inject('redisPrefix'),
+    KEYPLANE_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'true',
+    ...overrides,
+  });
+}
+
+export type TestServer = {
+  app: App;
+  config: Config;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+};
+
+/** Starts a full API (HTTP + WebSocket) on a free port against the test database. */
+export async function startTestServer(
+  opts: { config?: Record<string, string>; app?: AppOptions; routes?: Record<string, Route> } = {},
+): Promise<TestServer> {
+  const config = testConfig(opts.config);
+  const app = await createApp(config, { migrate: false, log: createLogger(config.logLevel), ...opts.app });
+  const http = createHttpServer(app, opts.routes);
+  await new Promise<void>((resolve) => http.server.listen(0, '127.0.0.1', resolve));
+  const port = (http.server.address() as AddressInfo).port;
+  return {
+    app,
+    config,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await http.close();
+      await app.close();
+    },
+  };
+}
+
+/** A fresh root organisation with an owner key (every built-in permission). */
+export async function seedOrg(server: TestServer, name = `Org ${Math.random().toString(36).slice(2, 8)}`): Promise<BootstrapResult> {
+  return bootstrapOrganization(server.app.orm, server.config.pepper, name);
+}
+
+export type GqlResponse<T> = { status: number; data: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+
+export type Auth = string | { keyId: string; secret: string } | { header: Record<string, string> } | null;
+
+export function authHeaders(auth: Auth): Record<string, string> {
+  if (auth === null) return {};
+  if (typeof auth === 'string') return { authorization: `Bearer ${auth}` };
+  if ('header' in auth) return auth.header;
+  return { authorization: `Basic ${Buffer.from(`${auth.keyId}:${auth.secret}`).toString('base64')}` };
+}
+
+/** POSTs an operation; typed when given a codegen'd document. */
+export async function gql<TResult, TVars>(
+  server: { url: string },
+  auth: Auth,
+  document: TypedDocumentNode<TResult, TVars> | DocumentNode | string,
+  variables?: TVars,
+  headers: Record<string, string> = {},
+): Promise<GqlResponse<TResult>> {
+  const query = typeof document === 'string' ? document : print(document);
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...authHeaders(auth), ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: TResult; errors?: GqlResponse<TResult>['errors'] };
+  return { status: res.status, data: body.data ?? null, errors: body.errors };
+}
+
+/** Narrows a payload union to its success member or fails the test with the error member. */
+export function success<T extends { __typename?: string }>(payload: T | null | undefined, typename: string): Extract<T, { __typename?: string }> {
+  if (!payload || payload.__typename !== typename) throw new Error(`expected ${typename}, got ${JSON.stringify(payload)}`);
+  return payload as never;
+}

@@ -1,0 +1,2 @@
+// Runs in every test worker before its test files.
+process.env.NODE_ENV = 'test';
