@@ -1,5 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import * as bullmq from 'bullmq';
 import type { Worker } from 'bullmq';
+import { queuePrefix } from '../src/jobs/define-job.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config/config.js';
 import type { Logger } from '../src/infra/logger.js';
@@ -54,4 +56,26 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
       await orm.close(true);
     },
   };
+}
+
+/**
+ * A BullMQ Worker for one job definition: payloads are validated (an invalid one fails for good,
+ * it will not become valid on retry), and each job gets its own EntityManager fork.
+ */
+export function createJobWorker<S extends import('zod').ZodType>(
+  deps: WorkerDeps,
+  def: import('../src/jobs/define-job.js').JobDefinition<S>,
+  handler: (payload: import('zod').output<S>, ctx: { em: ReturnType<MikroORM['em']['fork']>; job: import('bullmq').Job; deps: WorkerDeps }) => Promise<unknown>,
+  opts: Omit<import('bullmq').WorkerOptions, 'connection' | 'prefix'> = {},
+): Worker {
+  const { Worker: BullWorker, UnrecoverableError } = bullmq;
+  return new BullWorker(
+    def.queue,
+    async (job) => {
+      const parsed = def.payload.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`invalid ${def.name} payload: ${parsed.error.message}`);
+      return handler(parsed.data, { em: deps.orm.em.fork(), job, deps });
+    },
+    { connection: deps.redis.duplicate({ maxRetriesPerRequest: null }), prefix: queuePrefix(deps.config), ...opts },
+  );
 }
