@@ -85,7 +85,7 @@ export async function gql<TResult, TVars>(
 }
 
 /** Narrows a payload union to its success member or fails the test with the error member. */
-export function success<T extends { __typename?: string }>(payload: T | null | undefined, typename: string): Extract<T, { __typename?: string }> {
+export function success<T extends { __typename?: string }, N extends string>(payload: T | null | undefined, typename: N): Extract<T, { __typename?: N }> {
   if (!payload || payload.__typename !== typename) throw new Error(`expected ${typename}, got ${JSON.stringify(payload)}`);
   return payload as never;
 }

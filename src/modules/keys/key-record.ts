@@ -80,7 +80,7 @@ select r.permissions, ra.resource_limits
  where ra.user_id = ?`;
 
 const CATALOG_SQL = `
-select name, public_actions, sensitive_fields from resource_definition where organization_id = any(?::text[])`;
+select name, public_actions, sensitive_fields from resource_definition where organization_id = any(string_to_array(?, '/'))`;
 
 export function parseCidr(value: string): ParsedCidr {
   return value.includes('/') ? ipaddr.parseCIDR(value) : (() => {
@@ -118,9 +118,7 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
 
   const withheldFields = new Map<string, string[]>();
   if (row.kind === 'PUBLISHABLE') {
-    const catalog = await conn.execute<{ name: string; public_actions: string[]; sensitive_fields: string[] }[]>(CATALOG_SQL, [
-      pathIds(row.org_path),
-    ]);
+    const catalog = await conn.execute<{ name: string; public_actions: string[]; sensitive_fields: string[] }[]>(CATALOG_SQL, [row.org_path]);
     const publicMap: PermissionMap = new Map();
     for (const res of catalog) {
       for (const a of res.public_actions) publicMap.set(`${res.name}:${a}`, null);

@@ -23,7 +23,7 @@ export async function bootstrapOrganization(orm: MikroORM, pepper: Buffer, name:
     const user = em.create(User, { id: newId('user'), organizationId: orgId, name: 'Owner', email: null, kind: 'SERVICE', status: 'ACTIVE' } as never);
     const role = em.create(Role, { id: newId('role'), organizationId: orgId, name: 'owner', description: 'Every permission', permissions: allBuiltInPermissions().sort() } as never);
     em.create(RoleAssignment, { id: newId('roleAssignment'), userId: user.id, roleId: role.id, resourceLimits: null } as never);
-    const { apiKey, secret, token } = issueKey(em, pepper, { organizationId: orgId, userId: user.id, kind: 'SECRET', name: 'bootstrap', source: 'bootstrap' });
+    const { apiKey, secret, token } = issueKey(em, pepper, { organizationId: orgId, userId: user.id, kind: 'SECRET', name: 'bootstrap', source: 'bootstrap', subAccounts: { mode: 'ALL' } });
     recordEvent(em, { type: 'organization.created', organizationId: orgId, data: { organization: { id: orgId, name: trimmed, parentId: null } } });
     recordEvent(em, { type: 'user.created', organizationId: orgId, data: { user: { id: user.id, name: user.name, kind: user.kind, status: user.status } } });
     recordEvent(em, { type: 'api_key.created', organizationId: orgId, keyId: apiKey.id, data: { apiKey: { id: apiKey.id, keyId: apiKey.keyId, name: apiKey.name, kind: apiKey.kind, userId: user.id } } });
