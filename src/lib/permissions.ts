@@ -8,6 +8,12 @@ export type Grant = { permission: string; resourceIds?: string[] | null };
 
 export const PERMISSION_RE = /^[a-z][a-z0-9_-]{0,62}:[a-z][a-z0-9_-]{0,30}$/;
 
+/**
+ * Every permission of the catalogue, present and future (the bootstrap `owner` role holds it).
+ * Kept in an effective map as a marker beside its expansion, so only a holder of `*` can grant `*`.
+ */
+export const WILDCARD = '*';
+
 export const BUILT_IN_RESOURCES: ReadonlyArray<{ name: string; description: string; actions: string[] }> = [
   { name: 'organizations', description: 'Organisations, sub-accounts, settings and the permission catalogue', actions: ['read', 'write'] },
   { name: 'users', description: 'People and standalone API users', actions: ['read', 'write'] },
@@ -44,6 +50,7 @@ function intersectLimit(a: InstanceLimit, b: InstanceLimit): InstanceLimit {
 /** Adds a grant, expanding `write` to `read` as well. */
 export function addGrant(map: PermissionMap, permission: string, limit: InstanceLimit): void {
   const put = (p: string) => map.set(p, map.has(p) ? unionLimit(map.get(p)!, limit) : limit);
+  if (permission === WILDCARD) return void map.set(WILDCARD, null);
   put(permission);
   const [resource, action] = splitPermission(permission);
   if (action === 'write') put(`${resource}:read`);

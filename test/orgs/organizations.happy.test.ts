@@ -49,7 +49,7 @@ describe('organizations', () => {
     const res = await gql(server, root.token, CreateOrganization, { input: { name: 'Audited' } });
     const org = success(res.data?.createOrganization, 'CreateOrganizationSuccess').organization;
     const conn = server.app.orm.em.getConnection();
-    const events = await conn.execute(`select type, data from event where organization_id = ? and type = 'organization.created'`, [root.organizationId]);
+    const events = await conn.execute<{ data: { organization: { id: string } } }[]>(`select type, data from event where organization_id = ? and type = 'organization.created'`, [root.organizationId]);
     expect(events.some((e: { data: { organization: { id: string } } }) => e.data.organization.id === org.id)).toBe(true);
     const audit = await conn.execute(`select action, actor_key_name from audit_entry where target_id = ?`, [org.id]);
     expect(audit).toEqual([{ action: 'organization.create', actor_key_name: 'bootstrap' }]);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { BUILT_IN_RESOURCE_NAMES, BUILT_IN_RESOURCES, PERMISSION_RE } from '../../lib/permissions.js';
+import { BUILT_IN_RESOURCE_NAMES, BUILT_IN_RESOURCES, PERMISSION_RE, WILDCARD } from '../../lib/permissions.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { recordEvent } from '../events/event.service.js';
 import { pathIds } from '../keys/key-record.js';
@@ -76,7 +76,7 @@ export async function assertKnownPermissions(em: EntityManager, org: Pick<Organi
   const known = await knownPermissions(em, org);
   const fields = permissions
     .map((p, i) => ({ p, i }))
-    .filter(({ p }) => !PERMISSION_RE.test(p) || !known.has(p))
+    .filter(({ p }) => p !== WILDCARD && (!PERMISSION_RE.test(p) || !known.has(p)))
     .map(({ p, i }) => ({ path: `${field}.${i}`, message: `unknown permission ${JSON.stringify(p.slice(0, 100))}` }));
   if (fields.length) throw new ValidationError(fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import ipaddr from 'ipaddr.js';
-import { addGrant, fromGrants, intersect, type Grant, type PermissionMap } from '../../lib/permissions.js';
+import { addGrant, BUILT_IN_RESOURCES, fromGrants, intersect, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.js';
 import type { KeyKind } from '../../lib/token.js';
 import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from './api-key.entity.js';
 import type { UserStatus } from '../users/user.entity.js';
@@ -79,6 +79,9 @@ select r.permissions, ra.resource_limits
   from role_assignment ra join role r on r.id = ra.role_id
  where ra.user_id = ?`;
 
+const HOST_PERMISSIONS_SQL = `
+select name, actions from resource_definition where organization_id = any(string_to_array(?, '/'))`;
+
 const CATALOG_SQL = `
 select name, public_actions, sensitive_fields from resource_definition where organization_id = any(string_to_array(?, '/'))`;
 
@@ -114,7 +117,12 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
   if (!row) return null;
   const roleRows = await conn.execute<{ permissions: string[]; resource_limits: ResourceLimits | null }[]>(ROLES_SQL, [row.user_id]);
   let permissions = userPermissions(roleRows);
-  if (row.permissions) permissions = intersect(permissions, fromGrants(row.permissions));
+  if (permissions.has(WILDCARD)) {
+    const host = await conn.execute<{ name: string; actions: string[] }[]>(HOST_PERMISSIONS_SQL, [row.user_org_path]);
+    for (const r of [...BUILT_IN_RESOURCES, ...host]) for (const a of r.actions) permissions.set(`${r.name}:${a}`, null);
+  }
+  // A restriction of `*` is no restriction.
+  if (row.permissions && !row.permissions.some((g) => g.permission === WILDCARD)) permissions = intersect(permissions, fromGrants(row.permissions));
 
   const withheldFields = new Map<string, string[]>();
   if (row.kind === 'PUBLISHABLE') {

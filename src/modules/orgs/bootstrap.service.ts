@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { newId } from '../../lib/ids.js';
-import { allBuiltInPermissions } from '../../lib/permissions.js';
+import { WILDCARD } from '../../lib/permissions.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { recordEvent } from '../events/event.service.js';
 import { issueKey } from '../keys/api-key.factory.js';
@@ -21,7 +21,7 @@ export async function bootstrapOrganization(orm: MikroORM, pepper: Buffer, name:
     const orgId = newId('organization');
     em.create(Organization, { id: orgId, name: trimmed, parentId: null, path: orgId, depth: 0, inactivityDays: 90, warningDays: [15, 7, 1] } as never);
     const user = em.create(User, { id: newId('user'), organizationId: orgId, name: 'Owner', email: null, kind: 'SERVICE', status: 'ACTIVE' } as never);
-    const role = em.create(Role, { id: newId('role'), organizationId: orgId, name: 'owner', description: 'Every permission', permissions: allBuiltInPermissions().sort() } as never);
+    const role = em.create(Role, { id: newId('role'), organizationId: orgId, name: 'owner', description: 'Every permission of the catalogue, including resources defined later', permissions: [WILDCARD] } as never);
     em.create(RoleAssignment, { id: newId('roleAssignment'), userId: user.id, roleId: role.id, resourceLimits: null } as never);
     const { apiKey, secret, token } = issueKey(em, pepper, { organizationId: orgId, userId: user.id, kind: 'SECRET', name: 'bootstrap', source: 'bootstrap', subAccounts: { mode: 'ALL' } });
     recordEvent(em, { type: 'organization.created', organizationId: orgId, data: { organization: { id: orgId, name: trimmed, parentId: null } } });

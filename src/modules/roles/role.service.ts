@@ -81,8 +81,8 @@ export async function listRoles(ctx: ServiceContext, filter: { organizationId?: 
 export async function createRole(ctx: ServiceContext, input: unknown): Promise<Role> {
   const data = parseInput(createSchema, input);
   const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'roles:write');
+  await assertKnownPermissions(ctx.em, org, data.permissions, 'input.permissions');
   const permissions = normalise(data.permissions);
-  await assertKnownPermissions(ctx.em, org, permissions, 'input.permissions');
   assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'a role');
   if (await ctx.em.findOne(Role, { organizationId: org.id, name: data.name })) throw new ConflictError(`A role named ${data.name} already exists`);
   const role = ctx.em.create(Role, { id: newId('role'), organizationId: org.id, name: data.name, description: data.description ?? null, permissions } as never);
@@ -99,8 +99,8 @@ export async function updateRole(ctx: ServiceContext, input: unknown): Promise<R
   // Changing a role changes what its holders can do: the caller must hold all of it, before and after.
   assertHeld(ctx, userPermissions([{ permissions: role.permissions, resource_limits: null }]), 'this role');
   if (data.permissions) {
+    await assertKnownPermissions(ctx.em, org, data.permissions, 'input.permissions');
     const permissions = normalise(data.permissions);
-    await assertKnownPermissions(ctx.em, org, permissions, 'input.permissions');
     assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'a role');
     role.permissions = permissions;
   }
