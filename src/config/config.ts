@@ -26,8 +26,41 @@ const schema = z.object({
   KEYPLANE_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   KEYPLANE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(1_048_576),
   KEYPLANE_VERIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** How often an API process pushes its buffered usage counts to Redis. */
+  KEYPLANE_USAGE_FLUSH_MS: z.coerce.number().int().min(10).max(5000).default(250),
+  /** How often the worker rolls usage from Redis into PostgreSQL (the issue asks for at least every 10 s). */
+  KEYPLANE_USAGE_ROLLUP_SECONDS: z.coerce.number().int().min(1).max(10).default(5),
+  /** Verifications kept in detail per key, minute and outcome class (valid / refused) per API process. */
+  KEYPLANE_VERIFICATION_LOG_PER_MINUTE: z.coerce.number().int().min(0).max(1000).default(30),
   KEYPLANE_PUBLIC_URL: z.url().optional(),
+  /** Delays between webhook attempts (`5s,5m,30m,2h`): one entry per retry, each at most 24 h. */
+  KEYPLANE_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*){0,19}$/, 'comma-separated durations such as 5s,5m,30m,2h (at most 20)')
+    .default('5s,5m,30m,2h,5h,10h,10h'),
+  /** An endpoint failing without a success for this long is disabled. */
+  KEYPLANE_WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().max(24 * 90).default(120),
+  KEYPLANE_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30).default(15),
+  KEYPLANE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  /** The outbox relay's polling period; commits also nudge it at once. */
+  KEYPLANE_OUTBOX_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
+  KEYPLANE_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Pending deliveries overdue by this long get their job re-created (e.g. after Redis lost it). */
+  KEYPLANE_DELIVERY_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** BullMQ job lock: a job whose worker died is retried after about this long. */
+  KEYPLANE_WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** How often open subscriptions re-check that their key and user are still valid. */
+  KEYPLANE_SUBSCRIPTION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
+
+const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+function parseSchedule(text: string): number[] {
+  return text.split(',').map((part) => {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(part.trim())!;
+    return Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS];
+  });
+}
 
 export type Config = {
   env: 'development' | 'test' | 'production';
@@ -45,7 +78,19 @@ export type Config = {
   keyCacheTtlMs: number;
   maxBodyBytes: number;
   verificationRetentionDays: number;
+  usageFlushMs: number;
+  usageRollupMs: number;
+  verificationLogPerMinute: number;
   publicUrl: string | undefined;
+  webhookRetryScheduleMs: number[];
+  webhookDisableAfterMs: number;
+  webhookTimeoutMs: number;
+  webhookConcurrency: number;
+  outboxIntervalMs: number;
+  outboxBatchSize: number;
+  deliverySweepMs: number;
+  workerLockMs: number;
+  subscriptionRecheckMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -56,20 +101,20 @@ export class ConfigError extends Error {}
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  // Production checks read the raw values, so one start reports every problem at once.
+  if (env.NODE_ENV === 'production') {
+    if (!env.KEYPLANE_PEPPER || env.KEYPLANE_PEPPER === DEV_PEPPER) problems.push('  KEYPLANE_PEPPER: required in production (not the development default)');
+    if (!env.KEYPLANE_ENCRYPTION_KEY || env.KEYPLANE_ENCRYPTION_KEY === DEV_ENCRYPTION_KEY)
+      problems.push('  KEYPLANE_ENCRYPTION_KEY: required in production (not the development default)');
+    if (env.KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK === 'true' || env.KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK === '1')
+      problems.push('  KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: must be false in production');
   }
+  const schedule = parsed.success ? parseSchedule(parsed.data.KEYPLANE_WEBHOOK_RETRY_SCHEDULE) : [];
+  if (schedule.some((ms) => ms > 24 * 3_600_000)) problems.push('  KEYPLANE_WEBHOOK_RETRY_SCHEDULE: each delay must be at most 24h');
+  if (problems.length || !parsed.success) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   const c = parsed.data;
   const production = c.NODE_ENV === 'production';
-  const problems: string[] = [];
-  if (production) {
-    if (!c.KEYPLANE_PEPPER || c.KEYPLANE_PEPPER === DEV_PEPPER) problems.push('  KEYPLANE_PEPPER: required in production (not the development default)');
-    if (!c.KEYPLANE_ENCRYPTION_KEY || c.KEYPLANE_ENCRYPTION_KEY === DEV_ENCRYPTION_KEY)
-      problems.push('  KEYPLANE_ENCRYPTION_KEY: required in production (not the development default)');
-    if (c.KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK) problems.push('  KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: must be false in production');
-  }
-  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return {
     env: c.NODE_ENV,
     production,
@@ -86,6 +131,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyCacheTtlMs: c.KEYPLANE_KEY_CACHE_TTL_SECONDS * 1000,
     maxBodyBytes: c.KEYPLANE_MAX_BODY_BYTES,
     verificationRetentionDays: c.KEYPLANE_VERIFICATION_RETENTION_DAYS,
+    usageFlushMs: c.KEYPLANE_USAGE_FLUSH_MS,
+    usageRollupMs: c.KEYPLANE_USAGE_ROLLUP_SECONDS * 1000,
+    verificationLogPerMinute: c.KEYPLANE_VERIFICATION_LOG_PER_MINUTE,
     publicUrl: c.KEYPLANE_PUBLIC_URL,
+    webhookRetryScheduleMs: schedule,
+    webhookDisableAfterMs: Math.round(c.KEYPLANE_WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
+    webhookTimeoutMs: c.KEYPLANE_WEBHOOK_TIMEOUT_SECONDS * 1000,
+    webhookConcurrency: c.KEYPLANE_WEBHOOK_CONCURRENCY,
+    outboxIntervalMs: c.KEYPLANE_OUTBOX_INTERVAL_MS,
+    outboxBatchSize: c.KEYPLANE_OUTBOX_BATCH_SIZE,
+    deliverySweepMs: c.KEYPLANE_DELIVERY_SWEEP_SECONDS * 1000,
+    workerLockMs: c.KEYPLANE_WORKER_LOCK_SECONDS * 1000,
+    subscriptionRecheckMs: c.KEYPLANE_SUBSCRIPTION_RECHECK_SECONDS * 1000,
   };
 }
