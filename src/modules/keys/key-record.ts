@@ -52,9 +52,9 @@ type KeyRow = {
   user_org_path: string;
   secret_hash: Buffer;
   previous_secret_hash: Buffer | null;
-  previous_secret_expires_at: Date | null;
-  valid_from: Date | null;
-  valid_until: Date | null;
+  previous_secret_expires_at: Date | string | null;
+  valid_from: Date | string | null;
+  valid_until: Date | string | null;
   allowed_ips: string[];
   sub_accounts: SubAccountGrant;
   rate_limit: RateLimit | null;
@@ -110,6 +110,11 @@ export function pathIds(path: string): string[] {
   return path.split('/');
 }
 
+/** Raw queries return timestamptz columns as strings, not Dates. */
+function epochMs(v: Date | string | null): number | null {
+  return v === null ? null : new Date(v).getTime();
+}
+
 export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<KeyRecord | null> {
   const conn = em.getConnection();
   const rows = await conn.execute<KeyRow[]>(KEY_SQL, [keyId]);
@@ -149,9 +154,9 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
     userOrganizationPath: row.user_org_path,
     secretHash: row.secret_hash,
     previousSecretHash: row.previous_secret_hash,
-    previousSecretExpiresAt: row.previous_secret_expires_at?.getTime() ?? null,
-    validFrom: row.valid_from?.getTime() ?? null,
-    validUntil: row.valid_until?.getTime() ?? null,
+    previousSecretExpiresAt: epochMs(row.previous_secret_expires_at),
+    validFrom: epochMs(row.valid_from),
+    validUntil: epochMs(row.valid_until),
     allowedIps: row.allowed_ips.map(parseCidr),
     subAccounts: row.sub_accounts,
     rateLimit: row.rate_limit,
