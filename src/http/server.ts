@@ -6,6 +6,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { App } from '../app.js';
 import type { Context } from '../graphql/context.js';
+import { useForwardOnlyConnections } from '../graphql/forward-only.js';
 import { schema } from '../graphql/schema.js';
 import type { Actor, RequestMeta } from '../modules/auth/actor.js';
 import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.js';
@@ -73,6 +74,7 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
         costLimit: { maxCost: 5000 },
         blockFieldSuggestion: { enabled: config.production },
       }),
+      useForwardOnlyConnections(),
       operationMetrics(app),
     ],
   });

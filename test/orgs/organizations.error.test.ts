@@ -57,3 +57,11 @@ describe('organization errors', () => {
     expect(last).toBe('ValidationError');
   });
 });
+
+describe('pagination', () => {
+  it('refuses backward pagination arguments instead of ignoring them', async () => {
+    const root = await seedOrg(server);
+    const res = await gql(server, root.token, '{ organizations(last: 2) { edges { node { id } } } }');
+    expect(res.errors?.[0]?.message).toMatch(/"last" is not supported/);
+  });
+});
