@@ -1,10 +1,26 @@
-import { builder } from '../../graphql/builder.js';
+import { builder, needs } from '../../graphql/builder.js';
+import { svc } from '../../graphql/context.js';
+import { defineMutation } from '../../graphql/mutation.js';
 import type { Grant } from '../../lib/permissions.js';
 import { Organization } from '../orgs/organization.entity.js';
 import { OrganizationRef } from '../orgs/organization.schema.js';
 import { User } from '../users/user.entity.js';
 import { UserRef } from '../users/user.schema.js';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.js';
+import {
+  apiKeyExpiresAt,
+  createApiKey,
+  deleteApiKey,
+  findApiKey,
+  listApiKeys,
+  MAX_ALLOWED_IPS,
+  MAX_GRACE_SECONDS,
+  MAX_METADATA_BYTES,
+  revokeApiKey,
+  rotateApiKey,
+  updateApiKey,
+  type IssuedApiKey,
+} from './api-key.service.js';
 
 export const ApiKeyKindEnum = builder.enumType('ApiKeyKind', { values: KEY_KINDS });
 export const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', { values: KEY_STATUSES });
@@ -52,6 +68,19 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     rateLimit: t.field({ type: RateLimitRef, nullable: true, resolve: (k) => k.rateLimit }),
     metadata: t.expose('metadata', { type: 'JSON' }),
     source: t.exposeString('source', { nullable: true, description: 'Name of the key that created this one.' }),
+    credits: t.exposeInt('credits', { nullable: true, description: 'Remaining uses; null: unlimited.' }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When an active key stops working: the earlier of validUntil and last activity + the organization’s inactivityDays.',
+      resolve: async (k, _a, ctx) => apiKeyExpiresAt(k, await ctx.em.findOneOrFail(Organization, { id: k.organizationId })),
+    }),
+    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'After a rotation with a grace period: when the previous secret stops working.',
+    }),
+    lastActivityAt: t.expose('lastActivityAt', { type: 'DateTime', description: 'Last use, creation or rotation: where the inactivity clock starts.' }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
     lastUsedIp: t.exposeString('lastUsedIp', { nullable: true }),
     rotatedAt: t.expose('rotatedAt', { type: 'DateTime', nullable: true }),
@@ -64,4 +93,126 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     user: t.field({ type: UserRef, resolve: (k, _a, ctx) => ctx.em.findOneOrFail(User, { id: k.userId }) }),
     organization: t.field({ type: OrganizationRef, resolve: (k, _a, ctx) => ctx.em.findOneOrFail(Organization, { id: k.organizationId }) }),
   }),
+});
+
+const ApiKeyFilter = builder.inputType('ApiKeyFilter', {
+  fields: (t) => ({
+    status: t.field({ type: ApiKeyStatusEnum }),
+    kind: t.field({ type: ApiKeyKindEnum, description: 'Integration keys are listed apart: only when this is INTEGRATION.' }),
+    userId: t.id(),
+    organizationId: t.id({ description: 'Default: the calling key’s organization.' }),
+    search: t.string({ description: 'In name, description or the token start.' }),
+    lastUsedBefore: t.field({ type: 'DateTime', description: 'Keys not used since; never-used keys match.' }),
+    expiresBefore: t.field({ type: 'DateTime', description: 'Active keys whose expiresAt is before this instant.' }),
+  }),
+});
+
+builder.queryField('apiKeys', (t) =>
+  t.connection(
+    {
+      type: ApiKeyRef,
+      authScopes: needs('keys:read'),
+      description: 'Keys of one organization, oldest first. Integration keys appear only with filter.kind INTEGRATION.',
+      args: { filter: t.arg({ type: ApiKeyFilter }) },
+      resolve: (_r, args, ctx) => listApiKeys(svc(ctx), args.filter as never, args),
+    },
+    { name: 'ApiKeyConnection' },
+    { name: 'ApiKeyEdge' },
+  ),
+);
+
+builder.queryField('apiKey', (t) =>
+  t.field({
+    type: ApiKeyRef,
+    nullable: true,
+    authScopes: needs('keys:read'),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => findApiKey(svc(ctx), String(id)),
+  }),
+);
+
+const PermissionGrantInput = builder.inputType('PermissionGrantInput', {
+  fields: (t) => ({
+    permission: t.string({ required: true }),
+    resourceIds: t.stringList({ description: 'Limit to these resource instances; omitted or null: every instance.' }),
+  }),
+});
+
+const SubAccountGrantInput = builder.inputType('SubAccountGrantInput', {
+  fields: (t) => ({
+    mode: t.field({ type: SubAccountModeEnum, required: true }),
+    organizationIds: t.idList({ description: 'With mode SELECTED: sub-accounts below the key’s organization.' }),
+  }),
+});
+
+const RateLimitInput = builder.inputType('RateLimitInput', {
+  fields: (t) => ({ limit: t.int({ required: true }), windowSeconds: t.int({ required: true }) }),
+});
+
+const keySettings = (t: any) => ({
+  description: t.string(),
+  permissions: t.field({
+    type: [PermissionGrantInput],
+    description: 'A subset of the user’s permissions (and of the calling key’s); null: all of the user’s.',
+  }),
+  validFrom: t.field({ type: 'DateTime' }),
+  validUntil: t.field({ type: 'DateTime' }),
+  allowedIps: t.stringList({ description: `IPv4/IPv6 addresses and CIDR blocks, at most ${MAX_ALLOWED_IPS}; empty: any address.` }),
+  subAccounts: t.field({ type: SubAccountGrantInput, description: 'Which sub-accounts the key may act in (agency keys).' }),
+  rateLimit: t.field({ type: RateLimitInput }),
+  credits: t.int({ description: 'Remaining uses; null: unlimited.' }),
+  metadata: t.field({ type: 'JSON', description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes.` }),
+});
+
+const Issued = (t: any) => ({
+  apiKey: t.field({ type: ApiKeyRef, resolve: (p: IssuedApiKey) => p.apiKey }),
+  token: t.string({ description: 'Shown once: store it now.', resolve: (p: IssuedApiKey) => p.token }),
+  secret: t.string({ description: 'Shown once: the password half of Basic auth (keyId:secret).', resolve: (p: IssuedApiKey) => p.secret }),
+});
+const KeyField = (t: any) => ({ apiKey: t.field({ type: ApiKeyRef, resolve: (p: { apiKey: ApiKey }) => p.apiKey }) });
+
+defineMutation('createApiKey', {
+  permission: 'keys:write',
+  description: 'Creates a key acting as userId (default: the caller’s user) in organizationId (default: the caller’s). The token and secret are returned only here.',
+  input: (t) => ({
+    name: t.string({ required: true }),
+    kind: t.field({ type: ApiKeyKindEnum, description: 'Default SECRET.' }),
+    userId: t.id({ description: 'Another user than the caller’s needs users:write.' }),
+    organizationId: t.id(),
+    ...keySettings(t),
+  }),
+  success: Issued,
+  resolve: (input, ctx) => createApiKey(svc(ctx), input),
+});
+
+defineMutation('updateApiKey', {
+  permission: 'keys:write',
+  description: 'Changes a key; an omitted field is kept, null clears it. userId moves the key to act as another user.',
+  input: (t) => ({ id: t.id({ required: true }), name: t.string(), userId: t.id(), ...keySettings(t) }),
+  success: KeyField,
+  resolve: async (input, ctx) => ({ apiKey: await updateApiKey(svc(ctx), input) }),
+});
+
+defineMutation('rotateApiKey', {
+  permission: 'keys:write',
+  description: `A new secret for the same key id; the old one keeps working for gracePeriodSeconds (default 0, at most ${MAX_GRACE_SECONDS}).`,
+  input: (t) => ({ id: t.id({ required: true }), gracePeriodSeconds: t.int() }),
+  success: Issued,
+  resolve: (input, ctx) => rotateApiKey(svc(ctx), input),
+});
+
+defineMutation('revokeApiKey', {
+  permission: 'keys:write',
+  description: 'Stops the key at once, for good.',
+  input: (t) => ({ id: t.id({ required: true }), reason: t.string() }),
+  success: KeyField,
+  resolve: async (input, ctx) => ({ apiKey: await revokeApiKey(svc(ctx), input) }),
+});
+
+defineMutation('deleteApiKey', {
+  permission: 'keys:write',
+  description: 'Removes the key for clients (it stops working); the audit log keeps its history.',
+  input: (t) => ({ id: t.id({ required: true }) }),
+  success: KeyField,
+  resolve: async (input, ctx) => ({ apiKey: await deleteApiKey(svc(ctx), input) }),
 });

@@ -1,0 +1,51 @@
+import { builder, needs } from '../../graphql/builder.js';
+import { svc } from '../../graphql/context.js';
+import { listEvents } from './event-feed.service.js';
+
+/**
+ * What the `Event` type resolves from: an event row, or its wire form (`toEventJson`, with
+ * `occurredAt` as a string), so queries, subscriptions and webhooks share one GraphQL type.
+ */
+export type EventShape = {
+  id: string;
+  type: string;
+  occurredAt: Date | string;
+  organizationId: string;
+  keyId?: string | null;
+  data: Record<string, unknown>;
+};
+
+export const EventRef = builder.objectRef<EventShape>('Event').implement({
+  description: 'A lifecycle event (api_key.*, user.*, role.*, organization.*, webhook_endpoint.*). Never carries a secret.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    type: t.exposeString('type', { description: 'e.g. api_key.created' }),
+    occurredAt: t.field({ type: 'DateTime', resolve: (e) => (e.occurredAt instanceof Date ? e.occurredAt : new Date(e.occurredAt)) }),
+    organizationId: t.exposeID('organizationId'),
+    keyId: t.id({ nullable: true, description: 'The API key concerned (ApiKey.id), if any.', resolve: (e) => e.keyId ?? null }),
+    data: t.expose('data', { type: 'JSON' }),
+  }),
+});
+
+export const EventFilterInput = builder.inputType('EventFilter', {
+  fields: (t) => ({
+    types: t.stringList({ description: 'Event types, or a family such as api_key.*; omitted: every type.' }),
+    keyId: t.id({ description: 'Only events about this key (ApiKey.id).' }),
+    since: t.field({ type: 'DateTime', description: 'Inclusive.' }),
+    organizationId: t.id({ description: 'Default: the calling key’s organization.' }),
+  }),
+});
+
+builder.queryField('events', (t) =>
+  t.connection(
+    {
+      type: EventRef,
+      authScopes: needs('events:read'),
+      description: 'Events of one organization in commit order; poll with after: pageInfo.endCursor.',
+      args: { filter: t.arg({ type: EventFilterInput }) },
+      resolve: (_r, args, ctx) => listEvents(svc(ctx), args.filter as never, args),
+    },
+    { name: 'EventConnection' },
+    { name: 'EventEdge' },
+  ),
+);

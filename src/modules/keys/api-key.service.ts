@@ -1,0 +1,557 @@
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { ConflictError, ForbiddenError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
+import { firstNotCovered, fromGrants, intersect, toGrants, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.js';
+import { displayStart, hashSecret, mintCredential } from '../../lib/token.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import { assertKnownPermissions, catalogFor, knownPermissions } from '../catalog/catalog.service.js';
+import { recordEvent } from '../events/event.service.js';
+import { Organization } from '../orgs/organization.entity.js';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
+import { Role, RoleAssignment } from '../roles/role.entity.js';
+import { commit, type ServiceContext } from '../service-context.js';
+import { User } from '../users/user.entity.js';
+import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.js';
+import { issueKey } from './api-key.factory.js';
+import { DAY_MS, keyExpiresAt } from './expiry.js';
+import { userPermissions } from './key-record.js';
+
+export const MAX_ALLOWED_IPS = 100;
+export const MAX_METADATA_BYTES = 4096;
+export const MAX_GRACE_SECONDS = 7 * 86_400;
+export const MAX_SELECTED_SUB_ACCOUNTS = 100;
+
+const id = z.string().min(1).max(64);
+const name = z.string().trim().min(1).max(200);
+const description = z.string().max(1000);
+const grant = z.object({
+  permission: z.string().min(1).max(100),
+  resourceIds: z.array(z.string().min(1).max(128)).min(1).max(1000).nullish(),
+});
+const grants = z.array(grant).max(200);
+const subAccounts = z.object({
+  mode: z.enum(['NONE', 'ALL', 'SELECTED']),
+  organizationIds: z.array(id).max(MAX_SELECTED_SUB_ACCOUNTS).nullish(),
+});
+const rateLimit = z.object({ limit: z.number().int().min(1).max(1_000_000), windowSeconds: z.number().int().min(1).max(86_400) });
+const credits = z.number().int().min(0).max(1_000_000_000);
+const metadata = z
+  .record(z.string().max(100), z.unknown())
+  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, `at most ${MAX_METADATA_BYTES} bytes of JSON`);
+const allowedIps = z.array(z.string().max(100)).max(MAX_ALLOWED_IPS);
+
+const createSchema = z.object({
+  name,
+  description: description.nullish(),
+  kind: z.enum(KEY_KINDS).nullish(),
+  userId: id.nullish(),
+  organizationId: id.nullish(),
+  permissions: grants.nullish(),
+  validFrom: z.date().nullish(),
+  validUntil: z.date().nullish(),
+  allowedIps: allowedIps.nullish(),
+  subAccounts: subAccounts.nullish(),
+  rateLimit: rateLimit.nullish(),
+  credits: credits.nullish(),
+  metadata: metadata.nullish(),
+});
+// In updates `undefined` (field absent) keeps the value and `null` clears it.
+const updateSchema = z.object({
+  id,
+  name: name.nullish(),
+  description: description.nullish(),
+  userId: id.nullish(),
+  permissions: grants.nullish(),
+  validFrom: z.date().nullish(),
+  validUntil: z.date().nullish(),
+  allowedIps: allowedIps.nullish(),
+  subAccounts: subAccounts.nullish(),
+  rateLimit: rateLimit.nullish(),
+  credits: credits.nullish(),
+  metadata: metadata.nullish(),
+});
+const rotateSchema = z.object({ id, gracePeriodSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).nullish() });
+const revokeSchema = z.object({ id, reason: z.string().trim().max(500).nullish() });
+const deleteSchema = z.object({ id });
+const filterSchema = z.object({
+  status: z.enum(KEY_STATUSES).nullish(),
+  kind: z.enum(KEY_KINDS).nullish(),
+  userId: id.nullish(),
+  organizationId: id.nullish(),
+  search: z.string().max(200).nullish(),
+  lastUsedBefore: z.date().nullish(),
+  expiresBefore: z.date().nullish(),
+});
+
+/** A key and the credential minted for it: the only place a plaintext secret exists. */
+export type IssuedApiKey = { apiKey: ApiKey; secret: string; token: string };
+
+/**
+ * The key as events, audit entries and webhooks carry it: no secret, no token, no hash (the
+ * display `start` is the prefix shown in every list).
+ */
+export function apiKeyJson(k: ApiKey) {
+  return {
+    id: k.id,
+    keyId: k.keyId,
+    name: k.name,
+    description: k.description ?? null,
+    kind: k.kind,
+    status: k.status,
+    start: k.start,
+    organizationId: k.organizationId,
+    userId: k.userId,
+    permissions: k.permissions ?? null,
+    validFrom: k.validFrom?.toISOString() ?? null,
+    validUntil: k.validUntil?.toISOString() ?? null,
+    allowedIps: k.allowedIps,
+    subAccounts: k.subAccounts,
+    rateLimit: k.rateLimit ?? null,
+    credits: k.credits ?? null,
+    metadata: k.metadata,
+    source: k.source ?? null,
+    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+    rotatedAt: k.rotatedAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+    revokedReason: k.revokedReason ?? null,
+    createdAt: k.createdAt.toISOString(),
+  };
+}
+
+const UPDATABLE: (keyof ReturnType<typeof apiKeyJson>)[] = [
+  'name',
+  'description',
+  'userId',
+  'permissions',
+  'validFrom',
+  'validUntil',
+  'allowedIps',
+  'subAccounts',
+  'rateLimit',
+  'credits',
+  'metadata',
+];
+
+/** `expiresAt`: the earlier of `validUntil` and the inactivity expiry; null once the key is no longer active. */
+export function apiKeyExpiresAt(k: ApiKey, org: Pick<Organization, 'inactivityDays'>): Date | null {
+  if (k.status !== 'ACTIVE') return null;
+  return keyExpiresAt({ lastActivityAt: k.lastActivityAt, validUntil: k.validUntil ?? null }, org.inactivityDays);
+}
+
+/**
+ * Normalises one allowlist entry (an IPv4 or IPv6 address or CIDR block) with ipaddr.js:
+ * canonical text, network address for blocks, IPv4-mapped IPv6 as IPv4. Null when invalid.
+ * Only dotted-quad IPv4 is accepted: `127.1` or `0x7f.1` are not what a human means.
+ */
+export function normaliseIpEntry(raw: string): string | null {
+  const value = raw.trim();
+  if (value.length === 0 || value.length > 64 || value.includes('%')) return null;
+  const slash = value.indexOf('/');
+  const host = slash < 0 ? value : value.slice(0, slash);
+  const prefix = slash < 0 ? null : value.slice(slash + 1);
+  if (prefix !== null && !/^\d{1,3}$/.test(prefix)) return null;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  if (ipaddr.IPv4.isValidFourPartDecimal(host)) addr = ipaddr.IPv4.parse(host);
+  else if (host.includes(':') && ipaddr.IPv6.isValid(host)) addr = ipaddr.IPv6.parse(host);
+  else return null;
+  let bits = prefix === null ? (addr.kind() === 'ipv4' ? 32 : 128) : Number(prefix);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+    // The verifier unwraps ::ffff:a.b.c.d clients to IPv4, so the allowlist must hold IPv4 too.
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
+    bits -= 96;
+  }
+  const max = addr.kind() === 'ipv4' ? 32 : 128;
+  if (bits > max) return null;
+  const network =
+    addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`) : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${bits}`);
+  return bits === max ? network.toString() : `${network.toString()}/${bits}`;
+}
+
+function normaliseAllowedIps(entries: string[], field: string): string[] {
+  const out: string[] = [];
+  const problems = entries.flatMap((raw, i) => {
+    const n = normaliseIpEntry(raw);
+    if (n === null) return [{ path: `${field}.${i}`, message: `not an IPv4/IPv6 address or CIDR block: ${JSON.stringify(raw.slice(0, 64))}` }];
+    if (!out.includes(n)) out.push(n);
+    return [];
+  });
+  if (problems.length) throw new ValidationError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+  return out;
+}
+
+function parseFilter<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw fromZodIssues(r.error.issues, 'filter');
+  return r.data;
+}
+
+const isWithin = (org: Pick<Organization, 'path'>, ancestor: Pick<Organization, 'path'>) => org.path === ancestor.path || org.path.startsWith(`${ancestor.path}/`);
+
+/** Loads a key the caller may act on with `permission`; NotFound when deleted or out of reach. */
+export async function getApiKeyFor(ctx: ServiceContext, keyId: string, permission: string): Promise<{ key: ApiKey; org: Organization }> {
+  const key = keyId.length <= 64 ? await ctx.em.findOne(ApiKey, { id: keyId, deletedAt: null }) : null;
+  const org = key ? await ctx.em.findOne(Organization, { id: key.organizationId }) : null;
+  if (!key || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('ApiKey', keyId);
+  ctx.actor.require(permission, org);
+  return { key, org };
+}
+
+export async function findApiKey(ctx: ServiceContext, keyId: string): Promise<ApiKey | null> {
+  try {
+    return (await getApiKeyFor(ctx, keyId, 'keys:read')).key;
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+}
+
+export type ApiKeyFilter = z.input<typeof filterSchema>;
+
+/**
+ * Keys of one organisation (default: the caller's), oldest first. Integration keys are listed
+ * apart: they appear only when `kind: INTEGRATION` is asked for. A key never used counts as
+ * "last used before" any date; `expiresBefore` matches active keys only.
+ */
+export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter | null | undefined, page: PageArgs) {
+  const f = parseFilter(filterSchema, filter);
+  const org = await getOrganizationFor(ctx, f.organizationId ?? ctx.actor.organizationId, 'keys:read');
+  const limit = pageSize(page.first);
+  const ks = createdAtKeyset(page.after);
+  const search = f.search ? `%${f.search.replace(/[\\%_]/g, '\\$&')}%` : null;
+  const expiresBefore = f.expiresBefore
+    ? {
+        status: 'ACTIVE',
+        $or: [
+          { validUntil: { $lt: f.expiresBefore } },
+          ...(org.inactivityDays > 0 ? [{ lastActivityAt: { $lt: new Date(f.expiresBefore.getTime() - org.inactivityDays * DAY_MS) } }] : []),
+        ],
+      }
+    : {};
+  const rows = await ctx.em.find(
+    ApiKey,
+    {
+      $and: [
+        ks.where,
+        { organizationId: org.id, deletedAt: null },
+        { kind: f.kind ?? { $ne: 'INTEGRATION' } },
+        f.status ? { status: f.status } : {},
+        f.userId ? { userId: f.userId } : {},
+        search ? { $or: [{ name: { $ilike: search } }, { description: { $ilike: search } }, { start: { $ilike: search } }] } : {},
+        f.lastUsedBefore ? { $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: f.lastUsedBefore } }] } : {},
+        expiresBefore,
+      ],
+    } as never,
+    { orderBy: ks.orderBy, limit: limit + 1 },
+  );
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+}
+
+/** A user's permissions from role assignments, with `*` expanded over the user's catalogue (as the verifier does). */
+async function userPermissionMap(ctx: ServiceContext, user: User): Promise<PermissionMap> {
+  const assignments = await ctx.em.find(RoleAssignment, { userId: user.id });
+  const roles = assignments.length ? await ctx.em.find(Role, { id: { $in: assignments.map((a) => a.roleId) } }) : [];
+  const byId = new Map(roles.map((r) => [r.id, r]));
+  const map = userPermissions(
+    assignments.filter((a) => byId.has(a.roleId)).map((a) => ({ permissions: byId.get(a.roleId)!.permissions, resource_limits: a.resourceLimits ?? null })),
+  );
+  if (map.has(WILDCARD)) {
+    const userOrg = await ctx.em.findOneOrFail(Organization, { id: user.organizationId });
+    for (const p of await knownPermissions(ctx.em, userOrg)) map.set(p, null);
+  }
+  return map;
+}
+
+async function publicActions(ctx: ServiceContext, org: Organization): Promise<PermissionMap> {
+  const map: PermissionMap = new Map();
+  for (const r of await catalogFor(ctx.em, org)) for (const a of r.publicActions) map.set(`${r.name}:${a}`, null);
+  return map;
+}
+
+const isUnrestricted = (g: Grant[] | null | undefined): boolean => !g || g.some((x) => x.permission === WILDCARD);
+
+/** What a key can do: its user's permissions ∩ its restriction (∩ public actions when publishable). */
+async function effectiveOf(ctx: ServiceContext, k: { user: User; kind: ApiKey['kind']; permissions: Grant[] | null; org: Organization }): Promise<PermissionMap> {
+  let map = await userPermissionMap(ctx, k.user);
+  if (!isUnrestricted(k.permissions)) map = intersect(map, fromGrants(k.permissions!));
+  if (k.kind === 'PUBLISHABLE') map = intersect(map, await publicActions(ctx, k.org));
+  return map;
+}
+
+/** Nobody grants what they do not hold: `map` must be within the calling key's own permissions. */
+function assertCallerHolds(ctx: ServiceContext, map: PermissionMap, what: string): void {
+  const missing = firstNotCovered(map, ctx.actor.permissions);
+  if (missing) throw new ForbiddenError(`${what} would hold ${missing}, which the calling key does not hold`, missing);
+}
+
+/** True when the caller reaches every sub-account below `org` (present and future). */
+function reachesAllBelow(ctx: ServiceContext, org: Organization): boolean {
+  if (!ctx.actor.canActIn(org)) return false;
+  // Below a reachable sub-account everything is reachable; below the caller's own organisation only with ALL.
+  return org.id !== ctx.actor.organizationId || ctx.actor.key.subAccounts.mode === 'ALL';
+}
+
+/** Validates a sub-account grant for a key of `org`: only sub-accounts below it that the caller itself reaches. */
+async function checkSubAccounts(ctx: ServiceContext, org: Organization, input: z.infer<typeof subAccounts> | null, field: string): Promise<SubAccountGrant> {
+  if (!input || input.mode === 'NONE') {
+    if (input?.organizationIds?.length) throw ValidationError.field(`${field}.organizationIds`, 'only with mode SELECTED');
+    return { mode: 'NONE' };
+  }
+  if (input.mode === 'ALL') {
+    if (input.organizationIds?.length) throw ValidationError.field(`${field}.organizationIds`, 'only with mode SELECTED');
+    if (!reachesAllBelow(ctx, org)) throw new ForbiddenError('Cannot grant every sub-account: the calling key does not reach them all');
+    return { mode: 'ALL' };
+  }
+  const ids = [...new Set(input.organizationIds ?? [])];
+  if (ids.length === 0) throw ValidationError.field(`${field}.organizationIds`, 'give at least one sub-account, or use mode NONE');
+  const found = await ctx.em.find(Organization, { id: { $in: ids } });
+  const byId = new Map(found.map((o) => [o.id, o]));
+  // Unknown, outside this key's organisation and beyond the caller's reach all read the same.
+  const problems = ids.flatMap((oid, i) => {
+    const o = byId.get(oid);
+    return o && o.path.startsWith(`${org.path}/`) && ctx.actor.canActIn(o) ? [] : [{ path: `${field}.organizationIds.${i}`, message: `sub-account ${oid} not found` }];
+  });
+  if (problems.length) throw new ValidationError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+  return { mode: 'SELECTED', ids };
+}
+
+/** The caller must reach everything an existing grant reaches before it may manage the key. */
+async function assertReachesGrant(ctx: ServiceContext, org: Organization, grant: SubAccountGrant): Promise<void> {
+  if (grant.mode === 'ALL' && !reachesAllBelow(ctx, org)) throw new ForbiddenError('The key reaches sub-accounts the calling key does not');
+  if (grant.mode === 'SELECTED') {
+    const orgs = await ctx.em.find(Organization, { id: { $in: grant.ids } });
+    if (orgs.some((o) => !ctx.actor.canActIn(o))) throw new ForbiddenError('The key reaches sub-accounts the calling key does not');
+  }
+}
+
+/**
+ * The user a key of `org` acts as. The caller's own user needs nothing more; any other user must
+ * be in reach with `users:write` (acting as someone else is an administrator's act). The key's
+ * organisation must be the user's or one of its sub-accounts, and the user active.
+ */
+async function resolveKeyUser(ctx: ServiceContext, userId: string, org: Organization, field: string): Promise<User> {
+  const user = await ctx.em.findOne(User, { id: userId });
+  const userOrg = user ? await ctx.em.findOne(Organization, { id: user.organizationId }) : null;
+  const own = user?.id === ctx.actor.userId;
+  if (!user || !userOrg || (!own && !ctx.actor.canActIn(userOrg))) throw new NotFoundError('User', userId);
+  if (!own) ctx.actor.require('users:write', userOrg);
+  if (user.status !== 'ACTIVE') throw ValidationError.field(field, `the user is ${user.status.toLowerCase()}`);
+  if (!isWithin(org, userOrg)) throw ValidationError.field(field, 'the user belongs neither to the key’s organization nor to an organization above it');
+  return user;
+}
+
+/**
+ * Validates a permission restriction for a key of `kind` acting as `user`: known permissions,
+ * within the user's, public actions only for publishable keys, and within the caller's own.
+ * Returns the stored form (`null` = all of the user's permissions).
+ */
+async function checkRestriction(
+  ctx: ServiceContext,
+  k: { org: Organization; user: User; kind: ApiKey['kind']; permissions: Grant[] | null },
+  field: string,
+): Promise<Grant[] | null> {
+  if (isUnrestricted(k.permissions)) {
+    assertCallerHolds(ctx, await effectiveOf(ctx, { ...k, permissions: null }), 'A key without a permissions restriction');
+    return null;
+  }
+  const raw = k.permissions!;
+  await assertKnownPermissions(ctx.em, k.org, raw.map((g) => g.permission), field);
+  const requested = fromGrants(raw);
+  const notHeld = firstNotCovered(requested, await userPermissionMap(ctx, k.user));
+  if (notHeld) throw ValidationError.field(field, `the key’s user does not hold ${notHeld}`);
+  if (k.kind === 'PUBLISHABLE') {
+    const pub = await publicActions(ctx, k.org);
+    const i = raw.findIndex((g) => !pub.has(g.permission));
+    if (i >= 0) throw ValidationError.field(`${field}.${i}`, `${raw[i]!.permission} is not a public action; publishable keys hold only public actions`);
+  }
+  assertCallerHolds(ctx, requested, 'The key');
+  return toGrants(requested);
+}
+
+/**
+ * Before a caller may change or re-secret a key it must already hold everything the key can do
+ * and reach every sub-account it reaches; minting a secret for a key acting as someone else also
+ * needs `users:write` over that user (it is a way to act as them).
+ */
+async function assertMayManage(ctx: ServiceContext, key: ApiKey, org: Organization, opts: { actAsUser: boolean }): Promise<User> {
+  const user = await ctx.em.findOneOrFail(User, { id: key.userId });
+  if (opts.actAsUser && user.id !== ctx.actor.userId) {
+    const userOrg = await ctx.em.findOneOrFail(Organization, { id: user.organizationId });
+    if (!ctx.actor.canActIn(userOrg)) throw new ForbiddenError('The key acts as a user outside the calling key’s reach', 'users:write');
+    ctx.actor.require('users:write', userOrg);
+  }
+  assertCallerHolds(ctx, await effectiveOf(ctx, { user, kind: key.kind, permissions: key.permissions ?? null, org }), 'The key');
+  await assertReachesGrant(ctx, org, key.subAccounts);
+  return user;
+}
+
+function checkWindow(validFrom: Date | null, validUntil: Date | null, now: Date, untilChanged: boolean): void {
+  if (validFrom && validUntil && validFrom.getTime() >= validUntil.getTime()) throw ValidationError.field('input.validUntil', 'must be after validFrom');
+  if (untilChanged && validUntil && validUntil.getTime() <= now.getTime()) throw ValidationError.field('input.validUntil', 'must be in the future');
+}
+
+function assertActive(key: ApiKey, action: string): void {
+  if (key.status !== 'ACTIVE') throw new ConflictError(`A ${key.status.toLowerCase()} key cannot be ${action}`);
+}
+
+const source = (ctx: ServiceContext) => ({ createdByUserId: ctx.actor.userId, createdByKeyId: ctx.actor.key.id, source: ctx.actor.key.name });
+
+/**
+ * Creates a key (kind SECRET by default) acting as `userId` (default: the caller's user) in
+ * `organizationId` (default: the caller's). Its restriction, sub-account grant and user are all
+ * checked against what the caller holds. The token and secret are returned here only.
+ */
+export async function createApiKey(ctx: ServiceContext, input: unknown): Promise<IssuedApiKey> {
+  const data = parseInput(createSchema, input);
+  const now = ctx.deps.now();
+  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'keys:write');
+  const kind = data.kind ?? 'SECRET';
+  const user = await resolveKeyUser(ctx, data.userId ?? ctx.actor.userId, org, 'input.userId');
+  const permissions = await checkRestriction(ctx, { org, user, kind, permissions: data.permissions ?? null }, 'input.permissions');
+  const grant = await checkSubAccounts(ctx, org, data.subAccounts ?? null, 'input.subAccounts');
+  checkWindow(data.validFrom ?? null, data.validUntil ?? null, now, true);
+  const issued = issueKey(ctx.em, ctx.deps.config.pepper, {
+    organizationId: org.id,
+    userId: user.id,
+    kind,
+    name: data.name,
+    description: data.description ?? null,
+    permissions,
+    validFrom: data.validFrom ?? null,
+    validUntil: data.validUntil ?? null,
+    allowedIps: normaliseAllowedIps(data.allowedIps ?? [], 'input.allowedIps'),
+    subAccounts: grant,
+    rateLimit: data.rateLimit ?? null,
+    credits: data.credits ?? null,
+    metadata: (data.metadata as Record<string, unknown> | null | undefined) ?? {},
+    ...source(ctx),
+    now,
+  });
+  const json = apiKeyJson(issued.apiKey);
+  recordEvent(ctx.em, { type: 'api_key.created', organizationId: org.id, keyId: issued.apiKey.id, data: { apiKey: json }, at: now });
+  const { id: _id, createdAt: _c, ...fields } = json;
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'api_key.create',
+    targetType: 'ApiKey',
+    targetId: issued.apiKey.id,
+    changes: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { new: v }])),
+  });
+  await commit(ctx);
+  return issued;
+}
+
+/**
+ * Changes a key's settings, or moves it to act as another user. Every change is re-checked
+ * against the caller (who must hold what the key can do before and after), and the key is
+ * dropped from every replica's cache so the next request sees it.
+ */
+export async function updateApiKey(ctx: ServiceContext, input: unknown): Promise<ApiKey> {
+  const data = parseInput(updateSchema, input);
+  const now = ctx.deps.now();
+  const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
+  assertActive(key, 'changed');
+  const currentUser = await assertMayManage(ctx, key, org, { actAsUser: false });
+  const before = apiKeyJson(key);
+
+  const user = data.userId != null && data.userId !== key.userId ? await resolveKeyUser(ctx, data.userId, org, 'input.userId') : currentUser;
+  if (data.permissions !== undefined || user !== currentUser) {
+    const requested = data.permissions !== undefined ? data.permissions : (key.permissions ?? null);
+    key.permissions = await checkRestriction(ctx, { org, user, kind: key.kind, permissions: requested }, 'input.permissions');
+  }
+  key.userId = user.id;
+  if (data.name != null) key.name = data.name;
+  if (data.description !== undefined) key.description = data.description;
+  if (data.validFrom !== undefined) key.validFrom = data.validFrom;
+  if (data.validUntil !== undefined) key.validUntil = data.validUntil;
+  checkWindow(key.validFrom ?? null, key.validUntil ?? null, now, data.validUntil != null);
+  if (data.allowedIps !== undefined) key.allowedIps = normaliseAllowedIps(data.allowedIps ?? [], 'input.allowedIps');
+  if (data.subAccounts !== undefined) key.subAccounts = await checkSubAccounts(ctx, org, data.subAccounts, 'input.subAccounts');
+  if (data.rateLimit !== undefined) key.rateLimit = data.rateLimit;
+  if (data.credits !== undefined) key.credits = data.credits;
+  if (data.metadata !== undefined) key.metadata = (data.metadata as Record<string, unknown> | null) ?? {};
+
+  const after = apiKeyJson(key);
+  const changes = diff(before, after, UPDATABLE);
+  if (Object.keys(changes).length === 0) return key;
+  recordEvent(ctx.em, { type: 'api_key.updated', organizationId: org.id, keyId: key.id, data: { apiKey: after, changes }, at: now });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'api_key.update', targetType: 'ApiKey', targetId: key.id, changes });
+  await commit(ctx, [{ scope: 'key', keyId: key.keyId }]);
+  return key;
+}
+
+/**
+ * Issues a new secret for the same key id. The old secret keeps working for
+ * `gracePeriodSeconds` (0 by default: it stops at once; at most 7 days), then fails.
+ */
+export async function rotateApiKey(ctx: ServiceContext, input: unknown): Promise<IssuedApiKey> {
+  const data = parseInput(rotateSchema, input);
+  const now = ctx.deps.now();
+  const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
+  assertActive(key, 'rotated');
+  await assertMayManage(ctx, key, org, { actAsUser: true });
+  const grace = data.gracePeriodSeconds ?? 0;
+  const before = { start: key.start, previousSecretExpiresAt: key.previousSecretExpiresAt?.toISOString() ?? null };
+  const { secret, token } = mintCredential(key.kind, key.keyId);
+  key.previousSecretHash = grace > 0 ? key.secretHash : null;
+  key.previousSecretExpiresAt = grace > 0 ? new Date(now.getTime() + grace * 1000) : null;
+  key.secretHash = hashSecret(ctx.deps.config.pepper, key.keyId, secret);
+  key.start = displayStart(key.kind, key.keyId, secret);
+  key.rotatedAt = now;
+  key.lastActivityAt = now;
+  const previousSecretExpiresAt = key.previousSecretExpiresAt?.toISOString() ?? null;
+  recordEvent(ctx.em, {
+    type: 'api_key.rotated',
+    organizationId: org.id,
+    keyId: key.id,
+    data: { apiKey: apiKeyJson(key), gracePeriodSeconds: grace, previousSecretExpiresAt },
+    at: now,
+  });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'api_key.rotate',
+    targetType: 'ApiKey',
+    targetId: key.id,
+    changes: { start: { old: before.start, new: key.start }, previousSecretExpiresAt: { old: before.previousSecretExpiresAt, new: previousSecretExpiresAt } },
+  });
+  await commit(ctx, [{ scope: 'key', keyId: key.keyId }]);
+  return { apiKey: key, secret, token };
+}
+
+/** Revokes a key at once and for good: its next request gets 401 on every replica. */
+export async function revokeApiKey(ctx: ServiceContext, input: unknown): Promise<ApiKey> {
+  const data = parseInput(revokeSchema, input);
+  const now = ctx.deps.now();
+  const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
+  if (key.status === 'REVOKED') throw new ConflictError('The key is already revoked');
+  const before = { status: key.status };
+  key.status = 'REVOKED';
+  key.revokedAt = now;
+  key.revokedReason = data.reason || null;
+  key.previousSecretHash = null;
+  key.previousSecretExpiresAt = null;
+  recordEvent(ctx.em, { type: 'api_key.revoked', organizationId: org.id, keyId: key.id, data: { apiKey: apiKeyJson(key), reason: key.revokedReason }, at: now });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'api_key.revoke',
+    targetType: 'ApiKey',
+    targetId: key.id,
+    changes: { status: { old: before.status, new: key.status }, revokedReason: { new: key.revokedReason } },
+  });
+  await commit(ctx, [{ scope: 'key', keyId: key.keyId }]);
+  return key;
+}
+
+/** Deletes a key: gone for clients (queries, verification), kept for the audit trail. */
+export async function deleteApiKey(ctx: ServiceContext, input: unknown): Promise<ApiKey> {
+  const data = parseInput(deleteSchema, input);
+  const now = ctx.deps.now();
+  const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
+  key.deletedAt = now;
+  key.previousSecretHash = null;
+  key.previousSecretExpiresAt = null;
+  recordEvent(ctx.em, { type: 'api_key.deleted', organizationId: org.id, keyId: key.id, data: { apiKey: apiKeyJson(key) }, at: now });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'api_key.delete', targetType: 'ApiKey', targetId: key.id, changes: { deletedAt: { new: now.toISOString() } } });
+  await commit(ctx, [{ scope: 'key', keyId: key.keyId }]);
+  return key;
+}
