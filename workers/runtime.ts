@@ -9,6 +9,10 @@ import { initORM } from '../src/infra/orm.js';
 import { RedisEventTarget } from '../src/infra/pubsub.js';
 import { createRedis } from '../src/infra/redis.js';
 import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/keys/key-cache.js';
+import { deliverWebhookModule } from './deliver-webhook.worker.js';
+import { expirySweepWorker } from './expiry-sweep.worker.js';
+import { outboxRelayModule } from './outbox-relay.worker.js';
+import { usageRollupWorker } from './usage-rollup.worker.js';
 
 /** What a job handler gets: the ORM (fork per job), Redis, pub/sub, config, logger, clock. */
 export type WorkerDeps = {
@@ -25,7 +29,7 @@ export type WorkerDeps = {
 export type WorkerModule = { name: string; start(deps: WorkerDeps): Promise<Worker[]> };
 
 /** Registry of worker modules; each job issue adds its module here. */
-export const workerModules: WorkerModule[] = [];
+export const workerModules: WorkerModule[] = [outboxRelayModule, deliverWebhookModule, expirySweepWorker, usageRollupWorker];
 
 export async function startWorkers(config: Config, opts: { log: Logger; now?: () => Date; modules?: WorkerModule[] }) {
   const orm = await initORM(config.databaseUrl);

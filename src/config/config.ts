@@ -33,6 +33,14 @@ const schema = z.object({
   /** Verifications kept in detail per key, minute and outcome class (valid / refused) per API process. */
   KEYPLANE_VERIFICATION_LOG_PER_MINUTE: z.coerce.number().int().min(0).max(1000).default(30),
   KEYPLANE_PUBLIC_URL: z.url().optional(),
+  /** Where the built console is served from (`vite build` output). */
+  KEYPLANE_CONSOLE_DIR: z.string().min(1).default('console/dist'),
+  /** How long a one-time console link can be exchanged, and how long the session it becomes lasts. */
+  KEYPLANE_CONSOLE_LINK_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
+  KEYPLANE_CONSOLE_SESSION_HOURS: z.coerce.number().int().min(1).max(168).default(8),
+  /** How often the inactivity-expiry sweep runs, and how many keys it handles per transaction. */
+  KEYPLANE_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  KEYPLANE_EXPIRY_SWEEP_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Delays between webhook attempts (`5s,5m,30m,2h`): one entry per retry, each at most 24 h. */
   KEYPLANE_WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -82,6 +90,11 @@ export type Config = {
   usageRollupMs: number;
   verificationLogPerMinute: number;
   publicUrl: string | undefined;
+  consoleDir: string;
+  consoleLinkTtlMs: number;
+  consoleSessionTtlMs: number;
+  expirySweepMs: number;
+  expirySweepBatch: number;
   webhookRetryScheduleMs: number[];
   webhookDisableAfterMs: number;
   webhookTimeoutMs: number;
@@ -135,6 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageRollupMs: c.KEYPLANE_USAGE_ROLLUP_SECONDS * 1000,
     verificationLogPerMinute: c.KEYPLANE_VERIFICATION_LOG_PER_MINUTE,
     publicUrl: c.KEYPLANE_PUBLIC_URL,
+    consoleDir: c.KEYPLANE_CONSOLE_DIR,
+    consoleLinkTtlMs: c.KEYPLANE_CONSOLE_LINK_MINUTES * 60_000,
+    consoleSessionTtlMs: c.KEYPLANE_CONSOLE_SESSION_HOURS * 3_600_000,
+    expirySweepMs: c.KEYPLANE_EXPIRY_SWEEP_SECONDS * 1000,
+    expirySweepBatch: c.KEYPLANE_EXPIRY_SWEEP_BATCH,
     webhookRetryScheduleMs: schedule,
     webhookDisableAfterMs: Math.round(c.KEYPLANE_WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
     webhookTimeoutMs: c.KEYPLANE_WEBHOOK_TIMEOUT_SECONDS * 1000,

@@ -1,9 +1,17 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000_foundation } from './Migration20261123000000_foundation.js';
 import { Migration20261123010000_keys } from './Migration20261123010000_keys.js';
+import { Migration20261123020000_usage } from './Migration20261123020000_usage.js';
+import { Migration20261123030000_webhooks } from './Migration20261123030000_webhooks.js';
+import { Migration20261123040000_expiry } from './Migration20261123040000_expiry.js';
+import { Migration20261123050000_console } from './Migration20261123050000_console.js';
 
 /** Explicit, ordered list: no glob loading, works the same under tsx, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000000_foundation', class: Migration20261123000000_foundation },
   { name: 'Migration20261123010000_keys', class: Migration20261123010000_keys },
+  { name: 'Migration20261123020000_usage', class: Migration20261123020000_usage },
+  { name: 'Migration20261123030000_webhooks', class: Migration20261123030000_webhooks },
+  { name: 'Migration20261123040000_expiry', class: Migration20261123040000_expiry },
+  { name: 'Migration20261123050000_console', class: Migration20261123050000_console },
 ];

@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { initORM } from '../infra/orm.js';
+import { planExpiry, type PlannedAction } from '../modules/keys/expiry-sweep.service.js';
+
+const USAGE = `usage: npm run expiry -- --as-of DATE [--org ORGANIZATION_ID] [--json]
+
+Dry run of the inactivity-expiry sweep: prints the keys a sweep would warn and expire, changing
+nothing (one read-only transaction; no migration is run). DATE is YYYY-MM-DD, meaning the end of
+that day (UTC), or an ISO 8601 instant such as 2027-03-01T12:00:00Z.`;
+
+/** `YYYY-MM-DD` is the end of that UTC day (everything due on that date); anything else an exact instant. */
+function parseAsOf(text: string): Date | null {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (day) {
+    const start = new Date(`${text}T00:00:00.000Z`);
+    if (Number.isNaN(start.getTime()) || start.toISOString().slice(0, 10) !== text) return null;
+    return new Date(start.getTime() + 86_400_000 - 1);
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/.test(text)) return null;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
+
+function describe(a: PlannedAction): string {
+  const d = a.decision;
+  if (d.action === 'warn') return `${d.daysLeft} day(s) left (warning threshold ${d.threshold})`;
+  return d.reason === 'inactivity' ? `unused for ${a.key.inactivityDays} days` : 'validity window ended';
+}
+
+function asJson(a: PlannedAction) {
+  const d = a.decision;
+  return {
+    action: d.action,
+    id: a.key.id,
+    keyId: a.key.keyId,
+    name: a.key.name,
+    organizationId: a.key.organizationId,
+    lastActivityAt: a.key.lastActivityAt.toISOString(),
+    expiresAt: d.expiresAt.toISOString(),
+    ...(d.action === 'warn' ? { daysLeft: d.daysLeft, threshold: d.threshold } : { reason: d.reason }),
+  };
+}
+
+const COLUMNS = [7, 25, 26, 28, 25, 25] as const;
+const row = (cells: string[]) =>
+  cells.map((c, i) => (i < COLUMNS.length ? c.padEnd(COLUMNS[i]!) : c)).join(' ').trimEnd();
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { 'as-of': { type: 'string' }, org: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } }));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const now = values['as-of'] ? parseAsOf(values['as-of']) : null;
+  if (!now) {
+    console.error(values['as-of'] ? `invalid --as-of: ${values['as-of']}\n\n${USAGE}` : USAGE);
+    return 2;
+  }
+  if (values.org !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(values.org)) {
+    console.error(`invalid --org: ${values.org}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const orm = await initORM(config.databaseUrl, { migrate: false, poolMax: 2 });
+  const out = process.stdout;
+  try {
+    if (!values.json) {
+      out.write(`Expiry dry run as of ${now.toISOString()}: nothing is changed.\n\n`);
+      out.write(row(['ACTION', 'KEY', 'KEY ID', 'ORGANIZATION', 'LAST ACTIVITY', 'EXPIRES AT', 'NAME / DETAIL']) + '\n');
+    }
+    const counts = await planExpiry(orm, {
+      now,
+      organizationId: values.org ?? null,
+      onAction: (a) => {
+        if (values.json) out.write(JSON.stringify(asJson(a)) + '\n');
+        else
+          out.write(
+            row([
+              a.decision.action === 'warn' ? 'WARN' : 'EXPIRE',
+              a.key.id,
+              a.key.keyId,
+              a.key.organizationId,
+              a.key.lastActivityAt.toISOString(),
+              a.decision.expiresAt.toISOString(),
+              `${JSON.stringify(a.key.name)}: ${describe(a)}`,
+            ]) + '\n',
+          );
+      },
+    });
+    if (values.json) out.write(JSON.stringify({ summary: { asOf: now.toISOString(), ...counts } }) + '\n');
+    else out.write(`\n${counts.warn} key(s) would be warned, ${counts.expire} would expire.\n`);
+    return 0;
+  } finally {
+    await orm.close(true);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof ConfigError ? e.message : e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,170 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from '../../lib/pagination.js';
+import { recordAudit } from '../audit/audit.service.js';
+import type { EventRecord } from '../events/event.entity.js';
+import { Organization } from '../orgs/organization.entity.js';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
+import type { ServiceContext } from '../service-context.js';
+import { Notification } from './notification.entity.js';
+
+/** Who may see an organisation's notifications: its key admins. */
+export const NOTIFICATION_PERMISSION = 'keys:read';
+
+/** Event types that become in-app notifications. */
+export const NOTIFIED_EVENT_TYPES: ReadonlySet<string> = new Set(['api_key.expiring_soon', 'api_key.expired']);
+
+export const MAX_MARK_IDS = 100;
+
+/** A notification as one user sees it: with that user's read time. */
+export type NotificationView = {
+  id: string;
+  organizationId: string;
+  type: string;
+  keyId: string | null;
+  eventId: string | null;
+  title: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+  readAt: Date | null;
+};
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The human line for an event; names the key (never anything secret). */
+export function notificationTitle(type: string, data: Record<string, unknown>): string {
+  const name = String((data.apiKey as { name?: unknown } | undefined)?.name ?? 'unnamed');
+  if (type === 'api_key.expiring_soon') return `API key “${name}” expires in ${plural(Number(data.daysLeft), 'day')} unless it is used`;
+  if (type === 'api_key.expired') {
+    return data.reason === 'validity_window'
+      ? `API key “${name}” expired: its validity window ended`
+      : `API key “${name}” expired after ${plural(Number(data.inactivityDays), 'day')} unused`;
+  }
+  return `${type}: ${name}`;
+}
+
+/**
+ * Queues the in-app notification for an expiring_soon / expired event on the same unit of work
+ * (so it commits with the event, or not at all). Other event types make none.
+ */
+export function notifyFromEvent(em: EntityManager, event: EventRecord): Notification | null {
+  if (!NOTIFIED_EVENT_TYPES.has(event.type)) return null;
+  return em.create(Notification, {
+    id: newId('notification'),
+    organizationId: event.organizationId,
+    type: event.type,
+    keyId: event.keyId ?? null,
+    eventId: event.id,
+    title: notificationTitle(event.type, event.data),
+    data: event.data,
+    createdAt: event.occurredAt,
+  } as never);
+}
+
+type Row = {
+  id: string;
+  organization_id: string;
+  type: string;
+  key_id: string | null;
+  event_id: string | null;
+  title: string;
+  data: Record<string, unknown>;
+  /** Timestamps arrive as text from the driver. */
+  created_at: string;
+  read_at: string | null;
+};
+
+const toView = (r: Row): NotificationView => ({
+  id: r.id,
+  organizationId: r.organization_id,
+  type: r.type,
+  keyId: r.key_id,
+  eventId: r.event_id,
+  title: r.title,
+  data: r.data,
+  createdAt: new Date(r.created_at),
+  readAt: r.read_at === null ? null : new Date(r.read_at),
+});
+
+const VIEW_SQL = `select n.id, n.organization_id, n.type, n.key_id, n.event_id, n.title, n.data, n.created_at, r.read_at
+  from notification n left join notification_read r on r.notification_id = n.id and r.user_id = ?`;
+
+export type NotificationFilter = { organizationId?: string | null; unreadOnly?: boolean | null };
+
+/**
+ * An organisation's notifications (default: the caller's), newest first, with the caller's
+ * user's read state, and how many are unread. Needs keys:read there.
+ */
+export async function listNotifications(
+  ctx: ServiceContext,
+  filter: NotificationFilter,
+  page: PageArgs,
+): Promise<Connection<NotificationView> & { unreadCount: number }> {
+  const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, NOTIFICATION_PERMISSION);
+  const limit = pageSize(page.first);
+  const after = decodeCursor(page.after, 2);
+  const userId = ctx.actor.userId;
+  const params: unknown[] = [userId, org.id];
+  let sql = `${VIEW_SQL} where n.organization_id = ?`;
+  if (filter.unreadOnly) sql += ' and r.read_at is null';
+  if (after) {
+    const at = new Date(String(after[0]));
+    if (Number.isNaN(at.getTime())) throw ValidationError.field('after', 'invalid cursor');
+    sql += ' and (n.created_at, n.id) < (?, ?)';
+    params.push(at, String(after[1]));
+  }
+  sql += ' order by n.created_at desc, n.id desc limit ?';
+  params.push(limit + 1);
+  const rows = (await ctx.em.execute<Row[]>(sql, params)).map(toView);
+  const [count] = await ctx.em.execute<{ n: string }[]>(
+    `select count(*) as n from notification n
+      where n.organization_id = ? and not exists (select 1 from notification_read r where r.notification_id = n.id and r.user_id = ?)`,
+    [org.id, userId],
+  );
+  const connection = toConnection(rows, limit, (v) => [v.createdAt.toISOString(), v.id], after !== null);
+  return { ...connection, unreadCount: Number(count?.n ?? 0) };
+}
+
+const markSchema = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(MAX_MARK_IDS) });
+
+/**
+ * Marks notifications read for the caller's user (other admins keep their own read state).
+ * Every id must be a notification the caller may see; otherwise nothing changes (NotFound).
+ * Marking an already-read notification again is a no-op. One transaction with its audit entries.
+ */
+export async function markNotificationsRead(ctx: ServiceContext, input: unknown): Promise<NotificationView[]> {
+  const ids = [...new Set(parseInput(markSchema, input).ids)];
+  const found = await ctx.em.find(Notification, { id: { $in: ids } });
+  const orgs = await ctx.em.find(Organization, { id: { $in: [...new Set(found.map((n) => n.organizationId))] } });
+  const orgById = new Map(orgs.map((o) => [o.id, o]));
+  const byId = new Map(found.map((n) => [n.id, n]));
+  for (const id of ids) {
+    const n = byId.get(id);
+    const org = n ? orgById.get(n.organizationId) : undefined;
+    if (!n || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('Notification', id);
+    ctx.actor.require(NOTIFICATION_PERMISSION, org);
+  }
+  const userId = ctx.actor.userId;
+  const now = ctx.deps.now();
+  await ctx.em.transactional(async (em) => {
+    const inserted = await em.execute<{ notification_id: string }[]>(
+      `insert into notification_read (notification_id, user_id, read_at)
+       select unnest(array[?]::text[]), ?::text, ?::timestamptz on conflict do nothing returning notification_id`,
+      [ids, userId, now],
+    );
+    const perOrg = new Map<string, string[]>();
+    for (const r of inserted) {
+      const orgId = byId.get(r.notification_id)!.organizationId;
+      perOrg.set(orgId, [...(perOrg.get(orgId) ?? []), r.notification_id]);
+    }
+    for (const [organizationId, read] of perOrg) {
+      recordAudit(em, ctx.actor, { organizationId, action: 'notification.read', targetType: 'Notification', targetId: read.length === 1 ? read[0]! : null, changes: { ids: { new: read.sort() } } });
+    }
+  });
+  const rows = await ctx.em.execute<Row[]>(`${VIEW_SQL} where n.id = any(array[?]::text[]) order by n.created_at desc, n.id desc`, [userId, ids]);
+  return rows.map(toView);
+}
