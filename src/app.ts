@@ -7,7 +7,9 @@ import { initORM } from './infra/orm.js';
 import { RedisEventTarget } from './infra/pubsub.js';
 import { createRedis } from './infra/redis.js';
 import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/keys/key-cache.js';
-import { KeyVerifier } from './modules/keys/verifier.js';
+import { KeyVerifier, VERIFY_CODES } from './modules/keys/verifier.js';
+import { RedisUsageLimiter } from './modules/usage/usage-limiter.js';
+import { RedisUsageSink } from './modules/usage/usage-sink.js';
 import type { AppDeps } from './modules/service-context.js';
 
 export type App = {
@@ -16,6 +18,8 @@ export type App = {
   redis: Redis;
   pubsub: RedisEventTarget;
   metrics: Metrics;
+  /** Usage metering buffer; `flush()` pushes it to Redis now (tests, shutdown). */
+  usage: RedisUsageSink;
   close(): Promise<void>;
 };
 
@@ -35,7 +39,19 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const now = opts.now ?? Date.now;
 
   const cache = new KeyCache({ max: config.keyCacheMax, ttlMs: config.keyCacheTtlMs });
-  const verifier = new KeyVerifier({ orm, cache, pepper: config.pepper, now });
+  // Limits fail fast while Redis is down (no offline queue): a queued call would consume a
+  // credit minutes after its answer.
+  const limiterRedis = createRedis(config.redisUrl, 'api-limiter', { enableOfflineQueue: false, commandTimeout: 1000, maxRetriesPerRequest: 1 });
+  await waitReady(limiterRedis, 5000);
+  const limiter = new RedisUsageLimiter(limiterRedis, orm, config.redisPrefix);
+  const byCode = new Map(VERIFY_CODES.map((c) => [c, metrics.verifications.labels(c)]));
+  const usage = new RedisUsageSink(redis, config.redisPrefix, {
+    flushMs: config.usageFlushMs,
+    logPerMinute: config.verificationLogPerMinute,
+    log,
+    onOutcome: (code) => byCode.get(code)!.inc(),
+  }).start();
+  const verifier = new KeyVerifier({ orm, cache, pepper: config.pepper, now, limiter, usage });
 
   pubsub.addEventListener(INVALIDATION_TOPIC, (e) => cache.apply(e.detail as Invalidation));
   // Invalidations published while we were disconnected are lost: start from a clean cache.
@@ -66,9 +82,23 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     redis,
     pubsub,
     metrics,
+    usage,
     async close() {
+      await usage.close();
+      limiterRedis.disconnect();
       await Promise.allSettled([subscriber.quit(), redis.quit()]);
       await orm.close(true);
     },
   };
+}
+
+function waitReady(r: Redis, ms: number): Promise<void> {
+  if (r.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    r.once('ready', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
 }

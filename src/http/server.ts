@@ -10,6 +10,7 @@ import { useForwardOnlyConnections } from '../graphql/forward-only.js';
 import { schema } from '../graphql/schema.js';
 import type { Actor, RequestMeta } from '../modules/auth/actor.js';
 import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.js';
+import { VERIFY_PATH, verifyRoute } from './verify-route.js';
 
 type ServerContext = { actor: Actor; requestId: string };
 
@@ -91,6 +92,7 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(await metrics.registry.metrics());
     },
+    [VERIFY_PATH]: verifyRoute(app),
     ...extraRoutes,
   };
 

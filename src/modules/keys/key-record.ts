@@ -32,6 +32,8 @@ export type KeyRecord = {
   subAccounts: SubAccountGrant;
   rateLimit: RateLimit | null;
   hasCredits: boolean;
+  /** Bumped by every change of `credits` outside the usage roll-up: tells Redis to re-seed. */
+  creditsEpoch: number;
   creditsRefill: CreditsRefill | null;
   permissions: PermissionMap;
   /** resource → fields a publishable key must not see. */
@@ -59,6 +61,7 @@ type KeyRow = {
   sub_accounts: SubAccountGrant;
   rate_limit: RateLimit | null;
   credits: number | null;
+  credits_epoch: number;
   credits_refill: CreditsRefill | null;
   permissions: Grant[] | null;
 };
@@ -67,7 +70,7 @@ const KEY_SQL = `
 select k.id, k.key_id, k.kind, k.name, k.status, k.organization_id, o.path as org_path,
        k.user_id, u.status as user_status, uo.path as user_org_path,
        k.secret_hash, k.previous_secret_hash, k.previous_secret_expires_at, k.valid_from, k.valid_until,
-       k.allowed_ips, k.sub_accounts, k.rate_limit, k.credits, k.credits_refill, k.permissions
+       k.allowed_ips, k.sub_accounts, k.rate_limit, k.credits, k.credits_epoch, k.credits_refill, k.permissions
   from api_key k
   join app_user u on u.id = k.user_id
   join organization o on o.id = k.organization_id
@@ -161,6 +164,7 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
     subAccounts: row.sub_accounts,
     rateLimit: row.rate_limit,
     hasCredits: row.credits !== null,
+    creditsEpoch: row.credits_epoch,
     creditsRefill: row.credits_refill,
     permissions,
     withheldFields,

@@ -120,10 +120,13 @@ export class KeyVerifier {
   /** For callers that already parsed (and checksum-checked) the credential, e.g. from headers. */
   async verifyCredential(cred: ParsedCredential | null, req: VerifyRequest, opts: VerifyOptions = {}): Promise<VerifyOutcome> {
     const at = this.now();
-    const outcome = await this.run(cred, req, opts, at);
+    const subject: { record: KeyRecord | null } = { record: null };
+    const outcome = await this.run(cred, req, opts, at, subject);
+    // Usage is counted against the key whenever its id exists (a wrong secret too: its owner
+    // should see guessing), although the caller learns nothing about it.
     this.deps.usage?.record({
-      record: outcome.record,
-      keyId: outcome.record?.id ?? null,
+      record: subject.record,
+      keyId: subject.record?.id ?? null,
       code: outcome.code,
       ip: req.ip ?? null,
       permission: req.permission ?? null,
@@ -132,10 +135,18 @@ export class KeyVerifier {
     return outcome;
   }
 
-  private async run(cred: ParsedCredential | null, req: VerifyRequest, opts: VerifyOptions, now: number): Promise<VerifyOutcome> {
+  private async run(
+    cred: ParsedCredential | null,
+    req: VerifyRequest,
+    opts: VerifyOptions,
+    now: number,
+    subject: { record: KeyRecord | null },
+  ): Promise<VerifyOutcome> {
     if (!cred) return fail('MALFORMED');
     const record = await this.lookup(cred.keyId);
-    if (!record || (opts.visible && !opts.visible(record))) return fail('NOT_FOUND');
+    if (!record) return fail('NOT_FOUND');
+    subject.record = record;
+    if (opts.visible && !opts.visible(record)) return fail('NOT_FOUND');
     if (cred.kind !== null && cred.kind !== record.kind) return fail('NOT_FOUND');
     if (!this.secretOk(record, cred, now)) return fail('NOT_FOUND');
     if (record.status === 'REVOKED') return fail('REVOKED', record);

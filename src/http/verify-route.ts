@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from '../app.js';
+import { AppError, ValidationError } from '../lib/errors.js';
+import type { RequestMeta } from '../modules/auth/actor.js';
+import { verifyKey, type VerifyKeyResult } from '../modules/keys/verify.service.js';
+import { LimiterUnavailableError } from '../modules/usage/usage-limiter.js';
+import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.js';
+import type { Route } from './server.js';
+
+export const VERIFY_PATH = '/v1/keys/verify';
+/** A verifyKey input is a few hundred bytes; anything much bigger is not one. */
+export const MAX_VERIFY_BODY_BYTES = 4096;
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...JSON_HEADERS, ...headers });
+  res.end(body);
+}
+
+function error(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+  send(res, status, JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }), headers);
+}
+
+/** Reads at most `limit` bytes; null when the body is longer than announced or than the limit. */
+function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        resolve(null);
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The JSON form of VerifyKeyResult: `apiKey` carries what verification knows of the key (no SQL). */
+export function resultJson(r: VerifyKeyResult): string {
+  return JSON.stringify({
+    valid: r.valid,
+    code: r.code,
+    apiKey: r.key,
+    organizationId: r.organizationId,
+    userId: r.userId,
+    permissions: r.permissions,
+    withheldFields: r.withheldFields,
+    remaining: r.remaining,
+    rateLimit: r.rateLimit,
+  });
+}
+
+/**
+ * POST /v1/keys/verify: the host application's hot path. The same authentication as /graphql (the
+ * caller's key in Authorization or X-API-Key), the same service as the `verifyKey` mutation, none
+ * of Yoga's per-request machinery. Body: the verifyKey input as JSON; answer: VerifyKeyResult.
+ * 200 for every verification answer (valid or not); 400 bad input, 401 caller unauthenticated,
+ * 403 caller may not verify, 413/411/415 body, 503 rate limits and credits unreachable.
+ */
+export function verifyRoute(app: App): Route {
+  const { deps } = app;
+  return async (req: IncomingMessage, res: ServerResponse, meta: RequestMeta) => {
+    if (req.method !== 'POST') return error(res, 405, 'METHOD_NOT_ALLOWED', 'Use POST', {}, { allow: 'POST' });
+    const actor = await authenticate(deps.verifier, req.headers, meta);
+    if (!actor) return send(res, 401, UNAUTHENTICATED_BODY, { 'www-authenticate': 'Basic realm="keyplane", Bearer' });
+    const type = req.headers['content-type'];
+    if (!type || !type.startsWith('application/json')) return error(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the input as application/json');
+    const announced = req.headers['content-length'];
+    if (announced === undefined) return error(res, 411, 'LENGTH_REQUIRED', 'content-length required');
+    if (Number(announced) > MAX_VERIFY_BODY_BYTES) return error(res, 413, 'PAYLOAD_TOO_LARGE', `the body is limited to ${MAX_VERIFY_BODY_BYTES} bytes`);
+    const body = await readBody(req, MAX_VERIFY_BODY_BYTES);
+    if (body === null) return error(res, 413, 'PAYLOAD_TOO_LARGE', `the body is limited to ${MAX_VERIFY_BODY_BYTES} bytes`);
+    let input: unknown;
+    try {
+      input = JSON.parse(body);
+    } catch {
+      return error(res, 400, 'VALIDATION', 'the body is not valid JSON');
+    }
+    try {
+      const result = await verifyKey({ actor, deps }, input);
+      return send(res, 200, resultJson(result));
+    } catch (err) {
+      if (err instanceof ValidationError) return error(res, 400, err.code, err.message, { fields: err.fields });
+      if (err instanceof AppError) return error(res, err.code === 'FORBIDDEN' ? 403 : 400, err.code, err.message);
+      if (err instanceof LimiterUnavailableError) return error(res, 503, 'UNAVAILABLE', 'Rate limits and credits cannot be checked right now; retry', {}, { 'retry-after': '1' });
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,117 @@
+import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.js';
+import { toGrants, type Grant } from '../../lib/permissions.js';
+import type { Actor } from '../auth/actor.js';
+import type { KeyKind } from '../../lib/token.js';
+import type { KeyRecord } from './key-record.js';
+import type { KeyStatus } from './api-key.entity.js';
+import type { ServiceContext } from '../service-context.js';
+import type { RateLimitState, VerifyCode, VerifyRequest } from './verifier.js';
+
+/** Field → longest accepted value. Longer credentials are refused as input, shorter bad ones answer MALFORMED. */
+const FIELD_LIMITS: Record<keyof VerifyRequest, number> = { token: 512, keyId: 512, secret: 512, ip: 64, permission: 100, resource: 256 };
+const FIELDS = Object.keys(FIELD_LIMITS) as (keyof VerifyRequest)[];
+
+/** What a verification answers: the contract's VerifyKeyResult (plus the record, for GraphQL's `apiKey`). */
+export type VerifyKeyResult = {
+  valid: boolean;
+  code: VerifyCode;
+  /** The verified key, once its secret matched; never for NOT_FOUND or MALFORMED. */
+  key: { id: string; keyId: string; name: string; kind: KeyKind; status: KeyStatus } | null;
+  organizationId: string | null;
+  userId: string | null;
+  permissions: Grant[];
+  withheldFields: string[];
+  remaining: number | null;
+  rateLimit: RateLimitState | null;
+};
+
+/**
+ * Validates a verifyKey input (GraphQL or the JSON body of POST /v1/keys/verify) by hand: this
+ * runs on every host request, and a schema library's generality costs more than the HMAC.
+ */
+export function parseVerifyInput(raw: unknown): VerifyRequest {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw ValidationError.field('input', 'must be an object');
+  const fields: FieldError[] = [];
+  const out: VerifyRequest = {};
+  for (const name of Object.keys(raw)) {
+    if (!(name in FIELD_LIMITS)) fields.push({ path: `input.${name.slice(0, 64)}`, message: 'unknown field' });
+  }
+  for (const name of FIELDS) {
+    const v = (raw as Record<string, unknown>)[name];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') fields.push({ path: `input.${name}`, message: 'must be a string' });
+    else if (v.length > FIELD_LIMITS[name]) fields.push({ path: `input.${name}`, message: `at most ${FIELD_LIMITS[name]} characters` });
+    else out[name] = v;
+  }
+  if (!fields.length) {
+    const hasToken = out.token != null;
+    const hasPair = out.keyId != null || out.secret != null;
+    if (hasToken && hasPair) fields.push({ path: 'input.token', message: 'give either token or keyId + secret, not both' });
+    else if (!hasToken && !hasPair) fields.push({ path: 'input.token', message: 'give token, or keyId + secret' });
+    else if (!hasToken && (out.keyId == null || out.secret == null)) fields.push({ path: out.keyId == null ? 'input.keyId' : 'input.secret', message: 'keyId and secret go together' });
+  }
+  if (fields.length) throw new ValidationError(fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
+  return out;
+}
+
+/**
+ * Who may verify: a key holding `keys:verify` (the host application's service key), for keys of
+ * its own organisation or any organisation below it. Verifying is not acting in a sub-account, so
+ * no sub-account grant is needed; the management scope is not required either. A publishable key
+ * may not verify even if a catalogue made the permission public: it lives in browsers, and would
+ * turn into a public oracle for other keys.
+ */
+export function assertMayVerify(actor: Actor): void {
+  if (actor.isPublishable) throw new ForbiddenError('Publishable keys cannot verify keys', 'keys:verify');
+  if (!actor.has('keys:verify')) throw new ForbiddenError('Missing permission keys:verify', 'keys:verify');
+}
+
+/** True when `record` lives in the caller's organisation or below it. */
+export function withinReach(actor: Actor, record: KeyRecord): boolean {
+  const own = actor.organizationPath;
+  const path = record.organizationPath;
+  return path === own || (path.length > own.length && path.startsWith(own) && path.charCodeAt(own.length) === 47 /* '/' */);
+}
+
+const grantsCache = new WeakMap<KeyRecord, Grant[]>();
+
+/** Effective permissions in their public form, computed once per cached record. */
+function grantsOf(record: KeyRecord): Grant[] {
+  let g = grantsCache.get(record);
+  if (!g) {
+    g = toGrants(record.permissions);
+    grantsCache.set(record, g);
+  }
+  return g;
+}
+
+/**
+ * Answers whether the key is valid for the asked permission and resource, and why not
+ * (checksum, existence, secret, status, validity window, IP, user status, permission, rate limit,
+ * credits, in that order). A failed verification is an answer, not an error; keys out of the
+ * caller's reach answer NOT_FOUND. Counts against the verified key's rate limit and credits.
+ * Takes no EntityManager: a warm verification runs no SQL.
+ */
+export async function verifyKey(ctx: Pick<ServiceContext, 'actor' | 'deps'>, input: unknown): Promise<VerifyKeyResult> {
+  const { actor } = ctx;
+  assertMayVerify(actor);
+  const req = parseVerifyInput(input);
+  const outcome = await ctx.deps.verifier.verify(req, { visible: (r) => withinReach(actor, r) });
+  const r = outcome.record;
+  let withheldFields: string[] = [];
+  if (r && r.kind === 'PUBLISHABLE' && req.permission) {
+    const colon = req.permission.indexOf(':');
+    withheldFields = r.withheldFields.get(colon > 0 ? req.permission.slice(0, colon) : req.permission) ?? [];
+  }
+  return {
+    valid: outcome.valid,
+    code: outcome.code,
+    key: r ? { id: r.id, keyId: r.keyId, name: r.name, kind: r.kind, status: r.status } : null,
+    organizationId: r?.organizationId ?? null,
+    userId: r?.userId ?? null,
+    permissions: r ? grantsOf(r) : [],
+    withheldFields,
+    remaining: outcome.remaining,
+    rateLimit: outcome.rateLimit,
+  };
+}

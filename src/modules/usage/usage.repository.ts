@@ -1,0 +1,37 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { VerifyCode } from '../keys/verifier.js';
+import { KeyVerification } from './usage.entity.js';
+
+export const GRANULARITIES = ['MINUTE', 'HOUR', 'DAY'] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
+
+export type UsagePoint = { start: Date; code: VerifyCode; count: number };
+
+const TRUNC: Record<Granularity, string> = { MINUTE: 'minute', HOUR: 'hour', DAY: 'day' };
+
+/** Counts per bucket start and outcome, for one key or every key of one organisation, over [from, to). */
+export async function usageSeries(
+  em: EntityManager,
+  scope: { apiKeyId: string } | { organizationId: string },
+  from: Date,
+  to: Date,
+  granularity: Granularity,
+): Promise<UsagePoint[]> {
+  const unit = TRUNC[granularity];
+  const [column, id] = 'apiKeyId' in scope ? ['api_key_id', scope.apiKeyId] : ['organization_id', scope.organizationId];
+  const rows = await em.execute<{ start: Date; code: VerifyCode; count: string }[]>(
+    `select date_trunc('${unit}', minute at time zone 'UTC') at time zone 'UTC' as start, code, sum(count)::text as count
+       from usage_bucket
+      where ${column} = ? and minute >= ? and minute < ?
+      group by 1, 2
+      order by 1, 2`,
+    [id, from, to],
+  );
+  return rows.map((r) => ({ start: new Date(r.start), code: r.code, count: Number(r.count) }));
+}
+
+/** Recent verifications of a key, newest first, after a keyset cursor (at, id). */
+export async function recentVerifications(em: EntityManager, apiKeyId: string, after: { at: Date; id: string } | null, limit: number) {
+  const where = after ? { $or: [{ at: { $lt: after.at } }, { at: after.at, id: { $lt: after.id } }] } : {};
+  return em.find(KeyVerification, { $and: [{ apiKeyId }, where] }, { orderBy: { at: 'desc', id: 'desc' }, limit });
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { isIdOf } from '../../lib/ids.js';
+import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
+import { ApiKey } from '../keys/api-key.entity.js';
+import { Organization } from '../orgs/organization.entity.js';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
+import type { ServiceContext } from '../service-context.js';
+import { GRANULARITIES, recentVerifications, usageSeries, type Granularity, type UsagePoint } from './usage.repository.js';
+
+const MINUTE = 60_000;
+const UNIT_MS: Record<Granularity, number> = { MINUTE, HOUR: 60 * MINUTE, DAY: 1440 * MINUTE };
+/** Default span and longest span per granularity: a series never exceeds a few thousand buckets. */
+const DEFAULT_SPAN: Record<Granularity, number> = { MINUTE: 60 * MINUTE, HOUR: 1440 * MINUTE, DAY: 30 * 1440 * MINUTE };
+const MAX_SPAN: Record<Granularity, number> = { MINUTE: 2 * 1440 * MINUTE, HOUR: 93 * 1440 * MINUTE, DAY: 1100 * 1440 * MINUTE };
+
+const filterSchema = z.object({
+  keyId: z.string().max(64).nullish(),
+  organizationId: z.string().max(64).nullish(),
+  from: z.date().nullish(),
+  to: z.date().nullish(),
+  granularity: z.enum(GRANULARITIES).nullish(),
+});
+
+/** Loads a key (by id `key_…` or public key id) whose usage the caller may read; NotFound when out of reach. */
+async function getKeyForUsage(ctx: ServiceContext, id: string): Promise<{ key: ApiKey; org: Organization }> {
+  const key = await ctx.em.findOne(ApiKey, isIdOf('apiKey', id) ? { id } : { keyId: id });
+  const org = key ? await ctx.em.findOne(Organization, { id: key.organizationId }) : null;
+  if (!key || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('ApiKey', id);
+  ctx.actor.require('usage:read', org);
+  return { key, org };
+}
+
+/**
+ * Verification counts per outcome over time, for one key or for every key of one organisation
+ * (default: the caller's). Buckets are aligned to the granularity in UTC; `from` is rounded down
+ * and `to` up to whole buckets. Counts reach PostgreSQL with the usage roll-up (every few seconds).
+ */
+export async function getUsage(ctx: ServiceContext, input: unknown): Promise<UsagePoint[]> {
+  const f = parseInput(filterSchema, input ?? {});
+  if (f.keyId && f.organizationId) throw ValidationError.field('filter.organizationId', 'give keyId or organizationId, not both');
+  const granularity = f.granularity ?? 'HOUR';
+  const unit = UNIT_MS[granularity];
+  const toMs = (f.to ?? ctx.deps.now()).getTime();
+  const fromMs = f.from?.getTime() ?? toMs - DEFAULT_SPAN[granularity];
+  const from = Math.floor(fromMs / unit) * unit;
+  const to = Math.ceil(toMs / unit) * unit || from + unit;
+  if (fromMs >= toMs) throw ValidationError.field('filter.from', 'must be before filter.to');
+  if (to - from > MAX_SPAN[granularity])
+    throw ValidationError.field('filter.from', `at most ${MAX_SPAN[granularity] / (1440 * MINUTE)} days at ${granularity} granularity`);
+  const scope = f.keyId
+    ? { apiKeyId: (await getKeyForUsage(ctx, f.keyId)).key.id }
+    : { organizationId: (await getOrganizationFor(ctx, f.organizationId ?? ctx.actor.organizationId, 'usage:read')).id };
+  return usageSeries(ctx.em, scope, new Date(from), new Date(to), granularity);
+}
+
+/** Recent verifications of a key (sampled, kept `verificationRetentionDays`), newest first. */
+export async function listVerifications(ctx: ServiceContext, key: Pick<ApiKey, 'id'>, page: PageArgs) {
+  await getKeyForUsage(ctx, key.id);
+  const limit = pageSize(page.first);
+  const c = decodeCursor(page.after, 2);
+  const after = c ? { at: new Date(String(c[0])), id: String(c[1]) } : null;
+  if (after && (Number.isNaN(after.at.getTime()) || !/^\d{1,19}$/.test(after.id))) throw ValidationError.field('after', 'invalid cursor');
+  const rows = await recentVerifications(ctx.em, key.id, after, limit + 1);
+  return toConnection(rows, limit, (r) => [r.at.toISOString(), r.id], after !== null);
+}

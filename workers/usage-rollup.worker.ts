@@ -1,0 +1,32 @@
+import { createQueue } from '../src/jobs/define-job.js';
+import { USAGE_ROLLUP_SCHEDULER_ID, usageRollupJob } from '../src/jobs/usage-rollup.job.js';
+import { rollUpUsage } from '../src/modules/usage/usage-rollup.js';
+import { createJobWorker, type WorkerModule } from './runtime.js';
+
+/** Usage roll-up: a job scheduler repeats the pass; one pass at a time per process. */
+export const usageRollupWorker: WorkerModule = {
+  name: 'usage-rollup',
+  async start(deps) {
+    const queue = createQueue(usageRollupJob, deps.redis, deps.config);
+    try {
+      await queue.upsertJobScheduler(
+        USAGE_ROLLUP_SCHEDULER_ID,
+        { every: deps.config.usageRollupMs },
+        { name: usageRollupJob.name, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100, attempts: 1 } },
+      );
+    } finally {
+      await queue.close();
+    }
+    const worker = createJobWorker(
+      deps,
+      usageRollupJob,
+      async (_payload, { deps: d }) => {
+        const r = await rollUpUsage({ orm: d.orm, redis: d.redis, config: d.config, log: d.log });
+        if (r.batchId) d.log.debug(r, 'usage roll-up');
+        return r;
+      },
+      { concurrency: 1 },
+    );
+    return [worker];
+  },
+};
