@@ -9,6 +9,19 @@ const config: CodegenConfig = {
   ignoreNoDocuments: true,
   emitLegacyCommonJSImports: false,
   generates: {
+    // The Zapier app sends printed operation strings (documentMode string): no graphql runtime in its bundle.
+    'connectors/zapier/src/gql/': {
+      documents: ['connectors/zapier/src/**/*.ts', '!connectors/zapier/src/gql/**'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        documentMode: 'string',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        onlyOperationTypes: true,
+        scalars: { DateTime: 'string', JSON: 'unknown' },
+      },
+    },
     'test/gql/': {
       documents: ['test/**/*.ts', '!test/gql/**'],
       preset: 'client',

@@ -1,0 +1,769 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ApiKeyFilter = {
+  /** Active keys whose expiresAt is before this instant. */
+  expiresBefore?: string | null | undefined;
+  /** Integration keys are listed apart: only when this is INTEGRATION. */
+  kind?: ApiKeyKind | null | undefined;
+  /** Keys not used since; never-used keys match. */
+  lastUsedBefore?: string | null | undefined;
+  /** Default: the calling key’s organization. */
+  organizationId?: string | number | null | undefined;
+  /** In name, description or the token start. */
+  search?: string | null | undefined;
+  status?: ApiKeyStatus | null | undefined;
+  userId?: string | number | null | undefined;
+};
+
+export type ApiKeyKind =
+  | 'INTEGRATION'
+  | 'PUBLISHABLE'
+  | 'SECRET';
+
+export type ApiKeyStatus =
+  | 'ACTIVE'
+  | 'EXPIRED'
+  | 'REVOKED';
+
+export type AssignRolesInput = {
+  roles: Array<RoleAssignmentInput>;
+  userId: string | number;
+};
+
+export type CreateApiKeyInput = {
+  /** IPv4/IPv6 addresses and CIDR blocks, at most 100; empty: any address. */
+  allowedIps?: Array<string> | null | undefined;
+  /** Remaining uses; null: unlimited. */
+  credits?: number | null | undefined;
+  description?: string | null | undefined;
+  /** Default SECRET. */
+  kind?: ApiKeyKind | null | undefined;
+  /** A JSON object of at most 4096 bytes. */
+  metadata?: unknown;
+  name: string;
+  organizationId?: string | number | null | undefined;
+  /** A subset of the user’s permissions (and of the calling key’s); null: all of the user’s. */
+  permissions?: Array<PermissionGrantInput> | null | undefined;
+  rateLimit?: RateLimitInput | null | undefined;
+  /** Which sub-accounts the key may act in (agency keys). */
+  subAccounts?: SubAccountGrantInput | null | undefined;
+  /** Another user than the caller’s needs users:write. */
+  userId?: string | number | null | undefined;
+  validFrom?: string | null | undefined;
+  validUntil?: string | null | undefined;
+};
+
+export type CreateUserInput = {
+  email?: string | null | undefined;
+  kind?: UserKind | null | undefined;
+  name: string;
+  organizationId?: string | number | null | undefined;
+};
+
+export type CreateWebhookEndpointInput = {
+  description?: string | null | undefined;
+  /** Exact types, family wildcards (api_key.*) or *; omitted or empty: every event. */
+  eventTypes?: Array<string> | null | undefined;
+  /** Also send the events of every sub-account (the key must reach them all). */
+  includeSubAccounts?: boolean | null | undefined;
+  /** Default WEBHOOK. */
+  kind?: WebhookEndpointKind | null | undefined;
+  /** Default: the calling key’s organization. */
+  organizationId?: string | number | null | undefined;
+  url: string;
+};
+
+export type DeleteWebhookEndpointInput = {
+  id: string | number;
+};
+
+export type ErrorCode =
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'UNAUTHENTICATED'
+  | 'VALIDATION';
+
+export type EventFilter = {
+  /** Only events about this key (ApiKey.id). */
+  keyId?: string | number | null | undefined;
+  /** Default: the calling key’s organization. */
+  organizationId?: string | number | null | undefined;
+  /** Inclusive. */
+  since?: string | null | undefined;
+  /** Event types, or a family such as api_key.*; omitted: every type. */
+  types?: Array<string> | null | undefined;
+};
+
+export type PermissionGrantInput = {
+  permission: string;
+  /** Limit to these resource instances; omitted or null: every instance. */
+  resourceIds?: Array<string> | null | undefined;
+};
+
+export type RateLimitInput = {
+  limit: number;
+  windowSeconds: number;
+};
+
+export type ResourceLimitInput = {
+  ids: Array<string>;
+  resource: string;
+};
+
+export type RevokeApiKeyInput = {
+  id: string | number;
+  reason?: string | null | undefined;
+};
+
+export type RoleAssignmentInput = {
+  resourceLimits?: Array<ResourceLimitInput> | null | undefined;
+  roleId: string | number;
+};
+
+export type RotateApiKeyInput = {
+  gracePeriodSeconds?: number | null | undefined;
+  id: string | number;
+};
+
+export type SubAccountGrantInput = {
+  mode: SubAccountMode;
+  /** With mode SELECTED: sub-accounts below the key’s organization. */
+  organizationIds?: Array<string | number> | null | undefined;
+};
+
+export type SubAccountMode =
+  | 'ALL'
+  | 'NONE'
+  | 'SELECTED';
+
+export type UserFilter = {
+  kind?: UserKind | null | undefined;
+  organizationId?: string | number | null | undefined;
+  search?: string | null | undefined;
+  status?: UserStatus | null | undefined;
+};
+
+export type UserKind =
+  | 'HUMAN'
+  | 'SERVICE';
+
+export type UserStatus =
+  | 'ACTIVE'
+  | 'DELETED'
+  | 'DISABLED';
+
+/** WEBHOOK: any HTTPS receiver. ZAPIER: a REST-hook subscription made by the Zapier app. */
+export type WebhookEndpointKind =
+  | 'WEBHOOK'
+  | 'ZAPIER';
+
+export type ZapierViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ZapierViewerQuery = { viewer: { apiKey: { id: string, keyId: string, name: string, kind: ApiKeyKind }, user: { id: string, name: string }, organization: { id: string, name: string } } };
+
+export type ZapierUsersQueryVariables = Exact<{
+  filter?: UserFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ZapierUsersQuery = { users: { edges: Array<{ node: { id: string, name: string, email: string | null, kind: UserKind, status: UserStatus, organizationId: string, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ZapierRolesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ZapierRolesQuery = { roles: { edges: Array<{ node: { id: string, name: string, description: string | null, permissions: Array<string> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ZapierCreateUserMutationVariables = Exact<{
+  input: CreateUserInput;
+}>;
+
+
+export type ZapierCreateUserMutation = { createUser:
+    | { __typename: 'ConflictError', code: ErrorCode, message: string }
+    | { __typename: 'CreateUserSuccess', user: { id: string, name: string, email: string | null, kind: UserKind, status: UserStatus, organizationId: string, createdAt: string } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
+   };
+
+export type ZapierAssignRolesMutationVariables = Exact<{
+  input: AssignRolesInput;
+}>;
+
+
+export type ZapierAssignRolesMutation = { assignRoles:
+    | { __typename: 'AssignRolesSuccess', user: { id: string, roles: Array<{ role: { id: string, name: string } }> } }
+    | { __typename: 'ConflictError', code: ErrorCode, message: string }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
+   };
+
+export type ZapierApiKeyFieldsFragment = { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } };
+
+export type ZapierApiKeysQueryVariables = Exact<{
+  filter?: ApiKeyFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ZapierApiKeysQuery = { apiKeys: { edges: Array<{ node: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ZapierApiKeyQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ZapierApiKeyQuery = { apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } | null };
+
+export type ZapierCreateApiKeyMutationVariables = Exact<{
+  input: CreateApiKeyInput;
+}>;
+
+
+export type ZapierCreateApiKeyMutation = { createApiKey:
+    | { __typename: 'ConflictError', code: ErrorCode, message: string }
+    | { __typename: 'CreateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
+   };
+
+export type ZapierRotateApiKeyMutationVariables = Exact<{
+  input: RotateApiKeyInput;
+}>;
+
+
+export type ZapierRotateApiKeyMutation = { rotateApiKey:
+    | { __typename: 'ConflictError', code: ErrorCode, message: string }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RotateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
+   };
+
+export type ZapierRevokeApiKeyMutationVariables = Exact<{
+  input: RevokeApiKeyInput;
+}>;
+
+
+export type ZapierRevokeApiKeyMutation = { revokeApiKey:
+    | { __typename: 'ConflictError', code: ErrorCode, message: string }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RevokeApiKeySuccess', apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
+   };
+
+export type ZapierEventsQueryVariables = Exact<{
+  filter?: EventFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ZapierEventsQuery = { events: { edges: Array<{ node: { id: string, type: string, occurredAt: string, organizationId: string, data: unknown } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ZapierCreateWebhookEndpointMutationVariables = Exact<{
+  input: CreateWebhookEndpointInput;
+}>;
+
+
+export type ZapierCreateWebhookEndpointMutation = { createWebhookEndpoint:
+    | { __typename: 'ConflictError', code: ErrorCode, message: string }
+    | { __typename: 'CreateWebhookEndpointSuccess', secret: string, webhookEndpoint: { id: string, kind: WebhookEndpointKind, url: string, eventTypes: Array<string>, enabled: boolean } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
+   };
+
+export type ZapierDeleteWebhookEndpointMutationVariables = Exact<{
+  input: DeleteWebhookEndpointInput;
+}>;
+
+
+export type ZapierDeleteWebhookEndpointMutation = { deleteWebhookEndpoint:
+    | { __typename: 'ConflictError', code: ErrorCode, message: string }
+    | { __typename: 'DeleteWebhookEndpointSuccess', webhookEndpoint: { id: string } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
+   };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const ZapierApiKeyFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ZapierApiKeyFields on ApiKey {
+  id
+  keyId
+  name
+  description
+  kind
+  status
+  start
+  userId
+  organizationId
+  createdAt
+  updatedAt
+  lastUsedAt
+  validFrom
+  validUntil
+  rotatedAt
+  revokedAt
+  revokedReason
+  allowedIps
+  permissions {
+    permission
+    resourceIds
+  }
+  user {
+    id
+    name
+    email
+  }
+}
+    `, {"fragmentName":"ZapierApiKeyFields"}) as unknown as TypedDocumentString<ZapierApiKeyFieldsFragment, unknown>;
+export const ZapierViewerDocument = new TypedDocumentString(`
+    query ZapierViewer {
+  viewer {
+    apiKey {
+      id
+      keyId
+      name
+      kind
+    }
+    user {
+      id
+      name
+    }
+    organization {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ZapierViewerQuery, ZapierViewerQueryVariables>;
+export const ZapierUsersDocument = new TypedDocumentString(`
+    query ZapierUsers($filter: UserFilter, $first: Int, $after: String) {
+  users(filter: $filter, first: $first, after: $after) {
+    edges {
+      node {
+        id
+        name
+        email
+        kind
+        status
+        organizationId
+        createdAt
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ZapierUsersQuery, ZapierUsersQueryVariables>;
+export const ZapierRolesDocument = new TypedDocumentString(`
+    query ZapierRoles($first: Int, $after: String) {
+  roles(first: $first, after: $after) {
+    edges {
+      node {
+        id
+        name
+        description
+        permissions
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ZapierRolesQuery, ZapierRolesQueryVariables>;
+export const ZapierCreateUserDocument = new TypedDocumentString(`
+    mutation ZapierCreateUser($input: CreateUserInput!) {
+  createUser(input: $input) {
+    __typename
+    ... on CreateUserSuccess {
+      user {
+        id
+        name
+        email
+        kind
+        status
+        organizationId
+        createdAt
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on ValidationError {
+      fields {
+        path
+        message
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ZapierCreateUserMutation, ZapierCreateUserMutationVariables>;
+export const ZapierAssignRolesDocument = new TypedDocumentString(`
+    mutation ZapierAssignRoles($input: AssignRolesInput!) {
+  assignRoles(input: $input) {
+    __typename
+    ... on AssignRolesSuccess {
+      user {
+        id
+        roles {
+          role {
+            id
+            name
+          }
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on ValidationError {
+      fields {
+        path
+        message
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ZapierAssignRolesMutation, ZapierAssignRolesMutationVariables>;
+export const ZapierApiKeysDocument = new TypedDocumentString(`
+    query ZapierApiKeys($filter: ApiKeyFilter, $first: Int, $after: String) {
+  apiKeys(filter: $filter, first: $first, after: $after) {
+    edges {
+      node {
+        ...ZapierApiKeyFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment ZapierApiKeyFields on ApiKey {
+  id
+  keyId
+  name
+  description
+  kind
+  status
+  start
+  userId
+  organizationId
+  createdAt
+  updatedAt
+  lastUsedAt
+  validFrom
+  validUntil
+  rotatedAt
+  revokedAt
+  revokedReason
+  allowedIps
+  permissions {
+    permission
+    resourceIds
+  }
+  user {
+    id
+    name
+    email
+  }
+}`) as unknown as TypedDocumentString<ZapierApiKeysQuery, ZapierApiKeysQueryVariables>;
+export const ZapierApiKeyDocument = new TypedDocumentString(`
+    query ZapierApiKey($id: ID!) {
+  apiKey(id: $id) {
+    ...ZapierApiKeyFields
+  }
+}
+    fragment ZapierApiKeyFields on ApiKey {
+  id
+  keyId
+  name
+  description
+  kind
+  status
+  start
+  userId
+  organizationId
+  createdAt
+  updatedAt
+  lastUsedAt
+  validFrom
+  validUntil
+  rotatedAt
+  revokedAt
+  revokedReason
+  allowedIps
+  permissions {
+    permission
+    resourceIds
+  }
+  user {
+    id
+    name
+    email
+  }
+}`) as unknown as TypedDocumentString<ZapierApiKeyQuery, ZapierApiKeyQueryVariables>;
+export const ZapierCreateApiKeyDocument = new TypedDocumentString(`
+    mutation ZapierCreateApiKey($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) {
+    __typename
+    ... on CreateApiKeySuccess {
+      token
+      secret
+      apiKey {
+        ...ZapierApiKeyFields
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on ValidationError {
+      fields {
+        path
+        message
+      }
+    }
+  }
+}
+    fragment ZapierApiKeyFields on ApiKey {
+  id
+  keyId
+  name
+  description
+  kind
+  status
+  start
+  userId
+  organizationId
+  createdAt
+  updatedAt
+  lastUsedAt
+  validFrom
+  validUntil
+  rotatedAt
+  revokedAt
+  revokedReason
+  allowedIps
+  permissions {
+    permission
+    resourceIds
+  }
+  user {
+    id
+    name
+    email
+  }
+}`) as unknown as TypedDocumentString<ZapierCreateApiKeyMutation, ZapierCreateApiKeyMutationVariables>;
+export const ZapierRotateApiKeyDocument = new TypedDocumentString(`
+    mutation ZapierRotateApiKey($input: RotateApiKeyInput!) {
+  rotateApiKey(input: $input) {
+    __typename
+    ... on RotateApiKeySuccess {
+      token
+      secret
+      apiKey {
+        ...ZapierApiKeyFields
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on ValidationError {
+      fields {
+        path
+        message
+      }
+    }
+  }
+}
+    fragment ZapierApiKeyFields on ApiKey {
+  id
+  keyId
+  name
+  description
+  kind
+  status
+  start
+  userId
+  organizationId
+  createdAt
+  updatedAt
+  lastUsedAt
+  validFrom
+  validUntil
+  rotatedAt
+  revokedAt
+  revokedReason
+  allowedIps
+  permissions {
+    permission
+    resourceIds
+  }
+  user {
+    id
+    name
+    email
+  }
+}`) as unknown as TypedDocumentString<ZapierRotateApiKeyMutation, ZapierRotateApiKeyMutationVariables>;
+export const ZapierRevokeApiKeyDocument = new TypedDocumentString(`
+    mutation ZapierRevokeApiKey($input: RevokeApiKeyInput!) {
+  revokeApiKey(input: $input) {
+    __typename
+    ... on RevokeApiKeySuccess {
+      apiKey {
+        ...ZapierApiKeyFields
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on ValidationError {
+      fields {
+        path
+        message
+      }
+    }
+  }
+}
+    fragment ZapierApiKeyFields on ApiKey {
+  id
+  keyId
+  name
+  description
+  kind
+  status
+  start
+  userId
+  organizationId
+  createdAt
+  updatedAt
+  lastUsedAt
+  validFrom
+  validUntil
+  rotatedAt
+  revokedAt
+  revokedReason
+  allowedIps
+  permissions {
+    permission
+    resourceIds
+  }
+  user {
+    id
+    name
+    email
+  }
+}`) as unknown as TypedDocumentString<ZapierRevokeApiKeyMutation, ZapierRevokeApiKeyMutationVariables>;
+export const ZapierEventsDocument = new TypedDocumentString(`
+    query ZapierEvents($filter: EventFilter, $first: Int, $after: String) {
+  events(filter: $filter, first: $first, after: $after) {
+    edges {
+      node {
+        id
+        type
+        occurredAt
+        organizationId
+        data
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ZapierEventsQuery, ZapierEventsQueryVariables>;
+export const ZapierCreateWebhookEndpointDocument = new TypedDocumentString(`
+    mutation ZapierCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    __typename
+    ... on CreateWebhookEndpointSuccess {
+      secret
+      webhookEndpoint {
+        id
+        kind
+        url
+        eventTypes
+        enabled
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on ValidationError {
+      fields {
+        path
+        message
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ZapierCreateWebhookEndpointMutation, ZapierCreateWebhookEndpointMutationVariables>;
+export const ZapierDeleteWebhookEndpointDocument = new TypedDocumentString(`
+    mutation ZapierDeleteWebhookEndpoint($input: DeleteWebhookEndpointInput!) {
+  deleteWebhookEndpoint(input: $input) {
+    __typename
+    ... on DeleteWebhookEndpointSuccess {
+      webhookEndpoint {
+        id
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on ValidationError {
+      fields {
+        path
+        message
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ZapierDeleteWebhookEndpointMutation, ZapierDeleteWebhookEndpointMutationVariables>;
