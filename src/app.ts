@@ -6,6 +6,9 @@ import { createMetrics, type Metrics } from './infra/metrics.js';
 import { initORM } from './infra/orm.js';
 import { RedisEventTarget } from './infra/pubsub.js';
 import { createRedis } from './infra/redis.js';
+import { JobClient } from './jobs/job-client.js';
+import { EventStream } from './modules/events/event-stream.js';
+import { registerOutboxNudge } from './modules/events/outbox-nudge.js';
 import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/keys/key-cache.js';
 import { KeyVerifier, VERIFY_CODES } from './modules/keys/verifier.js';
 import { RedisUsageLimiter } from './modules/usage/usage-limiter.js';
@@ -64,12 +67,17 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     connectedOnce = true;
   });
 
+  const jobs = new JobClient(redis, config);
+  registerOutboxNudge(orm, jobs, log);
+
   const deps: AppDeps = {
     orm,
     config,
     log,
     verifier,
     now: () => new Date(now()),
+    jobs,
+    eventStream: new EventStream(pubsub, verifier, { recheckMs: config.subscriptionRecheckMs, now }),
     invalidate: async (inv) => {
       cache.apply(inv);
       await pubsub.publish(INVALIDATION_TOPIC, inv);
@@ -86,6 +94,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     async close() {
       await usage.close();
       limiterRedis.disconnect();
+      await jobs.close();
       await Promise.allSettled([subscriber.quit(), redis.quit()]);
       await orm.close(true);
     },

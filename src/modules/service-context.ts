@@ -1,7 +1,9 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config.js';
+import type { JobClient } from '../jobs/job-client.js';
 import type { Logger } from '../infra/logger.js';
 import type { Actor } from './auth/actor.js';
+import type { EventStream } from './events/event-stream.js';
 import type { Invalidation } from './keys/key-cache.js';
 import type { KeyVerifier } from './keys/verifier.js';
 
@@ -14,6 +16,10 @@ export type AppDeps = {
   /** Drops cached key records on every replica (Redis pub/sub) and locally. */
   invalidate: (inv: Invalidation) => Promise<void>;
   now: () => Date;
+  /** Enqueues background jobs (BullMQ). */
+  jobs: JobClient;
+  /** Live lifecycle events for subscriptions, across replicas. */
+  eventStream: EventStream;
 };
 
 /** Per-request: a forked EntityManager (own identity map) and the caller. */

@@ -1,0 +1,33 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import type { Config } from '../config/config.js';
+import { createQueue, enqueue, type JobDefinition } from './define-job.js';
+
+/** Enqueues jobs from the API (one lazily created Queue per queue name, on the shared connection). */
+export class JobClient {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly config: Pick<Config, 'redisPrefix'>,
+  ) {}
+
+  queue(def: JobDefinition<z.ZodType>): Queue {
+    let q = this.queues.get(def.queue);
+    if (!q) {
+      q = createQueue(def, this.connection, this.config);
+      this.queues.set(def.queue, q);
+    }
+    return q;
+  }
+
+  async enqueue<S extends z.ZodType>(def: JobDefinition<S>, payload: z.input<S>, opts: Parameters<typeof enqueue>[3] = {}) {
+    return enqueue(this.queue(def as unknown as JobDefinition<z.ZodType>), def, payload, opts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

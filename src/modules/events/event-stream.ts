@@ -1,0 +1,94 @@
+import { createPubSub, Repeater } from '@graphql-yoga/subscription';
+import type { RedisEventTarget } from '../../infra/pubsub.js';
+import { Actor } from '../auth/actor.js';
+import { INVALIDATION_TOPIC } from '../keys/key-cache.js';
+import type { KeyRecord } from '../keys/key-record.js';
+import type { KeyVerifier } from '../keys/verifier.js';
+import { matchesEventTypes } from '../webhooks/event-filter.js';
+import { EVENT_STREAM_TOPIC, type StreamEvent } from './outbox-relay.js';
+
+export type StreamFilter = { types?: readonly string[] | null; keyId?: string | null };
+/** An event, or the notice that the subscription ends because its key no longer authorises it. */
+export type StreamItem = { event: StreamEvent } | { closed: string };
+
+/** Why the key a subscription was opened with may no longer read events, or null. */
+export function revokedBecause(opened: KeyRecord, now: KeyRecord | null, at: number): string | null {
+  if (!now) return 'the key was deleted';
+  if (now.status !== 'ACTIVE') return `the key is ${now.status.toLowerCase()}`;
+  if (now.validUntil !== null && at >= now.validUntil) return 'the key expired';
+  if (now.userStatus !== 'ACTIVE') return 'the key’s user is disabled';
+  if (!now.secretHash.equals(opened.secretHash)) {
+    // Rotated since: the secret used is the previous one, good only until its grace ends.
+    const inGrace = now.previousSecretHash?.equals(opened.secretHash) && now.previousSecretExpiresAt !== null && at < now.previousSecretExpiresAt;
+    if (!inGrace) return 'the key’s secret was rotated';
+  }
+  if (now.kind === 'PUBLISHABLE' || !now.permissions.has('events:read')) return 'the key no longer holds events:read';
+  return null;
+}
+
+/**
+ * Live lifecycle events for subscriptions, on every API replica: the relay publishes each event
+ * under its organisation and every ancestor (Redis pub/sub through RedisEventTarget), so a
+ * subscriber listens on its own organisation's topic and sees its sub-accounts' events too;
+ * each one is then checked against what the key may read. The key is re-checked on every event,
+ * on every key-cache invalidation and on a timer; a revoked key or disabled user ends the stream.
+ */
+export class EventStream {
+  private readonly pubsub;
+
+  constructor(
+    private readonly target: RedisEventTarget,
+    private readonly verifier: KeyVerifier,
+    private readonly opts: { recheckMs: number; now?: () => number },
+  ) {
+    this.pubsub = createPubSub<{ [EVENT_STREAM_TOPIC]: [organizationId: string, event: StreamEvent] }>({ eventTarget: target as never });
+  }
+
+  subscribe(actor: Actor, filter: StreamFilter): AsyncIterableIterator<StreamItem> {
+    const now = this.opts.now ?? Date.now;
+    const verifier = this.verifier;
+    const target = this.target;
+    const recheckMs = this.opts.recheckMs;
+    const source = this.pubsub.subscribe(EVENT_STREAM_TOPIC, actor.organizationId);
+    const types = filter.types?.length ? [...filter.types] : [];
+
+    return new Repeater<StreamItem>(async (push, stop) => {
+      let current = actor;
+      let ended = false;
+      const end = async (reason: string) => {
+        if (ended) return;
+        ended = true;
+        await push({ closed: reason });
+        stop();
+      };
+      const check = async (): Promise<boolean> => {
+        if (ended) return false;
+        const record = await verifier.lookup(actor.key.keyId);
+        const why = revokedBecause(actor.key, record, now());
+        if (why) {
+          await end(why);
+          return false;
+        }
+        current = new Actor(record!, actor.meta);
+        return true;
+      };
+      const onInvalidation = () => void check().catch(() => undefined);
+      target.addEventListener(INVALIDATION_TOPIC, onInvalidation);
+      const timer = setInterval(onInvalidation, recheckMs);
+      stop.then(() => {
+        clearInterval(timer);
+        target.removeEventListener(INVALIDATION_TOPIC, onInvalidation);
+        void source.return?.();
+      });
+
+      for await (const event of source) {
+        if (ended) break;
+        if (!current.may('events:read', { id: event.organizationId, path: event.organizationPath })) continue;
+        if (types.length && !matchesEventTypes(types, event.type)) continue;
+        if (filter.keyId && event.keyId !== filter.keyId) continue;
+        if (!(await check())) break;
+        await push({ event });
+      }
+    });
+  }
+}

@@ -1,0 +1,170 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Queue } from 'bullmq';
+import type { Config } from '../../config/config.js';
+import type { Logger } from '../../infra/logger.js';
+import type { RedisEventTarget } from '../../infra/pubsub.js';
+import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.js';
+import { newId } from '../../lib/ids.js';
+import { pathIds } from '../keys/key-record.js';
+import { endpointWants, type EndpointRoute } from '../webhooks/event-filter.js';
+import type { EventType } from './event.types.js';
+
+/** Pub/sub routing key of the event stream; an event is published under each ancestor-or-self org. */
+export const EVENT_STREAM_TOPIC = 'events:org';
+export const eventTopic = (organizationId: string) => `${EVENT_STREAM_TOPIC}:${organizationId}`;
+
+/** What subscribers receive over pub/sub: the event plus where its organisation sits in the tree. */
+export type StreamEvent = {
+  id: string;
+  type: EventType;
+  occurredAt: string;
+  organizationId: string;
+  organizationPath: string;
+  keyId: string | null;
+  data: Record<string, unknown>;
+};
+
+type EventRow = {
+  seq: string;
+  id: string;
+  type: EventType;
+  organization_id: string;
+  key_id: string | null;
+  occurred_at: Date;
+  data: Record<string, unknown>;
+  path: string;
+};
+type EndpointRow = { id: string; organization_id: string; event_types: string[]; include_sub_accounts: boolean };
+type PendingRow = { event_id: string; endpoint_id: string; round: number };
+
+// Any constant: only one relay transaction at a time, so events leave in seq order.
+const RELAY_LOCK = 7_146_340_001;
+
+export type RelayDeps = { pubsub: RedisEventTarget; deliveries: Queue; config: Pick<Config, 'outboxBatchSize' | 'deliverySweepMs'>; log: Logger };
+
+/**
+ * One batch of the transactional outbox, in one transaction: lock the oldest unrelayed event rows
+ * (skip locked), create the Delivery rows for every matching enabled endpoint (idempotent on
+ * event + endpoint), publish each event to pub/sub, enqueue one job per delivery (deterministic
+ * ids), and only then mark the rows relayed. Any failure rolls the marks back and the next pass
+ * does it all again, which the unique keys and job ids make harmless: nothing is lost when Redis
+ * is, and nothing is sent twice. Returns null when another relay holds the lock.
+ */
+export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Promise<{ events: number; deliveries: number } | null> {
+  return em.transactional(async (tx) => {
+    const conn = tx.getConnection();
+    const ctx = tx.getTransactionContext();
+    const [lock] = await conn.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [RELAY_LOCK], 'all', ctx);
+    if (!lock?.locked) return null;
+    const events = await conn.execute<EventRow[]>(
+      `select e.seq, e.id, e.type, e.organization_id, e.key_id, e.occurred_at, e.data, o.path
+         from event e join organization o on o.id = e.organization_id
+        where e.relayed_at is null
+        order by e.seq
+        limit ?
+          for update of e skip locked`,
+      [deps.config.outboxBatchSize],
+      'all',
+      ctx,
+    );
+    if (events.length === 0) return { events: 0, deliveries: 0 };
+
+    const orgIds = [...new Set(events.flatMap((e) => pathIds(e.path)))];
+    const endpoints = await conn.execute<EndpointRow[]>(
+      `select id, organization_id, event_types, include_sub_accounts from webhook_endpoint
+        where enabled and deleted_at is null and organization_id = any(array[?]::text[])`,
+      [orgIds],
+      'all',
+      ctx,
+    );
+    const routes: EndpointRoute[] = endpoints.map((r) => ({ id: r.id, organizationId: r.organization_id, eventTypes: r.event_types, includeSubAccounts: r.include_sub_accounts }));
+    const cols = { id: [] as string[], org: [] as string[], endpoint: [] as string[], event: [] as string[], type: [] as string[] };
+    for (const e of events) {
+      for (const r of routes) {
+        if (!endpointWants(r, e.type, e.path)) continue;
+        cols.id.push(newId('delivery'));
+        cols.org.push(r.organizationId);
+        cols.endpoint.push(r.id);
+        cols.event.push(e.id);
+        cols.type.push(e.type);
+      }
+    }
+    if (cols.id.length) {
+      // msg_id (the webhook-id) is the event id: the same on every retry and replay.
+      await conn.execute(
+        `insert into delivery (id, organization_id, endpoint_id, event_id, event_type, msg_id, status, next_attempt_at)
+         select d.id, d.org, d.endpoint, d.event, d.type, d.event, 'PENDING', now()
+           from unnest(array[?]::text[], array[?]::text[], array[?]::text[], array[?]::text[], array[?]::text[]) as d(id, org, endpoint, event, type)
+         on conflict (event_id, endpoint_id) do nothing`,
+        [cols.id, cols.org, cols.endpoint, cols.event, cols.type],
+        'run',
+        ctx,
+      );
+    }
+    // Also picks up deliveries a rolled-back earlier pass could not enqueue.
+    const pending = await conn.execute<PendingRow[]>(
+      `select event_id, endpoint_id, round from delivery where event_id = any(array[?]::text[]) and status = 'PENDING'`,
+      [events.map((e) => e.id)],
+      'all',
+      ctx,
+    );
+
+    await Promise.all(
+      events.flatMap((e) => {
+        const message: StreamEvent = {
+          id: e.id,
+          type: e.type,
+          occurredAt: new Date(e.occurred_at).toISOString(),
+          organizationId: e.organization_id,
+          organizationPath: e.path,
+          keyId: e.key_id,
+          data: e.data,
+        };
+        return pathIds(e.path).map((orgId) => deps.pubsub.publish(eventTopic(orgId), message));
+      }),
+    );
+    if (pending.length) await deps.deliveries.addBulk(pending.map((p) => deliveryJob({ eventId: p.event_id, endpointId: p.endpoint_id, round: p.round })));
+
+    await conn.execute('update event set relayed_at = now() where seq = any(array[?]::bigint[])', [events.map((e) => e.seq)], 'run', ctx);
+    return { events: events.length, deliveries: pending.length };
+  });
+}
+
+export function deliveryJob(payload: { eventId: string; endpointId: string; round: number }) {
+  const data = deliverWebhookJob.payload.parse(payload);
+  return { name: deliverWebhookJob.name, data, opts: { ...deliverWebhookJob.options, jobId: deliverWebhookJob.jobId!(data) } };
+}
+
+/**
+ * Re-creates the job of any delivery that should have been attempted a while ago but has no job:
+ * Redis was flushed or lost after the relay. A job BullMQ gave up on (the handler crashed every
+ * time) marks its delivery failed instead of looping.
+ */
+export async function sweepDeliveries(em: EntityManager, deps: RelayDeps, limit = 200): Promise<{ requeued: number; failed: number }> {
+  const conn = em.getConnection();
+  const overdue = await conn.execute<PendingRow[]>(
+    `select event_id, endpoint_id, round from delivery
+      where status = 'PENDING' and next_attempt_at < now() - (? * interval '1 millisecond')
+      order by next_attempt_at limit ?`,
+    [deps.config.deliverySweepMs, limit],
+  );
+  let requeued = 0;
+  let failed = 0;
+  for (const row of overdue) {
+    const job = deliveryJob({ eventId: row.event_id, endpointId: row.endpoint_id, round: row.round });
+    const existing = await deps.deliveries.getJob(job.opts.jobId);
+    if (!existing) {
+      await deps.deliveries.add(job.name, job.data, job.opts);
+      requeued++;
+    } else if (await existing.isFailed()) {
+      await conn.execute(
+        `update delivery set status = 'FAILED', next_attempt_at = null, last_error = ?, updated_at = now()
+          where event_id = ? and endpoint_id = ? and round = ? and status = 'PENDING'`,
+        [`worker gave up: ${String(existing.failedReason ?? 'unknown').slice(0, 500)}`, row.event_id, row.endpoint_id, row.round],
+      );
+      failed++;
+    }
+  }
+  if (requeued || failed) deps.log.warn({ requeued, failed }, 'delivery sweep repaired pending deliveries');
+  return { requeued, failed };
+}

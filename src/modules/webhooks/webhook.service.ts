@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import { generateWebhookSecret } from '../../../connectors/webhook/index.js';
+import type { Config } from '../../config/config.js';
+import { decrypt, encrypt } from '../../lib/crypto.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
+import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import { recordEvent } from '../events/event.service.js';
+import { Organization } from '../orgs/organization.entity.js';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
+import { commit, type ServiceContext } from '../service-context.js';
+import { Delivery, DeliveryAttempt, DELIVERY_STATUSES, type DeliveryStatus } from './delivery.entity.js';
+import { invalidEventPattern } from './event-filter.js';
+import { WebhookEndpoint, ENDPOINT_KINDS, type EndpointKind } from './webhook-endpoint.entity.js';
+import { assertEndpointUrl } from './webhook-url.js';
+
+export const MAX_ENDPOINTS_PER_ORG = 100;
+export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
+export const MAX_SECRET_OVERLAP_SECONDS = 7 * 24 * 3600;
+const SECRET_PURPOSE = 'webhook-secret';
+
+const eventTypes = z
+  .array(z.string().max(64))
+  .max(50)
+  .transform((l) => [...new Set(l)].sort());
+const createSchema = z.object({
+  url: z.string().trim().min(1).max(2048),
+  description: z.string().trim().max(500).nullish(),
+  eventTypes: eventTypes.nullish(),
+  organizationId: z.string().max(64).nullish(),
+  kind: z.enum(ENDPOINT_KINDS).nullish(),
+  includeSubAccounts: z.boolean().nullish(),
+});
+const updateSchema = z.object({
+  id: z.string().max(64),
+  url: z.string().trim().min(1).max(2048).nullish(),
+  description: z.string().trim().max(500).nullish(),
+  eventTypes: eventTypes.nullish(),
+  includeSubAccounts: z.boolean().nullish(),
+  enabled: z.boolean().nullish(),
+  rotateSecret: z.boolean().nullish(),
+  secretOverlapSeconds: z.number().int().min(0).max(MAX_SECRET_OVERLAP_SECONDS).nullish(),
+});
+const idSchema = z.object({ id: z.string().max(64) });
+
+/** What events and audit entries say about an endpoint: never its secret. */
+export function endpointJson(e: WebhookEndpoint) {
+  return {
+    id: e.id,
+    organizationId: e.organizationId,
+    kind: e.kind,
+    url: e.url,
+    description: e.description,
+    eventTypes: e.eventTypes,
+    includeSubAccounts: e.includeSubAccounts,
+    enabled: e.enabled,
+    disabledReason: e.disabledReason,
+  };
+}
+
+export function sealSecret(config: Pick<Config, 'encryptionKey'>, endpointId: string, secret: string): string {
+  return encrypt(config.encryptionKey, SECRET_PURPOSE, secret, endpointId);
+}
+
+/** The secrets that sign now: the current one, plus the previous one while its overlap lasts. */
+export function signingSecrets(
+  config: Pick<Config, 'encryptionKey'>,
+  e: Pick<WebhookEndpoint, 'id' | 'secretSealed' | 'previousSecretSealed' | 'previousSecretExpiresAt'>,
+  now: Date,
+): string[] {
+  const secrets = [decrypt(config.encryptionKey, SECRET_PURPOSE, e.secretSealed as string, e.id)];
+  if (e.previousSecretSealed && e.previousSecretExpiresAt && e.previousSecretExpiresAt > now)
+    secrets.push(decrypt(config.encryptionKey, SECRET_PURPOSE, e.previousSecretSealed as string, e.id));
+  return secrets;
+}
+
+function assertEventTypes(types: string[] | null | undefined): void {
+  types?.forEach((t, i) => {
+    const why = invalidEventPattern(t);
+    if (why) throw ValidationError.field(`input.eventTypes.${i}`, why);
+  });
+}
+
+/**
+ * An endpoint that includes sub-accounts receives events the creator must be able to read
+ * everywhere below: a key reaching a sub-account reaches its whole subtree, while at its own
+ * organisation only an ALL sub-account grant covers every sub-account (present and future).
+ */
+function assertCoversSubtree(ctx: ServiceContext, org: Organization): void {
+  const key = ctx.actor.key;
+  const covered = org.id !== ctx.actor.organizationId ? ctx.actor.canActIn(org) : key.subAccounts.mode === 'ALL';
+  if (!covered) throw new ForbiddenError('includeSubAccounts needs a key that reaches every sub-account of the organization', 'events:read');
+}
+
+/** Loads an endpoint the caller may act on with `permission`; NotFound when out of reach or deleted. */
+export async function getEndpointFor(ctx: ServiceContext, id: string, permission: string): Promise<{ endpoint: WebhookEndpoint; org: Organization }> {
+  const endpoint = id.length <= 64 ? await ctx.em.findOne(WebhookEndpoint, { id, deletedAt: null }) : null;
+  const org = endpoint ? await ctx.em.findOne(Organization, { id: endpoint.organizationId }) : null;
+  if (!endpoint || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('WebhookEndpoint', id);
+  ctx.actor.require(permission, org);
+  return { endpoint, org };
+}
+
+export async function findWebhookEndpoint(ctx: ServiceContext, id: string): Promise<WebhookEndpoint | null> {
+  try {
+    return (await getEndpointFor(ctx, id, 'webhooks:read')).endpoint;
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+}
+
+export type EndpointFilter = { organizationId?: string | null; kind?: EndpointKind | null; enabled?: boolean | null };
+
+/** The endpoints of one organisation (default: the caller's). */
+export async function listWebhookEndpoints(ctx: ServiceContext, filter: EndpointFilter, page: PageArgs) {
+  const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'webhooks:read');
+  const limit = pageSize(page.first);
+  const ks = createdAtKeyset(page.after);
+  const rows = await ctx.em.find(
+    WebhookEndpoint,
+    {
+      $and: [
+        ks.where,
+        { organizationId: org.id, deletedAt: null },
+        filter.kind ? { kind: filter.kind } : {},
+        filter.enabled != null ? { enabled: filter.enabled } : {},
+      ],
+    },
+    { orderBy: ks.orderBy, limit: limit + 1 },
+  );
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+}
+
+/**
+ * Creates an endpoint and its `whsec_` signing secret, returned this once and stored sealed.
+ * The URL passes the SSRF guard (shape and resolved addresses) or the input is refused.
+ */
+export async function createWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  const data = parseInput(createSchema, input);
+  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'webhooks:write');
+  // An endpoint is a standing read of the organisation's events.
+  ctx.actor.require('events:read', org);
+  if (data.includeSubAccounts) assertCoversSubtree(ctx, org);
+  assertEventTypes(data.eventTypes);
+  await assertEndpointUrl(ctx.deps.config, data.url);
+  const count = await ctx.em.count(WebhookEndpoint, { organizationId: org.id, deletedAt: null });
+  if (count >= MAX_ENDPOINTS_PER_ORG) throw new ConflictError(`An organization has at most ${MAX_ENDPOINTS_PER_ORG} webhook endpoints`);
+
+  const id = newId('webhookEndpoint');
+  const secret = generateWebhookSecret();
+  const endpoint = ctx.em.create(WebhookEndpoint, {
+    id,
+    organizationId: org.id,
+    kind: data.kind ?? 'WEBHOOK',
+    url: data.url,
+    description: data.description ?? null,
+    eventTypes: data.eventTypes ?? [],
+    includeSubAccounts: data.includeSubAccounts ?? false,
+    enabled: true,
+    disabledReason: null,
+    disabledAt: null,
+    failingSince: null,
+    secretSealed: sealSecret(ctx.deps.config, id, secret),
+    previousSecretSealed: null,
+    previousSecretExpiresAt: null,
+    secretRotatedAt: null,
+    createdByKeyId: ctx.actor.key.id,
+    deletedAt: null,
+  } as never);
+  const json = endpointJson(endpoint);
+  recordEvent(ctx.em, { type: 'webhook_endpoint.created', organizationId: org.id, data: { webhookEndpoint: json } });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'webhook_endpoint.create',
+    targetType: 'WebhookEndpoint',
+    targetId: id,
+    changes: { url: { new: json.url }, kind: { new: json.kind }, eventTypes: { new: json.eventTypes }, includeSubAccounts: { new: json.includeSubAccounts } },
+  });
+  await commit(ctx);
+  return { endpoint, secret };
+}
+
+/**
+ * Changes an endpoint; `enabled: true` re-enables one that was disabled (its failure clock
+ * restarts). `rotateSecret` returns a new secret once; the old one keeps signing alongside it
+ * for `secretOverlapSeconds` (default 24 h) so receivers can switch without losing events.
+ */
+export async function updateWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<{ endpoint: WebhookEndpoint; secret: string | null }> {
+  const data = parseInput(updateSchema, input);
+  const { endpoint, org } = await getEndpointFor(ctx, data.id, 'webhooks:write');
+  ctx.actor.require('events:read', org);
+  if (data.includeSubAccounts) assertCoversSubtree(ctx, org);
+  assertEventTypes(data.eventTypes);
+  if (data.url != null && data.url !== endpoint.url) await assertEndpointUrl(ctx.deps.config, data.url);
+  if (data.secretOverlapSeconds != null && !data.rotateSecret) throw ValidationError.field('input.secretOverlapSeconds', 'only with rotateSecret: true');
+
+  const now = ctx.deps.now();
+  const before = endpointJson(endpoint);
+  if (data.url != null) endpoint.url = data.url;
+  if (data.description !== undefined) endpoint.description = data.description ?? null;
+  if (data.eventTypes != null) endpoint.eventTypes = data.eventTypes;
+  if (data.includeSubAccounts != null) endpoint.includeSubAccounts = data.includeSubAccounts;
+  if (data.enabled != null && data.enabled !== endpoint.enabled) {
+    endpoint.enabled = data.enabled;
+    endpoint.disabledReason = data.enabled ? null : 'MANUAL';
+    endpoint.disabledAt = data.enabled ? null : now;
+    endpoint.failingSince = null;
+  }
+  let secret: string | null = null;
+  if (data.rotateSecret) {
+    secret = generateWebhookSecret();
+    await ctx.em.populate(endpoint, ['secretSealed']);
+    const overlap = data.secretOverlapSeconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
+    endpoint.previousSecretSealed = overlap > 0 ? endpoint.secretSealed : null;
+    endpoint.previousSecretExpiresAt = overlap > 0 ? new Date(now.getTime() + overlap * 1000) : null;
+    endpoint.secretSealed = sealSecret(ctx.deps.config, endpoint.id, secret);
+    endpoint.secretRotatedAt = now;
+  }
+  const after = endpointJson(endpoint);
+  const changes = diff(before, after, ['url', 'description', 'eventTypes', 'includeSubAccounts', 'enabled', 'disabledReason']);
+  if (secret) changes.secret = { old: '[redacted]', new: '[redacted]' };
+  if (Object.keys(changes).length === 0) return { endpoint, secret };
+  const type = before.enabled && !after.enabled ? 'webhook_endpoint.disabled' : 'webhook_endpoint.updated';
+  recordEvent(ctx.em, { type, organizationId: org.id, data: { webhookEndpoint: after, changes: { ...changes, ...(secret ? { secret: { rotated: true } } : {}) } } });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: type.replace('webhook_endpoint.', 'webhook_endpoint.'), targetType: 'WebhookEndpoint', targetId: endpoint.id, changes });
+  await commit(ctx);
+  return { endpoint, secret };
+}
+
+/** Deletes an endpoint: nothing more is sent to it; its delivery log stays readable by id. */
+export async function deleteWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<WebhookEndpoint> {
+  const data = parseInput(idSchema, input);
+  const { endpoint, org } = await getEndpointFor(ctx, data.id, 'webhooks:write');
+  endpoint.deletedAt = ctx.deps.now();
+  endpoint.enabled = false;
+  recordEvent(ctx.em, { type: 'webhook_endpoint.deleted', organizationId: org.id, data: { webhookEndpoint: endpointJson(endpoint) } });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'webhook_endpoint.delete', targetType: 'WebhookEndpoint', targetId: endpoint.id, changes: { deleted: { old: false, new: true } } });
+  await commit(ctx);
+  return endpoint;
+}
+
+export type DeliveryFilter = {
+  organizationId?: string | null;
+  endpointId?: string | null;
+  eventId?: string | null;
+  status?: DeliveryStatus | null;
+  since?: Date | null;
+};
+
+/** Deliveries of one organisation's endpoints (or of one endpoint), oldest first. */
+export async function listDeliveries(ctx: ServiceContext, filter: DeliveryFilter, page: PageArgs) {
+  if (filter.status && !DELIVERY_STATUSES.includes(filter.status)) throw ValidationError.field('filter.status', 'unknown status');
+  if (filter.eventId && filter.eventId.length > 64) throw ValidationError.field('filter.eventId', 'at most 64 characters');
+  let organizationId: string;
+  if (filter.endpointId) {
+    // A deleted endpoint's log stays readable.
+    const endpoint = filter.endpointId.length <= 64 ? await ctx.em.findOne(WebhookEndpoint, { id: filter.endpointId }) : null;
+    const org = endpoint ? await ctx.em.findOne(Organization, { id: endpoint.organizationId }) : null;
+    if (!endpoint || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('WebhookEndpoint', filter.endpointId);
+    ctx.actor.require('webhooks:read', org);
+    organizationId = org.id;
+  } else {
+    organizationId = (await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'webhooks:read')).id;
+  }
+  const limit = pageSize(page.first);
+  const ks = createdAtKeyset(page.after);
+  const rows = await ctx.em.find(
+    Delivery,
+    {
+      $and: [
+        ks.where,
+        { organizationId },
+        filter.endpointId ? { endpointId: filter.endpointId } : {},
+        filter.eventId ? { eventId: filter.eventId } : {},
+        filter.status ? { status: filter.status } : {},
+        filter.since ? { createdAt: { $gte: filter.since } } : {},
+      ],
+    },
+    { orderBy: ks.orderBy, limit: limit + 1 },
+  );
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+}
+
+export const MAX_ATTEMPTS_LISTED = 100;
+
+/** Attempts of deliveries already authorised by the caller's listing, in one query. */
+export async function attemptsOf(ctx: ServiceContext, deliveryIds: readonly string[]): Promise<Map<string, DeliveryAttempt[]>> {
+  const rows = deliveryIds.length
+    ? await ctx.em.find(DeliveryAttempt, { deliveryId: { $in: [...deliveryIds] } }, { orderBy: { deliveryId: 'asc', attempt: 'desc' } })
+    : [];
+  const map = new Map<string, DeliveryAttempt[]>(deliveryIds.map((id) => [id, []]));
+  for (const r of rows) {
+    const list = map.get(r.deliveryId)!;
+    if (list.length < MAX_ATTEMPTS_LISTED) list.push(r);
+  }
+  for (const list of map.values()) list.reverse();
+  return map;
+}
+
+/**
+ * Sends a finished delivery again, with the same `webhook-id` so receivers can de-duplicate; a
+ * new round of attempts with the full retry schedule starts at once.
+ */
+export async function replayDelivery(ctx: ServiceContext, input: unknown): Promise<Delivery> {
+  const data = parseInput(idSchema, input);
+  const delivery = data.id.length <= 64 ? await ctx.em.findOne(Delivery, { id: data.id }) : null;
+  const org = delivery ? await ctx.em.findOne(Organization, { id: delivery.organizationId }) : null;
+  if (!delivery || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('Delivery', data.id);
+  ctx.actor.require('webhooks:write', org);
+  const endpoint = await ctx.em.findOne(WebhookEndpoint, { id: delivery.endpointId });
+  if (!endpoint || endpoint.deletedAt) throw new ConflictError('The endpoint of this delivery was deleted');
+  if (!endpoint.enabled) throw new ConflictError('The endpoint is disabled; enable it first');
+  if (delivery.status === 'PENDING') throw new ConflictError('The delivery is still being attempted');
+  const now = ctx.deps.now();
+  delivery.status = 'PENDING';
+  delivery.round += 1;
+  delivery.roundAttempts = 0;
+  delivery.nextAttemptAt = now;
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'delivery.replay', targetType: 'Delivery', targetId: delivery.id, changes: { round: { old: delivery.round - 1, new: delivery.round } } });
+  await commit(ctx);
+  // After the commit: a job that ran earlier would find the delivery not yet pending. Should this
+  // enqueue fail, the worker's sweep re-creates the job from the row.
+  await ctx.deps.jobs
+    .enqueue(deliverWebhookJob, { eventId: delivery.eventId, endpointId: delivery.endpointId, round: delivery.round })
+    .catch((err: unknown) => ctx.deps.log.warn({ err, deliveryId: delivery.id }, 'replay enqueue failed; the sweep will retry'));
+  return delivery;
+}

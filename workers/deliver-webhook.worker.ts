@@ -1,0 +1,168 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DelayedError, type Job } from 'bullmq';
+import { deliverAction, keyEventTrigger, nextAttemptDelayMs, type DeliveryResult } from '../connectors/webhook/index.js';
+import { runAction } from '../connectors/_sdk/index.js';
+import { deliverWebhookJob } from '../src/jobs/deliver-webhook.job.js';
+import { newId } from '../src/lib/ids.js';
+import { recordAudit } from '../src/modules/audit/audit.service.js';
+import { EventRecord } from '../src/modules/events/event.entity.js';
+import { recordEvent, toEventJson } from '../src/modules/events/event.service.js';
+import { Delivery, DeliveryAttempt } from '../src/modules/webhooks/delivery.entity.js';
+import type { DisabledReason } from '../src/modules/webhooks/webhook-endpoint.entity.js';
+import { WebhookEndpoint } from '../src/modules/webhooks/webhook-endpoint.entity.js';
+import { endpointJson, signingSecrets } from '../src/modules/webhooks/webhook.service.js';
+import { createJobWorker, type WorkerDeps, type WorkerModule } from './runtime.js';
+
+const ERROR_TEXT = 500;
+
+export type DeliveryOutcome = 'succeeded' | 'retry' | 'failed' | 'disabled' | 'skipped';
+
+function describe(r: DeliveryResult): string | null {
+  if (r.ok) return null;
+  if (r.error) return `${r.error.code}: ${r.error.message}`.slice(0, ERROR_TEXT);
+  return `HTTP ${r.status}`;
+}
+
+/** Finds the delivery row of the pair, creating it when the relay's transaction rolled back after enqueueing. */
+async function loadDelivery(em: EntityManager, event: EventRecord, endpoint: WebhookEndpoint): Promise<Delivery> {
+  const found = await em.findOne(Delivery, { eventId: event.id, endpointId: endpoint.id });
+  if (found) return found;
+  // Waits on the relay's uncommitted insert of the same pair, if any, then sees its row.
+  await em.getConnection().execute(
+    `insert into delivery (id, organization_id, endpoint_id, event_id, event_type, msg_id, status, next_attempt_at)
+     values (?, ?, ?, ?, ?, ?, 'PENDING', now()) on conflict (event_id, endpoint_id) do nothing`,
+    [newId('delivery'), endpoint.organizationId, endpoint.id, event.id, event.type, event.id],
+  );
+  return em.findOneOrFail(Delivery, { eventId: event.id, endpointId: endpoint.id });
+}
+
+/**
+ * One attempt of one delivery, idempotent per job: a delivery that is done, or a job of an older
+ * replay round, is skipped; a job that runs before its row's next attempt time waits again.
+ * The attempt, the delivery's new state and any endpoint disabling commit together; retries are
+ * scheduled by moving this same job to delayed, so its id stays the pair's.
+ */
+export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job | null, payload: { eventId: string; endpointId: string; round: number }): Promise<DeliveryOutcome> {
+  const { config } = deps;
+  const event = await em.findOne(EventRecord, { id: payload.eventId });
+  const endpoint = await em.findOne(WebhookEndpoint, { id: payload.endpointId }, { populate: ['secretSealed', 'previousSecretSealed'] });
+  if (!event || !endpoint) return 'skipped';
+  const delivery = await loadDelivery(em, event, endpoint);
+  if (delivery.status !== 'PENDING' || delivery.round !== payload.round) return 'skipped';
+  if (job && delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > Date.now() + 1000) {
+    await job.moveToDelayed(delivery.nextAttemptAt.getTime(), job.token);
+    throw new DelayedError();
+  }
+  if (endpoint.deletedAt || !endpoint.enabled) {
+    delivery.status = 'FAILED';
+    delivery.nextAttemptAt = null;
+    delivery.lastError = endpoint.deletedAt ? 'endpoint deleted' : 'endpoint disabled';
+    await em.flush();
+    return 'skipped';
+  }
+
+  const body = await keyEventTrigger.run({ auth: undefined, event: toEventJson(event) });
+  const result = await runAction(deliverAction, {
+    auth: undefined,
+    props: { url: endpoint.url, secrets: signingSecrets(config, endpoint, deps.now()), msgId: delivery.msgId, body, timeoutMs: config.webhookTimeoutMs },
+    network: { allowLoopback: config.webhooksAllowLoopback && !config.production, production: config.production },
+  });
+
+  const at = deps.now();
+  delivery.attemptCount += 1;
+  delivery.roundAttempts += 1;
+  delivery.lastAttemptAt = at;
+  delivery.lastStatusCode = result.status || null;
+  delivery.lastError = describe(result);
+  em.create(DeliveryAttempt, {
+    deliveryId: delivery.id,
+    attempt: delivery.attemptCount,
+    round: delivery.round,
+    attemptedAt: at,
+    statusCode: result.status || null,
+    durationMs: result.durationMs,
+    success: result.ok,
+    responseExcerpt: result.bodyExcerpt || null,
+    errorCode: result.error?.code ?? null,
+    errorMessage: result.error?.message.slice(0, ERROR_TEXT) ?? null,
+  } as never);
+
+  let outcome: DeliveryOutcome;
+  let disable: DisabledReason | null = null;
+  await em.begin();
+  try {
+    const conn = em.getConnection();
+    const tx = em.getTransactionContext();
+    if (result.ok) {
+      outcome = 'succeeded';
+      delivery.status = 'SUCCEEDED';
+      delivery.succeededAt = at;
+      delivery.nextAttemptAt = null;
+      await conn.execute('update webhook_endpoint set failing_since = null where id = ? and failing_since is not null', [endpoint.id], 'run', tx);
+    } else if (result.gone) {
+      outcome = 'disabled';
+      disable = 'GONE';
+    } else {
+      const [row] = await conn.execute<{ failing_since: Date }[]>(
+        'update webhook_endpoint set failing_since = coalesce(failing_since, ?) where id = ? returning failing_since',
+        [at, endpoint.id],
+        'all',
+        tx,
+      );
+      const failingFor = at.getTime() - new Date(row!.failing_since).getTime();
+      const delay = nextAttemptDelayMs(delivery.roundAttempts, config.webhookRetryScheduleMs, 0.2, result.retryAfterSeconds);
+      if (failingFor >= config.webhookDisableAfterMs) {
+        outcome = 'disabled';
+        disable = 'FAILING';
+      } else if (delay === null) {
+        outcome = 'failed';
+      } else {
+        outcome = 'retry';
+        delivery.nextAttemptAt = new Date(at.getTime() + delay);
+      }
+    }
+    if (outcome === 'failed' || outcome === 'disabled') {
+      delivery.status = 'FAILED';
+      delivery.nextAttemptAt = null;
+    }
+    if (disable) {
+      const changed = await conn.execute<{ id: string }[]>(
+        `update webhook_endpoint set enabled = false, disabled_reason = ?, disabled_at = ?, updated_at = ? where id = ? and enabled returning id`,
+        [disable, at, at, endpoint.id],
+        'all',
+        tx,
+      );
+      // Only the attempt that actually disabled it says so (others may race on the same endpoint).
+      if (changed.length) {
+        const json = { ...endpointJson(endpoint), enabled: false, disabledReason: disable };
+        const reason = disable === 'GONE' ? 'the receiver answered 410 Gone' : `failing for ${Math.round(config.webhookDisableAfterMs / 3_600_000)} h without a success`;
+        recordEvent(em, { type: 'webhook_endpoint.disabled', organizationId: endpoint.organizationId, data: { webhookEndpoint: json, reason } });
+        recordAudit(em, null, { organizationId: endpoint.organizationId, action: 'webhook_endpoint.disabled', targetType: 'WebhookEndpoint', targetId: endpoint.id, changes: { enabled: { old: true, new: false }, disabledReason: { old: null, new: disable } } });
+      }
+    }
+    await em.commit();
+  } catch (err) {
+    await em.rollback();
+    throw err;
+  }
+  if (outcome === 'retry' && job) {
+    await job.moveToDelayed(delivery.nextAttemptAt!.getTime(), job.token);
+    throw new DelayedError();
+  }
+  return outcome;
+}
+
+export const deliverWebhookModule: WorkerModule = {
+  name: 'deliver-webhook',
+  async start(deps) {
+    const worker = createJobWorker(deps, deliverWebhookJob, (payload, { em, job }) => runDelivery(deps, em, job, payload), {
+      concurrency: deps.config.webhookConcurrency,
+      lockDuration: deps.config.workerLockMs,
+      stalledInterval: deps.config.workerLockMs,
+      // A worker killed mid-request leaves the job stalled: it is retried, not failed.
+      maxStalledCount: 5,
+    });
+    worker.on('failed', (job, err) => deps.log.warn({ jobId: job?.id, err: err.message }, 'deliver-webhook job failed'));
+    return [worker];
+  },
+};
