@@ -3,15 +3,25 @@ import { extractCredential } from '../lib/credentials.js';
 import { Actor, type RequestMeta } from '../modules/auth/actor.js';
 import type { KeyVerifier } from '../modules/keys/verifier.js';
 
+/** The console's cookie sessions (src/modules/console): consulted only when no key is sent. */
+export type SessionAuthenticator = { authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, meta: RequestMeta): Promise<Actor | null> };
+
 /**
- * Authenticates a request by its key (Basic, Bearer or X-API-Key). Every failure is the same
+ * Authenticates a request by its key (Basic, Bearer or X-API-Key), or, given `sessions` and no
+ * key at all, by a console session cookie with its CSRF header. Every failure is the same
  * `null`: callers answer one identical 401, so nothing tells a wrong secret from an unknown id.
  */
-export async function authenticate(verifier: KeyVerifier, headers: IncomingHttpHeaders | Record<string, unknown>, meta: RequestMeta): Promise<Actor | null> {
+export async function authenticate(
+  verifier: KeyVerifier,
+  headers: IncomingHttpHeaders | Record<string, unknown>,
+  meta: RequestMeta,
+  sessions?: SessionAuthenticator,
+): Promise<Actor | null> {
   const extracted = extractCredential({
     authorization: headers['authorization'] as string | undefined,
     'x-api-key': headers['x-api-key'] as string | undefined,
   });
+  if (extracted.kind === 'none' && sessions) return sessions.authenticate(headers, meta);
   if (extracted.kind !== 'ok') {
     if (extracted.kind === 'malformed') verifier.verifyCredential(null, { ip: meta.ip }).catch(() => {}); // counted as MALFORMED
     return null;

@@ -9,6 +9,8 @@ import type { Context } from '../graphql/context.js';
 import { useForwardOnlyConnections } from '../graphql/forward-only.js';
 import { schema } from '../graphql/schema.js';
 import type { Actor, RequestMeta } from '../modules/auth/actor.js';
+import { ConsoleSessions } from '../modules/console/console-auth.js';
+import { CONSOLE_PREFIX, createConsoleRoute } from './console-route.js';
 import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.js';
 import { VERIFY_PATH, verifyRoute } from './verify-route.js';
 
@@ -51,6 +53,8 @@ function operationMetrics(app: App): Plugin {
 export function createHttpServer(app: App, extraRoutes: Record<string, Route> = {}): { server: Server; close(): Promise<void> } {
   const { deps, metrics } = app;
   const { config, log } = deps;
+  const sessions = new ConsoleSessions(deps);
+  const consoleRoute = createConsoleRoute(app, sessions);
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -112,13 +116,14 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
     try {
       const r = routes[path];
       if (r) return await r(req, res, meta);
+      if (path === CONSOLE_PREFIX || path.startsWith(`${CONSOLE_PREFIX}/`)) return await consoleRoute(req, res, meta);
       if (path !== '/graphql') return json(res, 404, { error: 'not found' });
       if (req.method === 'GET' && !config.production && (req.headers.accept ?? '').includes('text/html') && !req.url?.includes('query='))
         return yoga.handle(req, res, {} as ServerContext); // GraphiQL page; its requests authenticate
       const length = Number(req.headers['content-length'] ?? 0);
       if (req.method === 'POST' && req.headers['content-length'] === undefined) return json(res, 411, { error: 'content-length required' });
       if (length > config.maxBodyBytes) return json(res, 413, { error: 'request body too large' });
-      const actor = await authenticate(deps.verifier, req.headers, meta);
+      const actor = await authenticate(deps.verifier, req.headers, meta, sessions);
       if (!actor) {
         res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Basic realm="keyplane", Bearer' });
         return void res.end(UNAUTHENTICATED_BODY);
@@ -142,7 +147,8 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
       onConnect: async (ctx) => {
         const params = Object.fromEntries(Object.entries(ctx.connectionParams ?? {}).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : undefined]));
         const meta = requestMeta(ctx.extra.request);
-        const actor = await authenticate(deps.verifier, params, meta);
+        // The console's browser socket carries its session cookie and sends the CSRF token as a connection param.
+        const actor = await authenticate(deps.verifier, { ...params, cookie: ctx.extra.request.headers.cookie }, meta, sessions);
         if (!actor) {
           (ctx.extra.socket as { close(code: number, reason: string): void }).close(4401, 'Unauthorized');
           return false;

@@ -113,6 +113,21 @@ export function pathIds(path: string): string[] {
   return path.split('/');
 }
 
+/**
+ * A user's effective permissions from their role assignments, with `*` expanded over the
+ * catalogue their organisation sees. Keys narrow this; console sessions act with all of it.
+ */
+export async function loadUserPermissions(em: EntityManager, userId: string, userOrgPath: string): Promise<PermissionMap> {
+  const conn = em.getConnection();
+  const roleRows = await conn.execute<{ permissions: string[]; resource_limits: ResourceLimits | null }[]>(ROLES_SQL, [userId]);
+  const permissions = userPermissions(roleRows);
+  if (permissions.has(WILDCARD)) {
+    const host = await conn.execute<{ name: string; actions: string[] }[]>(HOST_PERMISSIONS_SQL, [userOrgPath]);
+    for (const r of [...BUILT_IN_RESOURCES, ...host]) for (const a of r.actions) permissions.set(`${r.name}:${a}`, null);
+  }
+  return permissions;
+}
+
 /** Raw queries return timestamptz columns as strings, not Dates. */
 function epochMs(v: Date | string | null): number | null {
   return v === null ? null : new Date(v).getTime();
@@ -123,12 +138,7 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
   const rows = await conn.execute<KeyRow[]>(KEY_SQL, [keyId]);
   const row = rows[0];
   if (!row) return null;
-  const roleRows = await conn.execute<{ permissions: string[]; resource_limits: ResourceLimits | null }[]>(ROLES_SQL, [row.user_id]);
-  let permissions = userPermissions(roleRows);
-  if (permissions.has(WILDCARD)) {
-    const host = await conn.execute<{ name: string; actions: string[] }[]>(HOST_PERMISSIONS_SQL, [row.user_org_path]);
-    for (const r of [...BUILT_IN_RESOURCES, ...host]) for (const a of r.actions) permissions.set(`${r.name}:${a}`, null);
-  }
+  let permissions = await loadUserPermissions(em, row.user_id, row.user_org_path);
   // A restriction of `*` is no restriction.
   if (row.permissions && !row.permissions.some((g) => g.permission === WILDCARD)) permissions = intersect(permissions, fromGrants(row.permissions));
 

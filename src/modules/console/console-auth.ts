@@ -1,0 +1,84 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Actor, type RequestMeta } from '../auth/actor.js';
+import type { KeyRecord } from '../keys/key-record.js';
+import type { AppDeps } from '../service-context.js';
+import { csrfMatches, loadSessionRecord, parseSecretToken, sessionSecretMatches, type SecretToken } from './console-session.service.js';
+
+export const CSRF_HEADER = 'x-keyplane-csrf';
+
+/** `__Host-` pins the cookies to this exact origin over HTTPS; browsers refuse that prefix without Secure. */
+export function cookieNames(production: boolean) {
+  return production ? { session: '__Host-kp_console', csrf: '__Host-kp_csrf' } : { session: 'kp_console', csrf: 'kp_csrf' };
+}
+
+/** One cookie's value from a Cookie header; undefined when absent or given twice (ambiguous). */
+export function readCookie(header: string | string[] | undefined, name: string): string | undefined {
+  if (typeof header !== 'string' || header.length > 8192) return undefined;
+  let found: string | undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    if (found !== undefined) return undefined;
+    found = part.slice(eq + 1).trim();
+  }
+  return found;
+}
+
+function single(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * Authenticates browser requests by the console's session cookie. The CSRF token (derived from
+ * the session secret) must come as a header on every request, and is checked before any lookup,
+ * so forged cookies never reach the cache or PostgreSQL. Records are cached in the key cache,
+ * under the session id, so user, role and organisation invalidations reach them too.
+ */
+export class ConsoleSessions {
+  private readonly inflight = new Map<string, Promise<KeyRecord | null>>();
+  private readonly names: { session: string; csrf: string };
+
+  constructor(private readonly deps: AppDeps) {
+    this.names = cookieNames(deps.config.production);
+  }
+
+  /** The session named by the request's cookie, if any (not yet authenticated). */
+  sessionOf(headers: IncomingHttpHeaders | Record<string, unknown>): SecretToken | null {
+    return parseSecretToken(readCookie(headers['cookie'] as string | undefined, this.names.session));
+  }
+
+  hasSessionCookie(headers: IncomingHttpHeaders | Record<string, unknown>): boolean {
+    return readCookie(headers['cookie'] as string | undefined, this.names.session) !== undefined;
+  }
+
+  async authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, meta: RequestMeta): Promise<Actor | null> {
+    const session = this.sessionOf(headers);
+    if (!session) return null;
+    const { pepper } = this.deps.config;
+    if (!csrfMatches(pepper, session, single(headers[CSRF_HEADER]))) return null;
+    const record = await this.lookup(session.id);
+    if (!record || !sessionSecretMatches(pepper, session, record.secretHash)) return null;
+    if (record.status !== 'ACTIVE' || record.userStatus !== 'ACTIVE') return null;
+    if (record.validUntil !== null && this.deps.now().getTime() >= record.validUntil) return null;
+    return new Actor(record, meta);
+  }
+
+  private async lookup(sessionId: string): Promise<KeyRecord | null> {
+    const cache = this.deps.verifier.cache;
+    const hit = cache.get(sessionId);
+    if (hit) return hit;
+    let p = this.inflight.get(sessionId);
+    if (!p) {
+      const generation = cache.currentGeneration();
+      p = loadSessionRecord(this.deps.orm.em.fork(), sessionId)
+        .then((r) => {
+          // Unknown ids are not negative-cached: they cannot get here without a valid CSRF token.
+          if (r) cache.store(sessionId, r, generation);
+          return r;
+        })
+        .finally(() => this.inflight.delete(sessionId));
+      this.inflight.set(sessionId, p);
+    }
+    return p;
+  }
+}
