@@ -95,34 +95,47 @@ function prepare(redis: Redis): RollupRedis {
  * current epoch only), and expired verifications are pruned.
  */
 export async function rollUpUsage(deps: RollupDeps): Promise<RollupResult> {
-  const redis = prepare(deps.redis);
-  const k = usageKeys(deps.config.redisPrefix);
   const result: RollupResult = { batchId: null, applied: false, counts: 0, verifications: 0, creditsWritten: 0, pruned: 0 };
-
-  const batchId = await redis.kpUsageMove(k.procId, k.counts, k.last, k.log, k.procCounts, k.procLast, k.procLog, randomUUID());
-  if (batchId) {
+  const batchId = await moveBatch(deps);
+  const batch = batchId ? await readBatch(deps, batchId) : null;
+  if (batchId && batch) {
     result.batchId = batchId;
-    const tx = await redis.multi().get(k.procId).hgetall(k.procCounts).hgetall(k.procLast).lrange(k.procLog, 0, -1).exec();
-    if (!tx || tx.some(([err]) => err)) throw new Error('usage roll-up: reading the batch failed');
-    const [id, counts, last, log] = tx.map(([, v]) => v) as [string | null, Record<string, string>, Record<string, string>, string[]];
-    if (id === batchId) {
-      const batch = parseBatch(counts, last, log);
-      result.counts = batch.counts.length;
-      result.verifications = batch.log.length;
-      result.applied = await applyBatch(deps.orm.em.fork(), batchId, batch);
-      await redis.kpUsageFinish(k.procId, k.procCounts, k.procLast, k.procLog, batchId);
-      result.creditsWritten = await writeBackCredits(deps, [...new Set(batch.counts.map((c) => c[0]))]);
-      if (!result.applied) deps.log?.info({ batchId }, 'usage roll-up: batch already applied, dropped');
-    }
+    result.counts = batch.counts.length;
+    result.verifications = batch.log.length;
+    result.applied = await applyBatch(deps.orm.em.fork(), batchId, batch);
+    await finishBatch(deps, batchId);
+    result.creditsWritten = await writeBackCredits(deps, [...new Set(batch.counts.map((c) => c[0]))]);
+    if (!result.applied) deps.log?.info({ batchId }, 'usage roll-up: batch already applied, dropped');
   }
   result.pruned = await prune(deps);
   return result;
 }
 
+/** Step 1: sets the pending counters aside under a new batch id, or returns the batch already set aside. */
+export async function moveBatch(deps: Pick<RollupDeps, 'redis' | 'config'>): Promise<string | null> {
+  const k = usageKeys(deps.config.redisPrefix);
+  return prepare(deps.redis).kpUsageMove(k.procId, k.counts, k.last, k.log, k.procCounts, k.procLast, k.procLog, randomUUID());
+}
+
+/** Reads the batch set aside, atomically with its id; null when it is no longer `batchId`'s (already finished). */
+export async function readBatch(deps: Pick<RollupDeps, 'redis' | 'config'>, batchId: string): Promise<Batch | null> {
+  const k = usageKeys(deps.config.redisPrefix);
+  const tx = await deps.redis.multi().get(k.procId).hgetall(k.procCounts).hgetall(k.procLast).lrange(k.procLog, 0, -1).exec();
+  if (!tx || tx.some(([err]) => err)) throw new Error('usage roll-up: reading the batch failed');
+  const [id, counts, last, log] = tx.map(([, v]) => v) as [string | null, Record<string, string>, Record<string, string>, string[]];
+  return id === batchId ? parseBatch(counts, last, log) : null;
+}
+
+/** Step 3: drops the processing keys once PostgreSQL holds the batch. */
+export async function finishBatch(deps: Pick<RollupDeps, 'redis' | 'config'>, batchId: string): Promise<void> {
+  const k = usageKeys(deps.config.redisPrefix);
+  await prepare(deps.redis).kpUsageFinish(k.procId, k.procCounts, k.procLast, k.procLog, batchId);
+}
+
 type CountRow = [apiKeyId: string, organizationId: string, minute: number, code: string, count: number];
 type LastRow = [apiKeyId: string, atMs: number, ip: string];
 type LogRow = [apiKeyId: string, organizationId: string, atMs: number, ip: string | null, permission: string | null, code: string];
-type Batch = { counts: CountRow[]; last: LastRow[]; log: LogRow[] };
+export type Batch = { counts: CountRow[]; last: LastRow[]; log: LogRow[] };
 
 function parseBatch(counts: Record<string, string>, last: Record<string, string>, log: string[]): Batch {
   const out: Batch = { counts: [], last: [], log: [] };
@@ -147,7 +160,8 @@ function parseBatch(counts: Record<string, string>, last: Record<string, string>
   return out;
 }
 
-async function applyBatch(em: EntityManager, batchId: string, batch: Batch): Promise<boolean> {
+/** Step 2: one transaction; false when the ledger shows the batch was applied already. */
+export async function applyBatch(em: EntityManager, batchId: string, batch: Batch): Promise<boolean> {
   return em.transactional(async (tx) => {
     if ((await run(tx, 'insert into usage_batch (id) values (?) on conflict do nothing', [batchId])) === 0) return false;
     for (const rows of chunks(batch.counts)) {

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
+import { formatToken, mintCredential } from '../../src/lib/token.js';
+import { makeKey, makeUser, typo, VerifyKey, verifyHttp } from './fixtures.js';
+
+let server: TestServer;
+/** Every SQL statement MikroORM sends (its onQuery hook sits under em.find, flush and raw execute alike). */
+const statements: string[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:vhot` } });
+  server.app.orm.config.set('onQuery', (sql: string) => {
+    statements.push(sql);
+    return sql;
+  });
+});
+afterAll(() => server.close());
+
+async function sqlDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  statements.length = 0;
+  await fn();
+  return [...statements];
+}
+
+describe('the verification hot path', () => {
+  it('runs no SQL for a warm key, over HTTP and GraphQL, with a rate limit and credits', async () => {
+    const org = await seedOrg(server);
+    const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
+    const key = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId,
+      rateLimit: { limit: 1000, windowSeconds: 60 },
+      credits: 1000,
+    });
+    // Cold: the key record is loaded (and the credits counter seeded) once; the counter proves it counts.
+    const cold = await sqlDuring(() => verifyHttp(server, org.token, { token: key.token, permission: 'keys:read' }));
+    expect(cold.length).toBeGreaterThan(0);
+    expect(cold.some((s) => s.includes('from api_key k'))).toBe(true);
+
+    const warmHttp = await sqlDuring(async () => {
+      for (let i = 0; i < 20; i++) {
+        const r = await verifyHttp(server, org.token, { token: key.token, permission: 'keys:read' });
+        expect(r.body.code).toBe('VALID');
+      }
+    });
+    expect(warmHttp).toEqual([]);
+
+    const warmGql = await sqlDuring(async () => {
+      for (let i = 0; i < 10; i++) {
+        const r = await gql(server, org.token, VerifyKey, { input: { keyId: key.keyId, secret: key.secret, permission: 'keys:read' } });
+        expect(r.data?.verifyKey.code).toBe('VALID');
+        expect(r.data?.verifyKey.remaining).toBeLessThan(1000);
+      }
+    });
+    expect(warmGql).toEqual([]);
+  });
+
+  it('runs no SQL for forged tokens, even never seen before', async () => {
+    const org = await seedOrg(server);
+    await verifyHttp(server, org.token, { token: 'kp_sk_warmup' }); // warms the caller's own key
+    const forged = await sqlDuring(async () => {
+      for (let i = 0; i < 50; i++) {
+        const token = `kp_sk_${randomBytes(8).toString('hex')}_${randomBytes(25).toString('hex')}`;
+        expect((await verifyHttp(server, org.token, { token })).body.code).toBe('MALFORMED');
+        expect((await verifyHttp(server, org.token, { token: typo(org.token) })).body.code).toBe('MALFORMED');
+      }
+    });
+    expect(forged).toEqual([]);
+  });
+
+  it('asks PostgreSQL about an unknown key id once, then answers from the negative cache', async () => {
+    const org = await seedOrg(server);
+    await verifyHttp(server, org.token, { token: 'kp_sk_warmup' });
+    const unknown = mintCredential('SECRET');
+    const first = await sqlDuring(() => verifyHttp(server, org.token, { token: unknown.token }));
+    expect(first).toHaveLength(1);
+    const again = await sqlDuring(async () => {
+      for (let i = 0; i < 20; i++) expect((await verifyHttp(server, org.token, { token: formatToken('SECRET', unknown.keyId, unknown.secret) })).body.code).toBe('NOT_FOUND');
+    });
+    expect(again).toEqual([]);
+  });
+
+  it('coalesces concurrent cold loads of one key into one', async () => {
+    const org = await seedOrg(server);
+    await verifyHttp(server, org.token, { token: 'kp_sk_warmup' });
+    const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
+    const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
+    const sql = await sqlDuring(() => Promise.all(Array.from({ length: 20 }, () => verifyHttp(server, org.token, { token: key.token }))));
+    expect(sql.filter((s) => s.includes('from api_key k'))).toHaveLength(1);
+  });
+});
