@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { initORM } from '../infra/orm.js';
@@ -10,7 +12,7 @@ nothing (one read-only transaction; no migration is run). DATE is YYYY-MM-DD, me
 that day (UTC), or an ISO 8601 instant such as 2027-03-01T12:00:00Z.`;
 
 /** `YYYY-MM-DD` is the end of that UTC day (everything due on that date); anything else an exact instant. */
-function parseAsOf(text: string): Date | null {
+export function parseAsOf(text: string): Date | null {
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (day) {
     const start = new Date(`${text}T00:00:00.000Z`);
@@ -102,10 +104,13 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof ConfigError ? e.message : e);
-    process.exit(1);
-  },
-);
+// Run only as a script, so tests can import parseAsOf.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e instanceof ConfigError ? e.message : e);
+      process.exit(1);
+    },
+  );
+}

@@ -35,10 +35,10 @@ export async function useKey(orm: MikroORM, keyId: string, at: Date): Promise<vo
   await orm.em.fork().execute('update api_key set last_used_at = ?, last_activity_at = ? where id = ?', [at, at, keyId]);
 }
 
-export async function setSettings(orm: MikroORM, organizationId: string, s: { inactivityDays?: number; warningDays?: number[] }) {
+export async function setSettings(orm: MikroORM, organizationId: string, s: { inactivityDays?: number; warningDays?: readonly number[] }) {
   const em = orm.em.fork();
   if (s.inactivityDays !== undefined) await em.execute('update organization set inactivity_days = ? where id = ?', [s.inactivityDays, organizationId]);
-  if (s.warningDays !== undefined) await em.execute('update organization set warning_days = array[?]::int[] where id = ?', [s.warningDays, organizationId]);
+  if (s.warningDays !== undefined) await em.execute('update organization set warning_days = array[?]::int[] where id = ?', [[...s.warningDays], organizationId]);
 }
 
 export type EventRow = { id: string; type: string; organization_id: string; occurred_at: string; data: Record<string, any> };
