@@ -34,7 +34,7 @@ type EventRow = {
   data: Record<string, unknown>;
   path: string;
 };
-type EndpointRow = { id: string; organization_id: string; event_types: string[]; include_sub_accounts: boolean };
+type EndpointRow = { id: string; organization_id: string; event_types: string[]; include_sub_accounts: boolean; created_at: Date };
 type PendingRow = { event_id: string; endpoint_id: string; round: number };
 
 // Any constant: only one relay transaction at a time, so events leave in seq order.
@@ -71,17 +71,21 @@ export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Prom
 
     const orgIds = [...new Set(events.flatMap((e) => pathIds(e.path)))];
     const endpoints = await conn.execute<EndpointRow[]>(
-      `select id, organization_id, event_types, include_sub_accounts from webhook_endpoint
+      `select id, organization_id, event_types, include_sub_accounts, created_at from webhook_endpoint
         where enabled and deleted_at is null and organization_id = any(array[?]::text[])`,
       [orgIds],
       'all',
       ctx,
     );
-    const routes: EndpointRoute[] = endpoints.map((r) => ({ id: r.id, organizationId: r.organization_id, eventTypes: r.event_types, includeSubAccounts: r.include_sub_accounts }));
+    const routes = endpoints.map((r) => ({
+      route: { id: r.id, organizationId: r.organization_id, eventTypes: r.event_types, includeSubAccounts: r.include_sub_accounts } satisfies EndpointRoute,
+      since: new Date(r.created_at).getTime(),
+    }));
     const cols = { id: [] as string[], org: [] as string[], endpoint: [] as string[], event: [] as string[], type: [] as string[] };
     for (const e of events) {
-      for (const r of routes) {
-        if (!endpointWants(r, e.type, e.path)) continue;
+      for (const { route: r, since } of routes) {
+        // An endpoint gets what happened after it was created, however late the relay runs.
+        if (new Date(e.occurred_at).getTime() < since || !endpointWants(r, e.type, e.path)) continue;
         cols.id.push(newId('delivery'));
         cols.org.push(r.organizationId);
         cols.endpoint.push(r.id);
