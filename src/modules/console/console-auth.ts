@@ -1,8 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Actor, type RequestMeta } from '../auth/actor.js';
-import type { KeyRecord } from '../keys/key-record.js';
 import type { AppDeps } from '../service-context.js';
-import { csrfMatches, loadSessionRecord, parseSecretToken, sessionSecretMatches, type SecretToken } from './console-session.service.js';
+import { csrfMatches, parseSecretToken, sessionSecretMatches, type SecretToken } from './console-session.service.js';
 
 export const CSRF_HEADER = 'x-keyplane-csrf';
 
@@ -31,11 +30,11 @@ function single(v: unknown): string | undefined {
 /**
  * Authenticates browser requests by the console's session cookie. The CSRF token (derived from
  * the session secret) must come as a header on every request, and is checked before any lookup,
- * so forged cookies never reach the cache or PostgreSQL. Records are cached in the key cache,
- * under the session id, so user, role and organisation invalidations reach them too.
+ * so forged cookies never reach the cache or PostgreSQL. Records load through KeyVerifier.lookup
+ * into the key cache under the session id, so user, role and organisation invalidations (and
+ * subscription re-checks) treat them like keys.
  */
 export class ConsoleSessions {
-  private readonly inflight = new Map<string, Promise<KeyRecord | null>>();
   private readonly names: { session: string; csrf: string };
 
   constructor(private readonly deps: AppDeps) {
@@ -47,38 +46,16 @@ export class ConsoleSessions {
     return parseSecretToken(readCookie(headers['cookie'] as string | undefined, this.names.session));
   }
 
-  hasSessionCookie(headers: IncomingHttpHeaders | Record<string, unknown>): boolean {
-    return readCookie(headers['cookie'] as string | undefined, this.names.session) !== undefined;
-  }
-
   async authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, meta: RequestMeta): Promise<Actor | null> {
     const session = this.sessionOf(headers);
     if (!session) return null;
     const { pepper } = this.deps.config;
     if (!csrfMatches(pepper, session, single(headers[CSRF_HEADER]))) return null;
-    const record = await this.lookup(session.id);
+    // Shared with keys: the key cache (invalidated by user, role and organisation changes) and load coalescing.
+    const record = await this.deps.verifier.lookup(session.id);
     if (!record || !sessionSecretMatches(pepper, session, record.secretHash)) return null;
     if (record.status !== 'ACTIVE' || record.userStatus !== 'ACTIVE') return null;
     if (record.validUntil !== null && this.deps.now().getTime() >= record.validUntil) return null;
     return new Actor(record, meta);
-  }
-
-  private async lookup(sessionId: string): Promise<KeyRecord | null> {
-    const cache = this.deps.verifier.cache;
-    const hit = cache.get(sessionId);
-    if (hit) return hit;
-    let p = this.inflight.get(sessionId);
-    if (!p) {
-      const generation = cache.currentGeneration();
-      p = loadSessionRecord(this.deps.orm.em.fork(), sessionId)
-        .then((r) => {
-          // Unknown ids are not negative-cached: they cannot get here without a valid CSRF token.
-          if (r) cache.store(sessionId, r, generation);
-          return r;
-        })
-        .finally(() => this.inflight.delete(sessionId));
-      this.inflight.set(sessionId, p);
-    }
-    return p;
   }
 }

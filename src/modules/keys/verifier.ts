@@ -3,6 +3,7 @@ import ipaddr from 'ipaddr.js';
 import { allows, toGrants, type Grant } from '../../lib/permissions.js';
 import { parseKeyIdSecret, parseToken, secretMatches, type ParsedCredential } from '../../lib/token.js';
 import type { KeyCache } from './key-cache.js';
+import { isConsoleSessionId, loadSessionRecord } from '../console/session-record.js';
 import { loadKeyRecord, type KeyRecord } from './key-record.js';
 
 export const VERIFY_CODES = [
@@ -184,7 +185,8 @@ export class KeyVerifier {
     let p = this.inflight.get(keyId);
     if (!p) {
       const generation = cache.currentGeneration();
-      p = loadKeyRecord(this.deps.orm.em.fork(), keyId)
+      // Console sessions act through the same cache, invalidation and re-checks as keys.
+      p = (isConsoleSessionId(keyId) ? loadSessionRecord : loadKeyRecord)(this.deps.orm.em.fork(), keyId)
         .then((r) => {
           cache.store(keyId, r, generation);
           return r;

@@ -1,0 +1,77 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SubAccountGrant } from '../keys/api-key.entity.js';
+import { loadUserPermissions, type KeyRecord } from '../keys/key-record.js';
+import type { PermissionMap } from '../../lib/permissions.js';
+import type { UserStatus } from '../users/user.entity.js';
+
+/** Console session ids share the key cache and KeyVerifier.lookup with key ids; they never parse as one. */
+export function isConsoleSessionId(id: string): boolean {
+  return id.startsWith('cs_');
+}
+
+type SessionRow = {
+  id: string;
+  user_id: string;
+  user_name: string;
+  user_status: UserStatus;
+  organization_id: string;
+  org_path: string;
+  session_hash: Buffer;
+  // Raw queries return timestamptz columns as strings.
+  expires_at: Date | string;
+  revoked_at: Date | string | null;
+  sub_accounts: SubAccountGrant;
+};
+
+const SESSION_SQL = `
+select s.id, s.user_id, u.name as user_name, u.status as user_status, u.organization_id, o.path as org_path,
+       s.session_hash, s.expires_at, s.revoked_at, s.sub_accounts
+  from console_session s
+  join app_user u on u.id = s.user_id
+  join organization o on o.id = u.organization_id
+ where s.id = ? and s.session_hash is not null`;
+
+/**
+ * The principal a console session acts as, in the shape every service already understands: a
+ * secret-kind "key" of the user with no restriction (the user's full effective permissions),
+ * named `console:<user>` so audit entries show where a change came from.
+ */
+export function sessionRecord(row: Omit<SessionRow, 'session_hash'> & { session_hash: Buffer }, permissions: PermissionMap): KeyRecord {
+  const record = {
+    id: row.id,
+    keyId: row.id,
+    kind: 'SECRET',
+    name: `console:${row.user_name}`.slice(0, 200),
+    status: row.revoked_at ? 'REVOKED' : 'ACTIVE',
+    organizationId: row.organization_id,
+    organizationPath: row.org_path,
+    userId: row.user_id,
+    userStatus: row.user_status,
+    userOrganizationPath: row.org_path,
+    secretHash: row.session_hash,
+    previousSecretHash: null,
+    previousSecretExpiresAt: null,
+    validFrom: null,
+    validUntil: new Date(row.expires_at).getTime(),
+    allowedIps: [],
+    subAccounts: row.sub_accounts,
+    rateLimit: null,
+    hasCredits: false,
+    creditsEpoch: 0,
+    creditsRefill: null,
+    permissions,
+    withheldFields: new Map(),
+    loadedAt: Date.now(),
+  };
+  // `as`: KeyRecord grows fields for keys (credits bookkeeping) that mean nothing for a session.
+  return record as KeyRecord;
+}
+
+/** Loads a session's principal beside loadKeyRecord, reusing its permission resolution. Null: no such (exchanged) session. */
+export async function loadSessionRecord(em: EntityManager, sessionId: string): Promise<KeyRecord | null> {
+  const rows = await em.getConnection().execute<SessionRow[]>(SESSION_SQL, [sessionId]);
+  const row = rows[0];
+  if (!row) return null;
+  return sessionRecord(row, await loadUserPermissions(em, row.user_id, row.org_path));
+}
+
