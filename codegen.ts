@@ -22,8 +22,21 @@ const config: CodegenConfig = {
         scalars: { DateTime: 'string', JSON: 'unknown' },
       },
     },
+    // The console, likewise: operations as strings, typed end to end, fetched with plain fetch().
+    'console/src/gql/': {
+      documents: ['console/src/**/*.{ts,tsx}', '!console/src/gql/**'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        documentMode: 'string',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        onlyOperationTypes: true,
+        scalars: { DateTime: 'string', JSON: 'unknown' },
+      },
+    },
     'test/gql/': {
-      documents: ['test/**/*.ts', '!test/gql/**'],
+      documents: ['test/**/*.ts', 'connectors/zapier/test/**/*.ts', '!test/gql/**'],
       preset: 'client',
       presetConfig: { fragmentMasking: false },
       config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string', JSON: 'unknown' } },
