@@ -391,7 +391,7 @@ function checkWindow(validFrom: Date | null, validUntil: Date | null, now: Date,
 }
 
 function assertActive(key: ApiKey, action: string): void {
-  if (key.status !== 'ACTIVE') throw new ConflictError(`A ${key.status.toLowerCase()} key cannot be ${action}`);
+  if (key.status !== 'ACTIVE') throw new ConflictError(`The key is ${key.status.toLowerCase()}: it cannot be ${action}`);
 }
 
 const source = (ctx: ServiceContext) => ({ createdByUserId: ctx.actor.userId, createdByKeyId: ctx.actor.key.id, source: ctx.actor.key.name });
