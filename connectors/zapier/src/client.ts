@@ -113,9 +113,11 @@ const STATUS_BY_CODE: Record<string, number> = { VALIDATION: 400, NOT_FOUND: 404
 export function expectSuccess<P extends { __typename?: string }, N extends string>(z: ZObject, payload: P, typename: N): Extract<P, { __typename?: N }> {
   if (payload.__typename === typename) return payload as Extract<P, { __typename?: N }>;
   const e = payload as unknown as PayloadError;
-  const fields = e.fields?.length ? ` (${e.fields.map((f) => `${f.path}: ${f.message}`).join('; ')})` : '';
+  const message = e.message ?? 'Keyplane refused the request';
+  const details = (e.fields ?? []).map((f) => `${f.path}: ${f.message}`).filter((d) => !message.includes(d));
+  const fields = details.length ? ` (${details.join('; ')})` : '';
   const code = e.code ?? e.__typename ?? 'Error';
-  throw new z.errors.Error(`${e.message ?? 'Keyplane refused the request'}${fields}`, code, STATUS_BY_CODE[code] ?? 400);
+  throw new z.errors.Error(`${message}${fields}`, code, STATUS_BY_CODE[code] ?? 400);
 }
 
 /** Whether a payload is the NOT_FOUND member (out of reach looks the same as missing). */
