@@ -5,17 +5,16 @@ import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../li
 import { firstNotCovered, fromGrants, intersect, toGrants, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.js';
 import { displayStart, hashSecret, mintCredential } from '../../lib/token.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
-import { assertKnownPermissions, catalogFor, knownPermissions } from '../catalog/catalog.service.js';
+import { assertKnownPermissions, catalogFor } from '../catalog/catalog.service.js';
 import { recordEvent } from '../events/event.service.js';
 import { Organization } from '../orgs/organization.entity.js';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
-import { Role, RoleAssignment } from '../roles/role.entity.js';
 import { commit, type ServiceContext } from '../service-context.js';
 import { User } from '../users/user.entity.js';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.js';
 import { issueKey } from './api-key.factory.js';
 import { DAY_MS, keyExpiresAt } from './expiry.js';
-import { userPermissions } from './key-record.js';
+import { loadUserPermissions } from './key-record.js';
 
 export const MAX_ALLOWED_IPS = 100;
 export const MAX_METADATA_BYTES = 4096;
@@ -189,17 +188,17 @@ function parseFilter<S extends z.ZodType>(schema: S, value: unknown): z.infer<S>
 const isWithin = (org: Pick<Organization, 'path'>, ancestor: Pick<Organization, 'path'>) => org.path === ancestor.path || org.path.startsWith(`${ancestor.path}/`);
 
 /** Loads a key the caller may act on with `permission`; NotFound when deleted or out of reach. */
-export async function getApiKeyFor(ctx: ServiceContext, keyId: string, permission: string): Promise<{ key: ApiKey; org: Organization }> {
-  const key = keyId.length <= 64 ? await ctx.em.findOne(ApiKey, { id: keyId, deletedAt: null }) : null;
+export async function getApiKeyFor(ctx: ServiceContext, apiKeyId: string, permission: string): Promise<{ key: ApiKey; org: Organization }> {
+  const key = apiKeyId.length <= 64 ? await ctx.em.findOne(ApiKey, { id: apiKeyId, deletedAt: null }) : null;
   const org = key ? await ctx.em.findOne(Organization, { id: key.organizationId }) : null;
-  if (!key || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('ApiKey', keyId);
+  if (!key || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('ApiKey', apiKeyId);
   ctx.actor.require(permission, org);
   return { key, org };
 }
 
-export async function findApiKey(ctx: ServiceContext, keyId: string): Promise<ApiKey | null> {
+export async function findApiKey(ctx: ServiceContext, apiKeyId: string): Promise<ApiKey | null> {
   try {
-    return (await getApiKeyFor(ctx, keyId, 'keys:read')).key;
+    return (await getApiKeyFor(ctx, apiKeyId, 'keys:read')).key;
   } catch (e) {
     if (e instanceof NotFoundError) return null;
     throw e;
@@ -247,19 +246,10 @@ export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter | nu
   return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
 }
 
-/** A user's permissions from role assignments, with `*` expanded over the user's catalogue (as the verifier does). */
+/** A user's permissions from role assignments, `*` expanded: the same computation as the verifier's. */
 async function userPermissionMap(ctx: ServiceContext, user: User): Promise<PermissionMap> {
-  const assignments = await ctx.em.find(RoleAssignment, { userId: user.id });
-  const roles = assignments.length ? await ctx.em.find(Role, { id: { $in: assignments.map((a) => a.roleId) } }) : [];
-  const byId = new Map(roles.map((r) => [r.id, r]));
-  const map = userPermissions(
-    assignments.filter((a) => byId.has(a.roleId)).map((a) => ({ permissions: byId.get(a.roleId)!.permissions, resource_limits: a.resourceLimits ?? null })),
-  );
-  if (map.has(WILDCARD)) {
-    const userOrg = await ctx.em.findOneOrFail(Organization, { id: user.organizationId });
-    for (const p of await knownPermissions(ctx.em, userOrg)) map.set(p, null);
-  }
-  return map;
+  const userOrg = await ctx.em.findOneOrFail(Organization, { id: user.organizationId });
+  return loadUserPermissions(ctx.em, user.id, userOrg.path);
 }
 
 async function publicActions(ctx: ServiceContext, org: Organization): Promise<PermissionMap> {
