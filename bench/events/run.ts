@@ -1,0 +1,197 @@
+/**
+ * Benchmark: lifecycle events per second from commit to a local webhook receiver.
+ *
+ *   npm run bench:events                       # 5,000 events, replaces the events section of bench/RESULTS.md
+ *   npm run bench:events -- --events 2000 --concurrency 8 --no-record
+ *
+ * A dedicated database (`keyplane_bench_events`, dropped and recreated; override with
+ * BENCH_DATABASE_URL) and Redis prefix. The workers run as their own process exactly as
+ * `npm start` runs them (workers/main.ts: outbox relay + delivery worker). This process plays the
+ * API: it commits events the way services do (one transaction per change, the ORM hook nudging
+ * the relay) from `concurrency` parallel writers, and runs the receiver, which verifies every
+ * request with the `standardwebhooks` package before answering 204.
+ */
+import { spawn } from 'node:child_process';
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { Webhook } from 'standardwebhooks';
+import { generateWebhookSecret } from '../../connectors/webhook/index.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createRedis } from '../../src/infra/redis.js';
+import { newId } from '../../src/lib/ids.js';
+import { recordEvent } from '../../src/modules/events/event.service.js';
+import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.js';
+import { WebhookEndpoint } from '../../src/modules/webhooks/webhook-endpoint.entity.js';
+import { sealSecret } from '../../src/modules/webhooks/webhook.service.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '16' },
+    'worker-concurrency': { type: 'string', default: '50' },
+    'no-record': { type: 'boolean' },
+  },
+});
+const N = Number(values.events);
+const WRITERS = Number(values.concurrency);
+const WORKER_CONCURRENCY = values['worker-concurrency']!;
+const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/keyplane_bench_events';
+const dbName = new URL(url).pathname.slice(1);
+const prefix = `kpbench-events-${Date.now().toString(36)}`;
+const log = (...a: unknown[]) => console.log(new Date().toISOString().slice(11, 19), ...a);
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function main() {
+  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, '/postgres') });
+  await admin.connect();
+  await admin.query(`drop database if exists "${dbName}" with (force)`);
+  await admin.end();
+
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: url,
+    KEYPLANE_REDIS_PREFIX: prefix,
+    KEYPLANE_LOG_LEVEL: 'warn',
+    KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'true',
+    KEYPLANE_WEBHOOK_CONCURRENCY: WORKER_CONCURRENCY,
+  };
+  const config = loadConfig(env);
+  const app = await createApp(config); // creates the database and migrates
+  const org = await bootstrapOrganization(app.orm, config.pepper, 'Bench');
+
+  // The receiver: verifies each signature, answers 204, notes when each event arrived.
+  const secret = generateWebhookSecret();
+  const verifier = new Webhook(secret);
+  const received = new Map<string, number>();
+  let duplicates = 0;
+  let badSignatures = 0;
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      try {
+        const event = verifier.verify(body, req.headers as Record<string, string>) as { id: string };
+        if (received.has(event.id)) duplicates++;
+        else received.set(event.id, performance.timeOrigin + performance.now());
+      } catch {
+        badSignatures++;
+      }
+      res.writeHead(204).end();
+    });
+  });
+  receiver.keepAliveTimeout = 1;
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const port = (receiver.address() as AddressInfo).port;
+
+  const em = app.orm.em.fork();
+  const endpointId = newId('webhookEndpoint');
+  em.create(WebhookEndpoint, {
+    id: endpointId,
+    organizationId: org.organizationId,
+    kind: 'WEBHOOK',
+    url: `http://127.0.0.1:${port}/hook`,
+    description: 'bench',
+    eventTypes: ['api_key.*'],
+    includeSubAccounts: false,
+    enabled: true,
+    secretSealed: sealSecret(config, endpointId, secret),
+  } as never);
+  await em.flush();
+
+  const workers = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  await new Promise((r) => setTimeout(r, 3000));
+
+  const committed = new Map<string, number>();
+  async function commitEvents(count: number, label: string) {
+    let next = 0;
+    const writer = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= count) return;
+        const fork = app.orm.em.fork();
+        const e = recordEvent(fork, { type: 'api_key.updated', organizationId: org.organizationId, keyId: null, data: { bench: label, i } });
+        await fork.flush();
+        committed.set(e.id, performance.timeOrigin + performance.now());
+      }
+    };
+    await Promise.all(Array.from({ length: WRITERS }, writer));
+  }
+  async function waitReceived(count: number, timeoutMs: number) {
+    const until = Date.now() + timeoutMs;
+    while (received.size < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  log('warm-up: 200 events');
+  await commitEvents(200, 'warm-up');
+  await waitReceived(200, 60_000);
+  const warm = new Set(received.keys());
+  committed.clear();
+
+  log(`run: ${N} events from ${WRITERS} writers`);
+  const t0 = performance.timeOrigin + performance.now();
+  await commitEvents(N, 'run');
+  const tCommitted = performance.timeOrigin + performance.now();
+  await waitReceived(warm.size + N, 300_000);
+  const got = [...committed.keys()].filter((id) => received.has(id));
+  const tLast = Math.max(...got.map((id) => received.get(id)!));
+  const latencies = got.map((id) => received.get(id)! - committed.get(id)!).sort((a, b) => a - b);
+
+  workers.kill('SIGTERM');
+  await new Promise((r) => workers.once('exit', r));
+  const counts = await app.orm.em.fork().getConnection().execute<{ status: string; n: string }[]>(`select status, count(*) as n from delivery group by status`);
+  await app.close();
+  receiver.close();
+  const redis = createRedis(config.redisUrl, 'bench-cleanup');
+  for (const pattern of [`${prefix}*`, `{${prefix}}*`]) {
+    const keys = await redis.keys(pattern.replace(/[{}]/g, '\\$&'));
+    if (keys.length) await redis.del(...keys);
+  }
+  await redis.quit();
+
+  const seconds = (tLast - t0) / 1000;
+  const rate = Math.round(got.length / seconds);
+  const commitRate = Math.round(N / ((tCommitted - t0) / 1000));
+  const pgVersion = execSync(`psql "${url}" -tAc "show server_version"`).toString().trim();
+  const redisVersion = /redis_version:(\S+)/.exec(execSync('redis-cli info server').toString())?.[1] ?? '?';
+  const ms = (v: number) => `${Math.round(v)} ms`;
+  const section = `<!-- bench:events:start -->
+## events — commit to a local webhook receiver (issue 6)
+
+Recorded ${new Date().toISOString()} with \`npm run bench:events\` (${N.toLocaleString('en')} events after 200 warm-up, ${WRITERS} parallel writers, delivery worker concurrency ${WORKER_CONCURRENCY}).
+Machine: ${os.cpus().length} vCPU (${os.cpus()[0]?.model.trim()}), Node ${process.version}, PostgreSQL ${pgVersion}, Redis ${redisVersion}; other engineers' test runs may have shared the machine.
+Setup: the workers run as their own process (\`workers/main.ts\`, as \`npm start\` runs them); the bench process commits each event in its own transaction (as a mutation does; the ORM hook nudges the relay) and runs the receiver, which checks every signature with \`standardwebhooks\` and answers 204. One endpoint; every event matches it.
+
+| | Result |
+|---|---:|
+| **Events per second, first commit to last event received** | **${rate.toLocaleString('en')} /s** (${got.length.toLocaleString('en')} in ${seconds.toFixed(2)} s) |
+| Commit rate of the writers alone | ${commitRate.toLocaleString('en')} /s |
+| Commit → received, p50 / p95 / p99 / max | ${ms(pct(latencies, 50))} / ${ms(pct(latencies, 95))} / ${ms(pct(latencies, 99))} / ${ms(latencies.at(-1) ?? 0)} |
+| Received / duplicates / bad signatures | ${got.length.toLocaleString('en')} / ${duplicates} / ${badSignatures} |
+| Delivery rows by status | ${counts.map((c) => `${c.status} ${Number(c.n).toLocaleString('en')}`).join(', ')} |
+
+Each event costs: the relay's share of a batch (select for update skip locked, one delivery insert, one pub/sub publish per ancestor organisation, one BullMQ job), then in the worker one transaction that reads event, endpoint and delivery, the signed POST, and one transaction writing the attempt and the delivery's new state.
+<!-- bench:events:end -->`;
+  console.log(section);
+  if (!values['no-record']) {
+    const file = new URL('../RESULTS.md', import.meta.url);
+    const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+    const re = /<!-- bench:events:start -->[\s\S]*?<!-- bench:events:end -->/;
+    writeFileSync(file, re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`);
+    log('wrote the events section of bench/RESULTS.md');
+  }
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
