@@ -1,0 +1,298 @@
+import { useState } from 'react';
+import { UsageChart } from '../components/usage-chart.js';
+import { Badge, ConfirmDialog, ErrorNotice, Field, Link, Loading, PageHead, SecretReveal } from '../components/ui.js';
+import { ok, request } from '../lib/api.js';
+import { dateTime, relative } from '../lib/format.js';
+import { useLoad, useSubmit, useViewer } from '../lib/hooks.js';
+import { ApiKeyQuery, DeleteApiKeyMutation, KeyUsageQuery, RevokeApiKeyMutation, RotateApiKeyMutation } from '../lib/ops.js';
+import { navigate } from '../lib/router.js';
+
+const GRACE = [
+  { seconds: 0, label: 'None: the old secret stops at once' },
+  { seconds: 3600, label: '1 hour' },
+  { seconds: 86400, label: '24 hours' },
+  { seconds: 3 * 86400, label: '3 days' },
+  { seconds: 7 * 86400, label: '7 days (the most)' },
+];
+
+const RANGES = {
+  day: { label: 'Last 24 hours', ms: 86_400_000, granularity: 'HOUR' as const, step: 3_600_000, caption: 'Verifications per hour, last 24 hours' },
+  month: { label: 'Last 30 days', ms: 30 * 86_400_000, granularity: 'DAY' as const, step: 86_400_000, caption: 'Verifications per day, last 30 days' },
+};
+
+function Usage({ id }: { id: string }) {
+  const [range, setRange] = useState<keyof typeof RANGES>('day');
+  const r = RANGES[range];
+  const usage = useLoad(async () => {
+    const to = new Date();
+    const from = new Date(to.getTime() - r.ms);
+    const d = await request(KeyUsageQuery, { id, filter: { keyId: id, from: from.toISOString(), to: to.toISOString(), granularity: r.granularity } });
+    return { ...d, from, to };
+  }, [id, range]);
+  return (
+    <section className="panel" aria-labelledby="usage-h">
+      <h2 id="usage-h" style={{ marginTop: 0 }}>
+        Usage
+      </h2>
+      <div className="tabs" role="group" aria-label="Period">
+        {(Object.keys(RANGES) as (keyof typeof RANGES)[]).map((k) => (
+          <button key={k} type="button" aria-pressed={range === k} onClick={() => setRange(k)}>
+            {RANGES[k].label}
+          </button>
+        ))}
+        <button type="button" onClick={usage.reload}>
+          Refresh
+        </button>
+      </div>
+      <ErrorNotice error={usage.error} />
+      {usage.data ? <UsageChart points={usage.data.usage} from={usage.data.from} to={usage.data.to} stepMs={r.step} caption={r.caption} /> : <Loading what="Loading usage" />}
+      <h3>Recent verifications</h3>
+      {usage.data && (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Address</th>
+                <th scope="col" className="hide-narrow">
+                  Permission
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {(usage.data.apiKey?.verifications?.edges ?? []).length === 0 && (
+                <tr>
+                  <td colSpan={4} className="empty">
+                    No recent verifications.
+                  </td>
+                </tr>
+              )}
+              {usage.data.apiKey?.verifications?.edges.map(({ node: v }, i) => (
+                <tr key={i}>
+                  <td title={dateTime(v.at)}>{relative(v.at)}</td>
+                  <td>
+                    <Badge value={v.code} />
+                  </td>
+                  <td>
+                    <code>{v.ip ?? '—'}</code>
+                  </td>
+                  <td className="hide-narrow">
+                    <code>{v.permission ?? '—'}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** One key: its settings, rotation with a grace period, revocation (confirmed), usage and verifications. */
+export function KeyPage({ id }: { id: string }) {
+  const { can } = useViewer();
+  const key = useLoad(async () => (await request(ApiKeyQuery, { id })).apiKey, [id]);
+  const [dialog, setDialog] = useState<'rotate' | 'revoke' | 'delete' | null>(null);
+  const [grace, setGrace] = useState(0);
+  const [reason, setReason] = useState('');
+  const [rotated, setRotated] = useState<{ token: string; secret: string } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const act = useSubmit();
+
+  if (key.loading && !key.data) return <Loading what="Loading the key" />;
+  if (!key.data)
+    return (
+      <>
+        <PageHead title="Key not found" />
+        <ErrorNotice error={key.error} />
+        <p>
+          <Link to="/keys">Back to the keys</Link>
+        </p>
+      </>
+    );
+  const k = key.data;
+  const active = k.status === 'ACTIVE';
+  const writable = can('keys:write');
+
+  return (
+    <>
+      <PageHead title={k.name} intro={k.description ?? undefined}>
+        {writable && active && (
+          <button type="button" onClick={() => setDialog('rotate')}>
+            Rotate secret
+          </button>
+        )}
+        {writable && active && (
+          <button type="button" className="danger" onClick={() => setDialog('revoke')}>
+            Revoke
+          </button>
+        )}
+        {writable && !active && (
+          <button type="button" onClick={() => setDialog('delete')}>
+            Delete
+          </button>
+        )}
+      </PageHead>
+      <p>
+        <Link to="/keys">← All keys</Link>
+      </p>
+      {notice && (
+        <div className="notice success" role="status">
+          {notice}
+        </div>
+      )}
+      <ErrorNotice error={act.error} />
+      {rotated && (
+        <SecretReveal
+          title="The new secret"
+          items={[
+            { label: 'Token', value: rotated.token },
+            { label: 'Secret', value: rotated.secret },
+          ]}
+          onDone={() => setRotated(null)}
+        />
+      )}
+      <section className="panel" aria-labelledby="details-h">
+        <h2 id="details-h" style={{ marginTop: 0 }}>
+          Details
+        </h2>
+        <dl className="props">
+          <dt>Status</dt>
+          <dd>
+            <Badge value={k.status} />
+            {k.revokedReason && <span className="hint"> — {k.revokedReason}</span>}
+          </dd>
+          <dt>Kind</dt>
+          <dd>{k.kind.charAt(0) + k.kind.slice(1).toLowerCase()}</dd>
+          <dt>Key id</dt>
+          <dd>
+            <code>{k.keyId}</code>
+          </dd>
+          <dt>Starts with</dt>
+          <dd>
+            <code>{k.start}…</code>
+          </dd>
+          <dt>Acts as</dt>
+          <dd>{k.user.name}</dd>
+          <dt>Organisation</dt>
+          <dd>{k.organization.name}</dd>
+          <dt>Permissions</dt>
+          <dd>{k.permissions ? k.permissions.map((p) => <code key={p.permission}>{p.permission} </code>) : 'All of the user’s'}</dd>
+          <dt>Valid</dt>
+          <dd>
+            {k.validFrom ? `from ${dateTime(k.validFrom)} ` : ''}
+            {k.validUntil ? `until ${dateTime(k.validUntil)}` : !k.validFrom ? 'No window' : ''}
+          </dd>
+          <dt>Expires</dt>
+          <dd>{active ? (k.expiresAt ? `${dateTime(k.expiresAt)} (${relative(k.expiresAt)}) unless used` : 'Does not expire') : '—'}</dd>
+          <dt>IP allowlist</dt>
+          <dd>{k.allowedIps.length ? k.allowedIps.map((ip) => <code key={ip}>{ip} </code>) : 'Any address'}</dd>
+          <dt>Rate limit</dt>
+          <dd>{k.rateLimit ? `${k.rateLimit.limit} per ${k.rateLimit.windowSeconds} s` : 'None'}</dd>
+          <dt>Credits</dt>
+          <dd>{k.credits ?? 'Unlimited'}</dd>
+          <dt>Sub-accounts</dt>
+          <dd>{k.subAccounts.mode === 'SELECTED' ? `${k.subAccounts.organizationIds.length} chosen` : k.subAccounts.mode === 'ALL' ? 'All' : 'None'}</dd>
+          <dt>Last used</dt>
+          <dd>
+            {relative(k.lastUsedAt)}
+            {k.lastUsedIp && (
+              <>
+                {' '}
+                from <code>{k.lastUsedIp}</code>
+              </>
+            )}
+          </dd>
+          <dt>Rotated</dt>
+          <dd>
+            {k.rotatedAt ? dateTime(k.rotatedAt) : 'Never'}
+            {k.previousSecretExpiresAt && new Date(k.previousSecretExpiresAt) > new Date() && (
+              <span className="badge warn" style={{ marginLeft: '0.5rem' }}>
+                old secret works until {dateTime(k.previousSecretExpiresAt)}
+              </span>
+            )}
+          </dd>
+          <dt>Created</dt>
+          <dd>
+            {dateTime(k.createdAt)}
+            {k.source && <span className="hint"> by {k.source}</span>}
+          </dd>
+        </dl>
+      </section>
+      {can('usage:read') && <Usage id={k.id} />}
+
+      <ConfirmDialog
+        open={dialog === 'rotate'}
+        title="Rotate the secret"
+        confirmLabel="Rotate"
+        busy={act.busy}
+        onCancel={() => setDialog(null)}
+        onConfirm={() =>
+          void act.run(async () => {
+            const r = ok((await request(RotateApiKeyMutation, { input: { id: k.id, gracePeriodSeconds: grace } })).rotateApiKey, 'RotateApiKeySuccess');
+            setDialog(null);
+            setRotated({ token: r.token, secret: r.secret });
+            key.reload();
+          })
+        }
+      >
+        <p>The key keeps its id and settings and gets a new secret, shown once.</p>
+        <Field label="Grace period" hint="How long the current secret keeps working, so you can roll the new one out.">
+          {(p) => (
+            <select {...p} value={grace} onChange={(e) => setGrace(Number(e.target.value))}>
+              {GRACE.map((g) => (
+                <option key={g.seconds} value={g.seconds}>
+                  {g.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </ConfirmDialog>
+
+      <ConfirmDialog
+        open={dialog === 'revoke'}
+        title={`Revoke “${k.name}”?`}
+        confirmLabel="Revoke key"
+        danger
+        busy={act.busy}
+        onCancel={() => setDialog(null)}
+        onConfirm={() =>
+          void act.run(async () => {
+            ok((await request(RevokeApiKeyMutation, { input: { id: k.id, reason: reason.trim() || null } })).revokeApiKey, 'RevokeApiKeySuccess');
+            setDialog(null);
+            setNotice('The key was revoked: every request with it is refused from now on.');
+            key.reload();
+          })
+        }
+      >
+        <p>
+          <strong>This cannot be undone.</strong> Requests with this key fail at once, on every server.
+        </p>
+        <Field label="Reason (optional)" hint="Recorded in the audit log and the revocation event.">
+          {(p) => <input {...p} type="text" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />}
+        </Field>
+      </ConfirmDialog>
+
+      <ConfirmDialog
+        open={dialog === 'delete'}
+        title={`Delete “${k.name}”?`}
+        confirmLabel="Delete key"
+        danger
+        busy={act.busy}
+        onCancel={() => setDialog(null)}
+        onConfirm={() =>
+          void act.run(async () => {
+            ok((await request(DeleteApiKeyMutation, { input: { id: k.id } })).deleteApiKey, 'DeleteApiKeySuccess');
+            setDialog(null);
+            navigate('/keys');
+          })
+        }
+      >
+        <p>The key disappears from lists; its audit trail stays.</p>
+      </ConfirmDialog>
+    </>
+  );
+}
