@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/infra/logger.js';
+import { startHealthServer } from './health.js';
 import { startWorkers } from './runtime.js';
 
 async function main() {
@@ -16,6 +17,7 @@ async function main() {
   const log = createLogger(config.logLevel).child({ process: 'workers' });
   const runtime = await startWorkers(config, { log });
   log.info({ workers: runtime.names }, 'keyplane workers started');
+  const health = config.workersHealthPort ? startHealthServer(runtime.deps, runtime.workers, config.workersHealthPort, config.host) : null;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -23,6 +25,7 @@ async function main() {
     stopping = true;
     log.info({ signal }, 'workers shutting down: finishing current jobs');
     const force = setTimeout(() => process.exit(1), 30_000).unref();
+    health?.close();
     await runtime.close();
     clearTimeout(force);
     process.exit(0);

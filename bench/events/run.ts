@@ -62,6 +62,7 @@ async function main() {
     KEYPLANE_LOG_LEVEL: 'warn',
     KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'true',
     KEYPLANE_WEBHOOK_CONCURRENCY: WORKER_CONCURRENCY,
+    KEYPLANE_WORKERS_HEALTH_PORT: '0',
   };
   const config = loadConfig(env);
   const app = await createApp(config); // creates the database and migrates

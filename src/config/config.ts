@@ -59,6 +59,8 @@ const schema = z.object({
   KEYPLANE_WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** How often open subscriptions re-check that their key and user are still valid. */
   KEYPLANE_SUBSCRIPTION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** The workers process answers GET /healthz here; 0 turns it off. */
+  KEYPLANE_WORKERS_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
 });
 
 const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -104,6 +106,7 @@ export type Config = {
   deliverySweepMs: number;
   workerLockMs: number;
   subscriptionRecheckMs: number;
+  workersHealthPort: number;
 };
 
 export class ConfigError extends Error {}
@@ -162,5 +165,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliverySweepMs: c.KEYPLANE_DELIVERY_SWEEP_SECONDS * 1000,
     workerLockMs: c.KEYPLANE_WORKER_LOCK_SECONDS * 1000,
     subscriptionRecheckMs: c.KEYPLANE_SUBSCRIPTION_RECHECK_SECONDS * 1000,
+    workersHealthPort: c.KEYPLANE_WORKERS_HEALTH_PORT,
   };
 }

@@ -137,6 +137,7 @@ function spawnWorkers(s: TestServer): ChildProcess {
     REDIS_URL: s.config.redisUrl,
     KEYPLANE_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'true',
+    KEYPLANE_WORKERS_HEALTH_PORT: '0',
     ...webhookEnv('relay-error'),
   };
   // node --import tsx (what `npx tsx` runs) in one process, so SIGKILL hits the worker itself.

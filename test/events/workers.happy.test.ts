@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
+import { CreateUser } from '../ops.js';
+import { createEndpoint, dropRedisNamespace, startReceiver, waitFor, webhookEnv, type HookReceiver } from '../webhooks/helpers.js';
+
+let server: TestServer;
+let receiver: HookReceiver;
+let answeredAt = 0;
+
+beforeAll(async () => {
+  server = await startTestServer({ config: webhookEnv('workers-process') });
+  receiver = await startReceiver((_req, res) => {
+    // Slow enough for the shutdown to begin while the request is in flight.
+    setTimeout(() => {
+      answeredAt = Date.now();
+      res.end('ok');
+    }, 1500);
+  });
+});
+afterAll(async () => {
+  await receiver.close();
+  await server.close();
+  await dropRedisNamespace(server.config);
+});
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('the workers process', () => {
+  it('reports its health, and on SIGTERM finishes the delivery in flight before exiting', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        DATABASE_URL: server.config.databaseUrl,
+        REDIS_URL: server.config.redisUrl,
+        KEYPLANE_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'true',
+        HOST: '127.0.0.1',
+        KEYPLANE_WORKERS_HEALTH_PORT: String(port),
+        ...webhookEnv('workers-process'),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+
+    const health = await waitFor(async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return { status: res.status, body: (await res.json()) as any };
+      } catch {
+        return null;
+      }
+    }, 'the health endpoint', 30_000, 200);
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: 'ok', postgres: 'ok', redis: 'ok' });
+    expect(health.body.workers.map((w: any) => w.name)).toEqual(expect.arrayContaining(['outbox-relay', 'deliver-webhook']));
+    expect(health.body.workers.every((w: any) => w.running)).toBe(true);
+    expect(health.body.outbox).toMatchObject({ unrelayed: expect.any(Number) });
+
+    const org = await seedOrg(server);
+    const { webhookEndpoint } = await createEndpoint(server, org.token, { url: receiver.url, eventTypes: ['user.created'] });
+    await gql(server, org.token, CreateUser, { input: { name: 'In flight', kind: 'HUMAN' } });
+    await waitFor(() => receiver.hits.length === 1, 'the request', 15_000);
+    child.kill('SIGTERM');
+    const code = await exited;
+    expect(code).toBe(0);
+    expect(answeredAt).toBeGreaterThan(0);
+    const [row] = await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ status: string; attempt_count: number }[]>('select status, attempt_count from delivery where endpoint_id = ?', [webhookEndpoint.id]);
+    expect(row).toMatchObject({ status: 'SUCCEEDED', attempt_count: 1 });
+  });
+});

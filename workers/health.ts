@@ -1,0 +1,39 @@
+import { createServer, type Server } from 'node:http';
+import type { Worker } from 'bullmq';
+import type { WorkerDeps } from './runtime.js';
+
+/**
+ * GET /healthz of the workers process: each BullMQ worker running, PostgreSQL and Redis
+ * answering, and the outbox backlog (how many events wait, and for how long). 503 when a worker
+ * stopped or a store is down, so an orchestrator restarts the process.
+ */
+export function startHealthServer(deps: WorkerDeps, workers: Worker[], port: number, host: string): Server {
+  const server = createServer((req, res) => {
+    if ((req.url ?? '/').split('?')[0] !== '/healthz') {
+      res.writeHead(404).end();
+      return;
+    }
+    void (async () => {
+      const [db, redis] = await Promise.allSettled([
+        deps.orm.em
+          .fork()
+          .getConnection()
+          .execute<{ n: string; oldest: Date | null }[]>(`select count(*) as n, min(occurred_at) as oldest from event where relayed_at is null`),
+        deps.redis.ping(),
+      ]);
+      const states = workers.map((w) => ({ name: w.name, running: w.isRunning(), paused: w.isPaused() }));
+      const outbox =
+        db.status === 'fulfilled'
+          ? { unrelayed: Number(db.value[0]!.n), oldestSeconds: db.value[0]!.oldest ? Math.round((Date.now() - new Date(db.value[0]!.oldest).getTime()) / 1000) : 0 }
+          : null;
+      const ok = db.status === 'fulfilled' && redis.status === 'fulfilled' && states.every((s) => s.running);
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', postgres: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down', workers: states, outbox }));
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.on('error', (err) => deps.log.warn({ err: err.message, port }, 'workers health endpoint not started'));
+  server.listen(port, host);
+  return server;
+}
