@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { CreateUser } from '../../../test/ops.js';
-import { App, appTester, authData, failure, integrationKey } from './helpers.js';
+import { App, appTester, authData, failure, integrationKey, method } from './helpers.js';
 import { OwnerUser } from './ops.js';
 
 let server: TestServer;
@@ -12,9 +12,9 @@ afterAll(() => server.close());
 
 type Auth = ReturnType<typeof authData>;
 const create = (key: keyof typeof App.creates, auth: Auth, inputData: Record<string, unknown>) =>
-  appTester(App.creates[key].operation.perform as never, { authData: auth, inputData: inputData as never });
+  appTester(method(`creates.${key}.operation.perform`) as never, { authData: auth, inputData: inputData as never });
 const search = (key: keyof typeof App.searches, auth: Auth, inputData: Record<string, unknown>) =>
-  appTester(App.searches[key].operation.perform as never, { authData: auth, inputData: inputData as never });
+  appTester(method(`searches.${key}.operation.perform`) as never, { authData: auth, inputData: inputData as never });
 
 describe('Zapier action errors', () => {
   it('Create API Key: invalid input comes back as a validation error naming the fields', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { AssignRoles, CreateRole, CreateUser, ViewerPerms } from '../../../test/ops.js';
-import { App, appTester, authData, integrationKey } from './helpers.js';
+import { App, appTester, authData, integrationKey, method } from './helpers.js';
 import { OwnerKey, OwnerUser } from './ops.js';
 
 let server: TestServer;
@@ -13,7 +13,7 @@ afterAll(() => server.close());
 type KeyOutput = { id: string; keyId: string; name: string; kind: string; status: string; userId: string; token: string; secret: string; start: string; [k: string]: unknown };
 
 const run = <T>(key: keyof typeof App.creates, auth: ReturnType<typeof authData>, inputData: Record<string, unknown>) =>
-  appTester(App.creates[key].operation.perform as never, { authData: auth, inputData: inputData as never }) as Promise<T>;
+  appTester(method(`creates.${key}.operation.perform`) as never, { authData: auth, inputData: inputData as never }) as Promise<T>;
 
 async function status(token: string) {
   return (await gql(server, token, ViewerPerms)).status;

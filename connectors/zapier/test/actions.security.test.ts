@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { CreateRole, CreateUser, ViewerPerms } from '../../../test/ops.js';
-import { App, appTester, authData, failure, integrationKey } from './helpers.js';
+import { App, appTester, authData, failure, integrationKey, method } from './helpers.js';
 import { OwnerCreateKey, OwnerKey } from './ops.js';
 
 let server: TestServer;
@@ -12,9 +12,9 @@ afterAll(() => server.close());
 
 type Auth = ReturnType<typeof authData>;
 const create = (key: keyof typeof App.creates, auth: Auth, inputData: Record<string, unknown>) =>
-  appTester(App.creates[key].operation.perform as never, { authData: auth, inputData: inputData as never });
+  appTester(method(`creates.${key}.operation.perform`) as never, { authData: auth, inputData: inputData as never });
 const search = (key: keyof typeof App.searches, auth: Auth, inputData: Record<string, unknown>) =>
-  appTester(App.searches[key].operation.perform as never, { authData: auth, inputData: inputData as never }) as Promise<unknown[]>;
+  appTester(method(`searches.${key}.operation.perform`) as never, { authData: auth, inputData: inputData as never }) as Promise<unknown[]>;
 
 describe('a Zap can do no more than its integration key', () => {
   it('cannot create a key wider than the Zapier key, through a permission list or through a more powerful user', async () => {
@@ -49,7 +49,7 @@ describe('a Zap can do no more than its integration key', () => {
     expect(withForeignRole.code).toMatch(/VALIDATION|NOT_FOUND/);
 
     const dropdownA = JSON.stringify(
-      await Promise.all((['list_users', 'list_roles', 'list_api_keys'] as const).map((k) => appTester(App.triggers[k].operation.perform as never, { authData: authA }))),
+      await Promise.all((['list_users', 'list_roles', 'list_api_keys'] as const).map((k) => appTester(method(`triggers.${k}.operation.perform`) as never, { authData: authA }))),
     );
     for (const id of [keyB.apiKey.id, userB.id, roleB.id, b.userId]) expect(dropdownA).not.toContain(id);
   });
@@ -61,8 +61,8 @@ describe('a Zap can do no more than its integration key', () => {
     const made = (await create('create_api_key', auth, { name: 'once' })) as { id: string; keyId: string; token: string; secret: string };
     const outputs = JSON.stringify([
       await search('find_api_key', auth, { keyId: made.keyId }),
-      await appTester(App.triggers.list_api_keys.operation.perform as never, { authData: auth }),
-      await appTester(App.triggers.new_api_key.operation.performList as never, { authData: auth }),
+      await appTester(method('triggers.list_api_keys.operation.perform') as never, { authData: auth }),
+      await appTester(method('triggers.new_api_key.operation.performList') as never, { authData: auth }),
       await create('revoke_api_key', auth, { id: made.id }),
     ]);
     expect(outputs).toContain(made.keyId);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
-import { App, appTester, authData, failure, integrationKey } from './helpers.js';
+import { appTester, authData, failure, integrationKey, method } from './helpers.js';
 
 const RevokeKey = `mutation($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { __typename } }`;
 
@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const test = (auth: Record<string, string>) => appTester(App.authentication.test as never, { authData: auth });
+const test = (auth: Record<string, string>) => appTester(method('authentication.test') as never, { authData: auth });
 
 describe('Zapier authentication errors', () => {
   it('a key Keyplane refuses (401) asks the user to reconnect', async () => {
@@ -50,7 +50,7 @@ describe('Zapier authentication errors', () => {
   it('turns a query the key may not run into a Zapier error with Keyplane’s code and message', async () => {
     const org = await seedOrg(server);
     const k = await integrationKey(server, org, ['events:read']);
-    const f = await failure(appTester(App.triggers.list_users.operation.perform as never, { authData: authData(server, k.token) }));
+    const f = await failure(appTester(method('triggers.list_users.operation.perform') as never, { authData: authData(server, k.token) }));
     expect(f).toMatchObject({ name: 'AppError', code: 'FORBIDDEN' });
     expect(f.message).toMatch(/Not authorized to resolve Query\.users/);
   });

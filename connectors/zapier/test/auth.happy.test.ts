@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../../test/harness.js';
-import { App, appTester, authData, integrationKey } from './helpers.js';
+import { appTester, authData, integrationKey, method } from './helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -12,7 +12,7 @@ describe('Zapier authentication', () => {
   it('tests the connection with the viewer query and labels it with organisation and key name', async () => {
     const org = await seedOrg(server, 'Acme Zapier');
     const k = await integrationKey(server, org);
-    const info = await appTester(App.authentication.test as never, { authData: authData(server, k.token) });
+    const info = await appTester(method('authentication.test') as never, { authData: authData(server, k.token) });
     expect(info).toEqual({
       id: k.apiKeyId,
       keyId: k.keyId,
@@ -22,7 +22,7 @@ describe('Zapier authentication', () => {
       userId: k.user.id,
       userName: k.user.name,
     });
-    const label = await appTester(App.authentication.connectionLabel as never, { authData: authData(server, k.token), inputData: info as never });
+    const label = await appTester(method('authentication.connectionLabel') as never, { authData: authData(server, k.token), inputData: info as never });
     expect(label).toBe(`Acme Zapier (${(info as { keyName: string }).keyName})`);
   });
 
@@ -30,7 +30,7 @@ describe('Zapier authentication', () => {
     const org = await seedOrg(server);
     const k = await integrationKey(server, org);
     for (const baseUrl of [`${server.url}/`, `${server.url}/graphql`, `http://localhost:${server.port}`]) {
-      const info = (await appTester(App.authentication.test as never, { authData: { baseUrl, apiKey: k.token } })) as { organizationId: string };
+      const info = (await appTester(method('authentication.test') as never, { authData: { baseUrl, apiKey: k.token } })) as { organizationId: string };
       expect(info.organizationId).toBe(org.organizationId);
     }
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, ZObject } from 'zapier-platform-core';
 import { seedOrg, startTestServer, type TestServer } from '../../../test/harness.js';
 import { startReceiver, type HookReceiver } from '../../../test/webhooks/helpers.js';
-import { App, appTester, authData, failure, integrationKey } from './helpers.js';
+import { appTester, authData, failure, integrationKey, method } from './helpers.js';
 
 let server: TestServer;
 const receivers: HookReceiver[] = [];
@@ -42,7 +42,7 @@ describe('the integration key stays with Keyplane', () => {
     await new Promise<void>((resolve) => trap.listen(0, '127.0.0.2', resolve));
     try {
       const { port } = trap.address() as AddressInfo;
-      const f = await failure(appTester(App.authentication.test as never, { authData: { baseUrl: `http://127.0.0.2:${port}`, apiKey: 'kp_ik_x' } }));
+      const f = await failure(appTester(method('authentication.test') as never, { authData: { baseUrl: `http://127.0.0.2:${port}`, apiKey: 'kp_ik_x' } }));
       expect(f).toMatchObject({ code: 'InvalidBaseUrl' });
       expect(hits).toBe(0);
     } finally {
@@ -56,9 +56,9 @@ describe('the integration key stays with Keyplane', () => {
     const k = await integrationKey(server, org, ['events:read']);
     const wrong = k.token.slice(0, -3) + 'zzz';
     const errors = [
-      await failure(appTester(App.authentication.test as never, { authData: authData(server, wrong) })),
-      await failure(appTester(App.creates.create_api_key.operation.perform as never, { authData: authData(server, k.token), inputData: { name: 'x' } as never })),
-      await failure(appTester(App.authentication.test as never, { authData: authData(server, org.token) })),
+      await failure(appTester(method('authentication.test') as never, { authData: authData(server, wrong) })),
+      await failure(appTester(method('creates.create_api_key.operation.perform') as never, { authData: authData(server, k.token), inputData: { name: 'x' } as never })),
+      await failure(appTester(method('authentication.test') as never, { authData: authData(server, org.token) })),
     ];
     expect(errors.map((e) => e.name)).toEqual(['ExpiredAuthError', 'AppError', 'AppError']);
     for (const secret of [wrong, k.token, k.secret, org.token]) expect(JSON.stringify(errors)).not.toContain(secret);

@@ -1,4 +1,4 @@
-import zapier from 'zapier-platform-core';
+import zapier, { type Bundle, type ZObject } from 'zapier-platform-core';
 import App from '../src/index.js';
 import { userWithKey } from '../../../test/fixtures.js';
 import type { TestServer } from '../../../test/harness.js';
@@ -38,4 +38,18 @@ export async function failure(run: Promise<unknown>): Promise<ZapierFailure> {
     return { name: e.name, message: e.message };
   }
   throw new Error('expected the operation to fail, it succeeded');
+}
+
+/** An operation of the app by the path Zapier's CLI uses (`triggers.new_user.operation.perform`). */
+export function method(path: string): (z: ZObject, bundle: Bundle) => unknown {
+  const fn = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], App);
+  if (typeof fn !== 'function') throw new Error(`the app has no function at ${path}`);
+  return fn as (z: ZObject, bundle: Bundle) => unknown;
+}
+
+/** The functions and sample of a REST-hook trigger. */
+export function hookOf(key: string) {
+  const fn = (name: string) => method(`triggers.${key}.operation.${name}`);
+  const operation = (App.triggers as Record<string, { operation: { sample?: unknown } }>)[key]!.operation;
+  return { perform: fn('perform'), performList: fn('performList'), performSubscribe: fn('performSubscribe'), performUnsubscribe: fn('performUnsubscribe'), sample: operation.sample };
 }

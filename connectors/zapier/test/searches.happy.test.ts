@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { CreateRole, CreateUser } from '../../../test/ops.js';
-import { App, appTester, authData, integrationKey } from './helpers.js';
+import { App, appTester, authData, integrationKey, method } from './helpers.js';
 import { OwnerCreateKey, OwnerRevokeKey } from './ops.js';
 
 let server: TestServer;
@@ -12,11 +12,11 @@ afterAll(() => server.close());
 
 type Auth = ReturnType<typeof authData>;
 const search = <T = Record<string, any>>(key: keyof typeof App.searches, auth: Auth, inputData: Record<string, unknown>) =>
-  appTester(App.searches[key].operation.perform as never, { authData: auth, inputData: inputData as never }) as Promise<T[]>;
+  appTester(method(`searches.${key}.operation.perform`) as never, { authData: auth, inputData: inputData as never }) as Promise<T[]>;
 const create = <T = Record<string, any>>(key: keyof typeof App.creates, auth: Auth, inputData: Record<string, unknown>) =>
-  appTester(App.creates[key].operation.perform as never, { authData: auth, inputData: inputData as never }) as Promise<T>;
+  appTester(method(`creates.${key}.operation.perform`) as never, { authData: auth, inputData: inputData as never }) as Promise<T>;
 const dropdown = <T = Record<string, any>>(key: 'list_users' | 'list_roles' | 'list_api_keys', auth: Auth, page = 0) =>
-  appTester(App.triggers[key].operation.perform as never, { authData: auth, meta: { page, isFillingDynamicDropdown: true } }) as Promise<T[]>;
+  appTester(method(`triggers.${key}.operation.perform`) as never, { authData: auth, meta: { page, isFillingDynamicDropdown: true } }) as Promise<T[]>;
 
 async function user(token: string, name: string, email?: string) {
   return success((await gql(server, token, CreateUser, { input: { name, email } })).data?.createUser, 'CreateUserSuccess').user;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../../test/harness.js';
 import type { Subscription } from '../src/triggers/events.js';
-import { App, appTester, authData, failure, integrationKey } from './helpers.js';
+import { appTester, authData, failure, integrationKey, hookOf } from './helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const hook = App.triggers.api_key_revoked.operation;
+const hook = hookOf('api_key_revoked');
 
 describe('REST-hook subscription errors', () => {
   it('a hook URL the SSRF guard refuses fails the subscription with Keyplane’s validation message', async () => {

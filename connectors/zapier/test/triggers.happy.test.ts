@@ -6,7 +6,7 @@ import { dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookE
 import { makeKey } from '../../../test/expiry/helpers.js';
 import { sweepExpiry } from '../../../src/modules/keys/expiry-sweep.service.js';
 import type { Subscription } from '../src/triggers/events.js';
-import { App, appTester, authData, integrationKey } from './helpers.js';
+import { appTester, authData, integrationKey, hookOf } from './helpers.js';
 import { OwnerCreateKey, OwnerEndpoints, OwnerRevokeKey, OwnerRotateKey } from './ops.js';
 
 let server: TestServer;
@@ -40,7 +40,7 @@ function asZapierRawRequest(hit: Hit) {
 }
 
 type TriggerKey = 'new_api_key' | 'api_key_rotated' | 'api_key_revoked' | 'api_key_expiring_soon' | 'api_key_expired' | 'new_user';
-const op = (key: TriggerKey) => App.triggers[key].operation as Required<(typeof App.triggers)['new_api_key']['operation']>;
+const op = (key: TriggerKey) => hookOf(key);
 
 async function subscribe(key: TriggerKey, auth: ReturnType<typeof authData>, targetUrl: string) {
   return (await appTester(op(key).performSubscribe as never, { authData: auth, targetUrl })) as Subscription;

@@ -3,7 +3,7 @@ import { generateWebhookSecret, signPayload, buildHeaders } from '../../webhook/
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, type HookReceiver } from '../../../test/webhooks/helpers.js';
 import type { Subscription } from '../src/triggers/events.js';
-import { App, appTester, authData, failure, integrationKey } from './helpers.js';
+import { appTester, authData, failure, integrationKey, hookOf } from './helpers.js';
 import { OwnerCreateKey, OwnerEndpoints } from './ops.js';
 
 let server: TestServer;
@@ -21,7 +21,7 @@ afterAll(async () => {
   await dropRedisNamespace(server.config);
 });
 
-const newKey = App.triggers.new_api_key.operation;
+const newKey = hookOf('new_api_key');
 const event = { id: 'evt_1aB2cD3eF4gH5iJ6kL7m', type: 'api_key.created', occurredAt: new Date().toISOString(), organizationId: 'org_x', data: { apiKey: { id: 'key_1' } } };
 
 /** A request as Zapier would hand it to perform, signed like Keyplane signs deliveries. */
