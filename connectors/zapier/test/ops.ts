@@ -40,3 +40,15 @@ export const OwnerUser = graphql(`
 export const OwnerVerify = graphql(`
   mutation ZapierTestVerify($input: VerifyKeyInput!) { verifyKey(input: $input) { valid code } }
 `);
+
+export const OwnerUpdateKey = graphql(`
+  mutation ZapierTestUpdateKey($input: UpdateApiKeyInput!) {
+    updateApiKey(input: $input) { __typename ... on Error { code message } }
+  }
+`);
+
+export const OwnerDeleteKey = graphql(`
+  mutation ZapierTestDeleteKey($input: DeleteApiKeyInput!) {
+    deleteApiKey(input: $input) { __typename ... on Error { code message } }
+  }
+`);
