@@ -44,10 +44,13 @@ async function loadDelivery(em: EntityManager, event: EventRecord, endpoint: Web
  */
 export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job | null, payload: { eventId: string; endpointId: string; round: number }): Promise<DeliveryOutcome> {
   const { config } = deps;
-  const event = await em.findOne(EventRecord, { id: payload.eventId });
-  const endpoint = await em.findOne(WebhookEndpoint, { id: payload.endpointId }, { populate: ['secretSealed', 'previousSecretSealed'] });
+  const [event, endpoint, existing] = await Promise.all([
+    em.findOne(EventRecord, { id: payload.eventId }),
+    em.findOne(WebhookEndpoint, { id: payload.endpointId }, { populate: ['secretSealed', 'previousSecretSealed'] }),
+    em.findOne(Delivery, { eventId: payload.eventId, endpointId: payload.endpointId }),
+  ]);
   if (!event || !endpoint) return 'skipped';
-  const delivery = await loadDelivery(em, event, endpoint);
+  const delivery = existing ?? (await loadDelivery(em, event, endpoint));
   if (delivery.status !== 'PENDING' || delivery.round !== payload.round) return 'skipped';
   if (job && delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > Date.now() + 1000) {
     await job.moveToDelayed(delivery.nextAttemptAt.getTime(), job.token);
@@ -87,6 +90,14 @@ export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job 
     errorMessage: result.error?.message.slice(0, ERROR_TEXT) ?? null,
   } as never);
 
+  // The common case (a success on a healthy endpoint) is one plain flush.
+  if (result.ok && !endpoint.failingSince) {
+    delivery.status = 'SUCCEEDED';
+    delivery.succeededAt = at;
+    delivery.nextAttemptAt = null;
+    await em.flush();
+    return 'succeeded';
+  }
   let outcome: DeliveryOutcome;
   let disable: DisabledReason | null = null;
   await em.begin();
