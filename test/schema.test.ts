@@ -13,8 +13,15 @@ describe('schema.graphql', () => {
     const mutation = schema.getMutationType()!;
     for (const field of Object.values(mutation.getFields())) {
       expect(field.args.map((a) => a.name), field.name).toEqual(['input']);
+      // The contract: a failed verification is an answer, not an error.
+      if (field.name === 'verifyKey') {
+        expect(String(field.type)).toBe('VerifyKeyResult!');
+        continue;
+      }
       const pascal = field.name[0]!.toUpperCase() + field.name.slice(1);
       expect(String(field.type), field.name).toBe(`${pascal}Payload!`);
+      const payload = schema.getType(`${pascal}Payload`);
+      expect(payload && 'getTypes' in payload ? payload.getTypes().map((t) => t.name) : [], field.name).toContain(`${pascal}Success`);
     }
   });
 });
