@@ -148,6 +148,23 @@ async function main() {
 
   workers.kill('SIGTERM');
   await new Promise((r) => workers.once('exit', r));
+
+  // Backlog: events committed while no worker runs, then drained — what the relay and the
+  // delivery worker manage on their own, without the writers competing for the machine.
+  log(`backlog: ${N} events committed with the workers stopped, then drained`);
+  committed.clear();
+  await commitEvents(N, 'backlog');
+  const before = received.size;
+  const restarted = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const tStart = performance.timeOrigin + performance.now();
+  await waitReceived(before + N, 300_000);
+  const backlogIds = [...committed.keys()].filter((id) => received.has(id));
+  const backlogFirst = Math.min(...backlogIds.map((id) => received.get(id)!));
+  const backlogLast = Math.max(...backlogIds.map((id) => received.get(id)!));
+  restarted.kill('SIGTERM');
+  await new Promise((r) => restarted.once('exit', r));
+  const drainRate = Math.round(backlogIds.length / ((backlogLast - backlogFirst) / 1000));
+  const startup = Math.round(backlogFirst - tStart);
   const counts = await app.orm.em.fork().getConnection().execute<{ status: string; n: string }[]>(`select status, count(*) as n from delivery group by status`);
   await app.close();
   receiver.close();
@@ -176,7 +193,8 @@ Setup: the workers run as their own process (\`workers/main.ts\`, as \`npm start
 | **Events per second, first commit to last event received** | **${rate.toLocaleString('en')} /s** (${got.length.toLocaleString('en')} in ${seconds.toFixed(2)} s) |
 | Commit rate of the writers alone | ${commitRate.toLocaleString('en')} /s |
 | Commit → received, p50 / p95 / p99 / max | ${ms(pct(latencies, 50))} / ${ms(pct(latencies, 95))} / ${ms(pct(latencies, 99))} / ${ms(latencies.at(-1) ?? 0)} |
-| Received / duplicates / bad signatures | ${got.length.toLocaleString('en')} / ${duplicates} / ${badSignatures} |
+| Backlog of ${N.toLocaleString('en')} drained (first to last received; workers started ${startup} ms before the first) | ${drainRate.toLocaleString('en')} /s (${backlogIds.length.toLocaleString('en')} received) |
+| Received / duplicates / bad signatures (both runs) | ${(got.length + backlogIds.length).toLocaleString('en')} / ${duplicates} / ${badSignatures} |
 | Delivery rows by status | ${counts.map((c) => `${c.status} ${Number(c.n).toLocaleString('en')}`).join(', ')} |
 
 Each event costs: the relay's share of a batch (select for update skip locked, one delivery insert, one pub/sub publish per ancestor organisation, one BullMQ job), then in the worker one transaction that reads event, endpoint and delivery, the signed POST, and one transaction writing the attempt and the delivery's new state.

@@ -67,6 +67,20 @@ describe('failing deliveries', () => {
     expect(healed.failingSince).toBeNull();
   });
 
+  it('does not follow redirects: a 3xx is a failed attempt and the target is never called', async () => {
+    const org = await seedOrg(server);
+    const target = await receiver();
+    const r = await receiver((_req, res) => res.writeHead(307, { location: `${target.url}/elsewhere` }).end());
+    const { webhookEndpoint } = await createEndpoint(server, org.token, { url: r.url, eventTypes: ['user.created'] });
+    await gql(server, org.token, CreateUser, { input: { name: 'Redirected', kind: 'HUMAN' } });
+    const [d] = await waitFor(async () => {
+      const list = await deliveries(org.token, webhookEndpoint.id);
+      return list[0]?.status === 'FAILED' ? list : null;
+    }, 'the delivery to give up');
+    expect(d!.attempts.every((a) => a.statusCode === 307 && !a.success)).toBe(true);
+    expect(target.hits).toHaveLength(0);
+  });
+
   it('disables an endpoint that answers 410 Gone, with a webhook_endpoint.disabled event', async () => {
     const org = await seedOrg(server);
     const r = await receiver((_req, res) => res.writeHead(410).end());
