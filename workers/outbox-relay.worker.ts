@@ -31,7 +31,8 @@ export const outboxRelayModule: WorkerModule = {
           const r = await relayOutboxBatch(em.fork(), relayDeps);
           if (!r) break;
           events += r.events;
-          if (r.events < config.outboxBatchSize) break;
+          // Until a pass finds nothing: a nudge that came while this job ran was dropped (same id).
+          if (r.events === 0) break;
         }
         if (Date.now() - lastSweep >= config.deliverySweepMs) {
           lastSweep = Date.now();

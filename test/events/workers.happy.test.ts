@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
 import { CreateUser } from '../ops.js';
-import { createEndpoint, dropRedisNamespace, startReceiver, waitFor, webhookEnv, type HookReceiver } from '../webhooks/helpers.js';
+import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, type HookReceiver } from '../webhooks/helpers.js';
 
 let server: TestServer;
 let receiver: HookReceiver;
@@ -79,5 +79,29 @@ describe('the workers process', () => {
       .getConnection()
       .execute<{ status: string; attempt_count: number }[]>('select status, attempt_count from delivery where endpoint_id = ?', [webhookEndpoint.id]);
     expect(row).toMatchObject({ status: 'SUCCEEDED', attempt_count: 1 });
+  });
+});
+
+describe('the commit nudge', () => {
+  it('relays an event right after its commit, long before the relay’s next tick', async () => {
+    const env = webhookEnv('workers-nudge', { KEYPLANE_OUTBOX_INTERVAL_MS: '60000', KEYPLANE_DELIVERY_SWEEP_SECONDS: '3600' });
+    const api = await startTestServer({ config: env });
+    const workers = await startEventWorkers(api.config);
+    const r = await startReceiver();
+    try {
+      const org = await seedOrg(api);
+      await createEndpoint(api, org.token, { url: r.url, eventTypes: ['user.created'] });
+      // The start-up tick has passed; from now on only nudges wake the relay for a minute.
+      await new Promise((res) => setTimeout(res, 300));
+      const started = Date.now();
+      await gql(api, org.token, CreateUser, { input: { name: 'Nudged', kind: 'HUMAN' } });
+      await waitFor(() => r.hits.length === 1, 'the delivery', 10_000, 10);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await r.close();
+      await workers.close();
+      await api.close();
+      await dropRedisNamespace(api.config);
+    }
   });
 });

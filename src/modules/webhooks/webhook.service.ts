@@ -225,7 +225,7 @@ export async function updateWebhookEndpoint(ctx: ServiceContext, input: unknown)
   if (Object.keys(changes).length === 0) return { endpoint, secret };
   const type = before.enabled && !after.enabled ? 'webhook_endpoint.disabled' : 'webhook_endpoint.updated';
   recordEvent(ctx.em, { type, organizationId: org.id, data: { webhookEndpoint: after, changes: { ...changes, ...(secret ? { secret: { rotated: true } } : {}) } } });
-  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: type.replace('webhook_endpoint.', 'webhook_endpoint.'), targetType: 'WebhookEndpoint', targetId: endpoint.id, changes });
+  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: type, targetType: 'WebhookEndpoint', targetId: endpoint.id, changes });
   await commit(ctx);
   return { endpoint, secret };
 }
