@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from './components/ui.js';
 import { request } from './lib/api.js';
 import { getAuth, initialAuth, onAuthChange, signOut, type AuthMode } from './lib/auth.js';
@@ -61,8 +61,14 @@ function Shell({ viewer }: { viewer: Viewer }) {
     if (path === '/' || path === '') navigate(items[0]?.to ?? '/keys', { replace: true });
     setMenuOpen(false);
   }, [path]); // eslint-disable-line react-hooks/exhaustive-deps
-  // Move focus to the new page's heading so keyboard and screen-reader users know it changed.
+  // After a navigation (not the first load), move focus to the new page's heading so keyboard
+  // and screen-reader users know the page changed.
+  const first = useRef(true);
   useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
     document.getElementById('page-title')?.focus({ preventScroll: true });
   }, [path]);
   const auth = getAuth();
@@ -91,6 +97,9 @@ function Shell({ viewer }: { viewer: Viewer }) {
       </header>
       <div className="layout">
         <nav className="sidenav" id="sidenav" aria-label="Console" data-open={menuOpen ? 'true' : 'false'}>
+          <p className="nav-who">
+            Signed in as {viewer.user.name} · {viewer.organization.name}
+          </p>
           <ul>
             {items.map((n) => (
               <li key={n.to}>

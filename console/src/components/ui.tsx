@@ -89,6 +89,14 @@ const STATUS_TONE: Record<string, string> = {
   VALID: 'ok',
   ENABLED: 'ok',
   REVOKED: 'bad',
+  RATE_LIMITED: 'warn',
+  USAGE_EXCEEDED: 'warn',
+  NOT_YET_VALID: 'warn',
+  IP_NOT_ALLOWED: 'bad',
+  INSUFFICIENT_PERMISSIONS: 'bad',
+  USER_DISABLED: 'bad',
+  NOT_FOUND: 'bad',
+  MALFORMED: 'bad',
   FAILED: 'bad',
   DISABLED: 'bad',
   DELETED: 'bad',
@@ -128,7 +136,17 @@ export function CopyButton({ value, label = 'Copy' }: { value: string; label?: s
  * A secret shown exactly once: the value, a copy button, and a plain warning. The parent drops
  * the value from memory when the user confirms they stored it.
  */
-export function SecretReveal({ title, items, onDone, doneLabel = 'I have stored it safely' }: { title: string; items: { label: string; value: string }[]; onDone(): void; doneLabel?: string }) {
+export function SecretReveal({
+  title,
+  items,
+  onDone,
+  doneLabel = 'I have stored it safely',
+}: {
+  title: string;
+  items: { label: string; value: string; copyLabel?: string }[];
+  onDone(): void;
+  doneLabel?: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => ref.current?.focus(), []);
   return (
@@ -145,7 +163,7 @@ export function SecretReveal({ title, items, onDone, doneLabel = 'I have stored 
           <span className="hint">{it.label}</span>
           <div className="value">
             <output aria-label={it.label}>{it.value}</output>
-            <CopyButton value={it.value} label={`Copy ${it.label.toLowerCase()}`} />
+            <CopyButton value={it.value} label={it.copyLabel ?? `Copy ${it.label.toLowerCase()}`} />
           </div>
         </div>
       ))}

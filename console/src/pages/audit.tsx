@@ -21,7 +21,7 @@ function Changes({ changes }: { changes: unknown }) {
   if (!keys.length) return <span className="hint">—</span>;
   return (
     <details>
-      <summary>{keys.join(', ')}</summary>
+      <summary>{keys.length > 4 ? `${keys.slice(0, 3).join(', ')} and ${keys.length - 3} more` : keys.join(', ')}</summary>
       <pre className="json">{JSON.stringify(c, null, 2)}</pre>
     </details>
   );
@@ -106,8 +106,8 @@ export function AuditPage() {
                 )}
                 {(log.data?.entries ?? []).map((e) => (
                   <tr key={e.id}>
-                    <td>{dateTime(e.occurredAt)}</td>
-                    <td>
+                    <td className="nowrap">{dateTime(e.occurredAt)}</td>
+                    <td className="nowrap">
                       <code>{e.action}</code>
                     </td>
                     <td>
@@ -115,7 +115,10 @@ export function AuditPage() {
                       {e.ip && <div className="hint">{e.ip}</div>}
                     </td>
                     <td className="hide-narrow">
-                      {e.targetType} <code>{e.targetId}</code>
+                      {e.targetType}{' '}
+                      <code className="truncate" title={e.targetId ?? undefined}>
+                        {e.targetId}
+                      </code>
                     </td>
                     <td className="hide-narrow">
                       <Changes changes={e.changes} />

@@ -58,7 +58,7 @@ export function CreateKeyPage() {
           title="Your new key"
           items={[
             { label: 'Token', value: created.token },
-            { label: 'Secret (with key id ' + created.keyId + ' for Basic auth)', value: created.secret },
+            { label: `Secret (Basic auth: key id ${created.keyId} as the username)`, value: created.secret, copyLabel: 'Copy secret' },
           ]}
           onDone={() => {
             const id = created.id;

@@ -60,6 +60,7 @@ export function EventsPage() {
   const [state, setState] = useState<'connecting' | 'live' | 'paused' | 'closed'>('connecting');
   const [error, setError] = useState<string | null>(null);
   const [paused, setPaused] = useState(false);
+  const [shown, setShown] = useState(25);
 
   useEffect(() => {
     if (paused) {
@@ -68,25 +69,30 @@ export function EventsPage() {
     }
     setState('connecting');
     setError(null);
+    // Callbacks of a subscription this effect already ended (a filter change) must not touch state.
+    let active = true;
     const stop = subscribe(
       KeyEventsSubscription,
       { filter: family ? { types: [family] } : null },
       {
-        connected: () => setState('live'),
+        connected: () => active && setState('live'),
         next: (d) => {
+          if (!active) return;
           setState('live');
           setLive((l) => [d.keyEvents, ...l].slice(0, 100));
         },
         error: (m) => {
+          if (!active) return;
           setState('closed');
           setError(m);
         },
-        complete: () => setState('closed'),
+        complete: () => active && setState('closed'),
       },
     );
     // Without a connected signal (an already open socket), the first event or a short wait says it.
     const t = setTimeout(() => setState((s) => (s === 'connecting' ? 'live' : s)), 1500);
     return () => {
+      active = false;
       clearTimeout(t);
       stop();
     };
@@ -107,6 +113,7 @@ export function EventsPage() {
   }, [family]);
 
   const liveIds = new Set(live.map((e) => e.id));
+  const earlier = (history.data ?? []).filter((e) => !liveIds.has(e.id));
   return (
     <>
       <PageHead title="Live events" intro="Key, user, role and webhook changes in this organisation and its sub-accounts, as they happen." />
@@ -153,14 +160,55 @@ export function EventsPage() {
         {history.loading && !history.data ? (
           <Loading what="Loading events" />
         ) : (
-          <ul className="events">
-            {(history.data ?? []).filter((e) => !liveIds.has(e.id)).length === 0 && <li className="empty">No events.</li>}
-            {(history.data ?? [])
-              .filter((e) => !liveIds.has(e.id))
-              .map((e) => (
-                <EventItem key={e.id} e={e} />
-              ))}
-          </ul>
+          <div className="table-wrap">
+            <table aria-label="Earlier events">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Event</th>
+                  <th scope="col" className="hide-narrow">
+                    About
+                  </th>
+                  <th scope="col" className="hide-narrow">
+                    Data
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {earlier.length === 0 && (
+                  <tr>
+                    <td colSpan={4} className="empty">
+                      No events.
+                    </td>
+                  </tr>
+                )}
+                {earlier.slice(0, shown).map((e) => (
+                  <tr key={e.id}>
+                    <td className="nowrap" title={dateTime(e.occurredAt)}>
+                      {relative(e.occurredAt)}
+                    </td>
+                    <td>
+                      <code>{e.type}</code>
+                    </td>
+                    <td className="hide-narrow">{e.keyId ? <Link to={`/keys/${e.keyId}`}>{subject(e) || 'key'}</Link> : subject(e)}</td>
+                    <td className="hide-narrow">
+                      <details>
+                        <summary>{e.id}</summary>
+                        <pre className="json">{JSON.stringify(e.data, null, 2)}</pre>
+                      </details>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {earlier.length > shown && (
+          <div className="actions">
+            <button type="button" onClick={() => setShown((n) => n + 50)}>
+              Show more
+            </button>
+          </div>
         )}
       </section>
     </>
