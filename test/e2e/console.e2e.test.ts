@@ -76,6 +76,8 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     await events.goto(`${server.url}/console/events`);
     await events.getByText('Live: new events appear at the top').waitFor();
     await events.waitForTimeout(300);
+    // Back to the first tab: a background tab gets no animation frames, which actions wait for.
+    await page.bringToFront();
 
     // 3. Create a key: the secret is shown once, with a copy button and a warning.
     await page.getByRole('link', { name: 'Create key' }).click();
