@@ -10,6 +10,7 @@ import { JobClient } from './jobs/job-client.js';
 import { EventStream } from './modules/events/event-stream.js';
 import { registerOutboxNudge } from './modules/events/outbox-nudge.js';
 import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/keys/key-cache.js';
+import { announceNewKeys, KEY_ADDED_TOPIC, KeyIdFilter } from './modules/keys/key-id-filter.js';
 import { KeyVerifier, VERIFY_CODES } from './modules/keys/verifier.js';
 import { RedisUsageLimiter } from './modules/usage/usage-limiter.js';
 import { RedisUsageSink } from './modules/usage/usage-sink.js';
@@ -54,7 +55,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log,
     onOutcome: (code) => byCode.get(code)!.inc(),
   }).start();
-  const verifier = new KeyVerifier({ orm, cache, pepper: config.pepper, now, limiter, usage });
+  const filter = new KeyIdFilter({ orm, missLoadsPerSecond: config.unknownKeyLoadsPerSecond, rebuildMs: 10 * 60_000, log }).start();
+  announceNewKeys(orm, filter, (keyId) => pubsub.publish(KEY_ADDED_TOPIC, { keyId }), log);
+  pubsub.addEventListener(KEY_ADDED_TOPIC, (e) => {
+    const keyId = (e.detail as { keyId?: unknown } | null)?.keyId;
+    if (typeof keyId === 'string' && keyId.length <= 64) filter.add(keyId);
+  });
+  const verifier = new KeyVerifier({ orm, cache, pepper: config.pepper, now, limiter, usage, filter });
 
   pubsub.addEventListener(INVALIDATION_TOPIC, (e) => cache.apply(e.detail as Invalidation));
   // Invalidations published while we were disconnected are lost: start from a clean cache.
@@ -92,6 +99,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     metrics,
     usage,
     async close() {
+      filter.stop();
       await usage.close();
       limiterRedis.disconnect();
       await jobs.close();

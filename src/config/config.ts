@@ -32,6 +32,8 @@ const schema = z.object({
   KEYPLANE_USAGE_ROLLUP_SECONDS: z.coerce.number().int().min(1).max(10).default(5),
   /** Verifications kept in detail per key, minute and outcome class (valid / refused) per API process. */
   KEYPLANE_VERIFICATION_LOG_PER_MINUTE: z.coerce.number().int().min(0).max(1000).default(30),
+  /** Lookups per second (per process) allowed for key ids the key id filter has never seen. */
+  KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
   KEYPLANE_PUBLIC_URL: z.url().optional(),
   /** Where the built console is served from (`vite build` output). */
   KEYPLANE_CONSOLE_DIR: z.string().min(1).default('console/dist'),
@@ -91,6 +93,7 @@ export type Config = {
   usageFlushMs: number;
   usageRollupMs: number;
   verificationLogPerMinute: number;
+  unknownKeyLoadsPerSecond: number;
   publicUrl: string | undefined;
   consoleDir: string;
   consoleLinkTtlMs: number;
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageFlushMs: c.KEYPLANE_USAGE_FLUSH_MS,
     usageRollupMs: c.KEYPLANE_USAGE_ROLLUP_SECONDS * 1000,
     verificationLogPerMinute: c.KEYPLANE_VERIFICATION_LOG_PER_MINUTE,
+    unknownKeyLoadsPerSecond: c.KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND,
     publicUrl: c.KEYPLANE_PUBLIC_URL,
     consoleDir: c.KEYPLANE_CONSOLE_DIR,
     consoleLinkTtlMs: c.KEYPLANE_CONSOLE_LINK_MINUTES * 60_000,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { graphql } from '../gql/index.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
+import { gql, seedOrg, startTestServer, type GqlResponse, type TestServer } from '../harness.js';
+import type { KeyUsageQuery } from '../gql/graphql.js';
 import { mintCredential } from '../../src/lib/token.js';
 import { ApiKey } from '../../src/modules/keys/api-key.entity.js';
 import { rollUpUsage } from '../../src/modules/usage/usage-rollup.js';
@@ -141,7 +142,7 @@ describe('usage', () => {
     const seen: { at: string; ip: string | null; permission: string | null; code: string }[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const res = await gql(server, org.token, KeyUsage, { id: key.id, first: 3, after });
+      const res: GqlResponse<KeyUsageQuery> = await gql(server, org.token, KeyUsage, { id: key.id, first: 3, after });
       const conn = res.data!.apiKey!.verifications!;
       seen.push(...conn.edges.map((e) => e.node));
       if (!conn.pageInfo.hasNextPage) break;

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
 import { formatToken, mintCredential } from '../../src/lib/token.js';
+import { initORM } from '../../src/infra/orm.js';
+import { issueKey } from '../../src/modules/keys/api-key.factory.js';
 import { makeKey, makeUser, typo, VerifyKey, verifyHttp } from './fixtures.js';
 
 let server: TestServer;
@@ -9,7 +11,7 @@ let server: TestServer;
 const statements: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:vhot` } });
+  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:vhot`, KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND: '5' } });
   server.app.orm.config.set('onQuery', (sql: string) => {
     statements.push(sql);
     return sql;
@@ -88,5 +90,37 @@ describe('the verification hot path', () => {
     const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
     const sql = await sqlDuring(() => Promise.all(Array.from({ length: 20 }, () => verifyHttp(server, org.token, { token: key.token }))));
     expect(sql.filter((s) => s.includes('from api_key k'))).toHaveLength(1);
+  });
+
+  it('answers a flood of random unknown key ids without PostgreSQL, beyond a small per-second budget', async () => {
+    const org = await seedOrg(server);
+    await verifyHttp(server, org.token, { token: 'kp_sk_warmup' });
+    const filter = server.app.deps.verifier.filter!;
+    await filter.rebuild();
+    expect(filter.ready).toBe(true);
+    const started = performance.now();
+    const sql = await sqlDuring(async () => {
+      for (let i = 0; i < 300; i++) expect((await verifyHttp(server, org.token, { token: mintCredential('SECRET').token })).body.code).toBe('NOT_FOUND');
+    });
+    const seconds = (performance.now() - started) / 1000;
+    // KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND=5: a full bucket, then 5 per second.
+    expect(sql.length).toBeLessThanOrEqual(5 + Math.ceil(seconds * 5) + 1);
+    expect(sql.length).toBeLessThan(300 / 4);
+
+    // With the budget spent, a key this process creates is known at once (the filter hears of it)…
+    const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
+    const fresh = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
+    expect((await verifyHttp(server, org.token, { token: fresh.token })).body.code).toBe('VALID');
+    // …and one written by a process that did not announce it is found as soon as there is budget.
+    const other = await initORM(server.config.databaseUrl, { migrate: false });
+    try {
+      const em = other.em.fork();
+      const silent = issueKey(em, server.config.pepper, { organizationId: org.organizationId, userId, kind: 'SECRET', name: 'silent' });
+      await em.flush();
+      await new Promise((r) => setTimeout(r, 400));
+      expect((await verifyHttp(server, org.token, { token: silent.token })).body.code).toBe('VALID');
+    } finally {
+      await other.close(true);
+    }
   });
 });

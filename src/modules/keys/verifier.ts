@@ -3,6 +3,7 @@ import ipaddr from 'ipaddr.js';
 import { allows, toGrants, type Grant } from '../../lib/permissions.js';
 import { parseKeyIdSecret, parseToken, secretMatches, type ParsedCredential } from '../../lib/token.js';
 import type { KeyCache } from './key-cache.js';
+import type { KeyIdFilter } from './key-id-filter.js';
 import { isConsoleSessionId, loadSessionRecord } from '../console/session-record.js';
 import { loadKeyRecord, type KeyRecord } from './key-record.js';
 
@@ -61,6 +62,8 @@ export type VerifierDeps = {
   now?: () => number;
   limiter?: UsageLimiter;
   usage?: UsageSink;
+  /** Existing key ids: unknown ones are answered without PostgreSQL (beyond a small budget). */
+  filter?: KeyIdFilter;
 };
 
 export type VerifyOptions = {
@@ -106,6 +109,10 @@ export class KeyVerifier {
 
   get cache(): KeyCache {
     return this.deps.cache;
+  }
+
+  get filter(): KeyIdFilter | undefined {
+    return this.deps.filter;
   }
 
   static parse(req: VerifyRequest): ParsedCredential | null {
@@ -178,16 +185,20 @@ export class KeyVerifier {
 
   /** Cache, then negative cache, then one coalesced load per key id. */
   async lookup(keyId: string): Promise<KeyRecord | null> {
-    const cache = this.deps.cache;
+    const { cache, filter } = this.deps;
     const hit = cache.get(keyId);
     if (hit) return hit;
     if (cache.isKnownMissing(keyId)) return null;
     let p = this.inflight.get(keyId);
     if (!p) {
+      const session = isConsoleSessionId(keyId);
+      // Random well-formed key ids never reach PostgreSQL beyond the filter's small budget.
+      if (filter && !session && !filter.mightExist(keyId) && !filter.allowMissLoad()) return null;
       const generation = cache.currentGeneration();
       // Console sessions act through the same cache, invalidation and re-checks as keys.
-      p = (isConsoleSessionId(keyId) ? loadSessionRecord : loadKeyRecord)(this.deps.orm.em.fork(), keyId)
+      p = (session ? loadSessionRecord : loadKeyRecord)(this.deps.orm.em.fork(), keyId)
         .then((r) => {
+          if (r && !session) filter?.add(keyId);
           cache.store(keyId, r, generation);
           return r;
         })
