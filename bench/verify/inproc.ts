@@ -1,0 +1,78 @@
+// In-process cost of one verification and memory per cached key. Run by bench/verify/run.ts as
+// `node --expose-gc --import tsx bench/verify/inproc.ts` with the bench environment; prints JSON.
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { Actor } from '../../src/modules/auth/actor.js';
+import { KeyCache } from '../../src/modules/keys/key-cache.js';
+import type { KeyRecord } from '../../src/modules/keys/key-record.js';
+import { verifyKey } from '../../src/modules/keys/verify.service.js';
+import { mintCredential } from '../../src/lib/token.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+
+const { hostToken, validToken } = JSON.parse(process.env.BENCH_TOKENS!) as { hostToken: string; validToken: string };
+const config = loadConfig();
+const app = await createApp(config, { migrate: false, log: createLogger('silent') });
+const { verifier } = app.deps;
+
+async function time(label: string, n: number, fn: (i: number) => Promise<unknown>) {
+  for (let i = 0; i < Math.min(n, 20_000); i++) await fn(i); // warm up the JIT and the cache
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await fn(i);
+  const ns = Number(process.hrtime.bigint() - t0);
+  return { label, n, usPerOp: Math.round(ns / n / 10) / 100 };
+}
+
+const host = await verifier.verify({ token: hostToken });
+if (!host.valid || !host.record) throw new Error('host key does not verify');
+const actor = new Actor(host.record, { requestId: 'bench', ip: '127.0.0.1', userAgent: null });
+const forged = Array.from({ length: 1000 }, () => {
+  const t = mintCredential('SECRET').token;
+  return t.slice(0, -3) + (t.endsWith('aaa') ? 'bbb' : 'aaa');
+});
+
+const timings = [
+  await time('verifier.verify, warm valid key + permission', 200_000, () => verifier.verify({ token: validToken, permission: 'keys:read' })),
+  await time('verifyKey service (caller check, input parse, answer)', 200_000, () => verifyKey({ actor, deps: app.deps }, { token: validToken, permission: 'keys:read' })),
+  await time('verifier.verify, forged token (checksum fails)', 200_000, (i) => verifier.verify({ token: forged[i % forged.length]! })),
+];
+
+// Memory: N clones of the real record, every string and buffer its own, stored in a KeyCache.
+const real = (await verifier.lookup(JSON.parse(process.env.BENCH_KEYID!) as string))!;
+const fresh = (s: string) => Buffer.from(s).toString();
+function clone(r: KeyRecord, i: number): KeyRecord {
+  const id = fresh(`key_${String(i).padStart(20, '0')}`);
+  return {
+    ...r,
+    id,
+    keyId: fresh(`K${String(i).padStart(15, '0')}`),
+    name: fresh(`${r.name} ${i}`),
+    organizationId: fresh(r.organizationId),
+    organizationPath: fresh(r.organizationPath),
+    userId: fresh(r.userId),
+    userOrganizationPath: fresh(r.userOrganizationPath),
+    secretHash: Buffer.from(r.secretHash),
+    permissions: new Map([...r.permissions].map(([p, l]) => [fresh(p), l === null ? null : new Set(l)])),
+    withheldFields: new Map(r.withheldFields),
+    allowedIps: [...r.allowedIps],
+  };
+}
+const N = 50_000;
+const cache = new KeyCache({ max: N * 2, maxBytes: N * 100_000, ttlMs: 3600_000 });
+gc();
+const before = process.memoryUsage();
+for (let i = 0; i < N; i++) cache.store(`K${i}`, clone(real, i), cache.currentGeneration());
+gc();
+const after = process.memoryUsage();
+const perKey = (after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers)) / N;
+
+console.log(
+  JSON.stringify({
+    timings,
+    memory: { keys: N, bytesPerKey: Math.round(perKey), permissionsPerKey: real.permissions.size, cacheEstimatePerKey: Math.round(cache.bytes / N) },
+  }),
+);
+await app.close();
+process.exit(0);
