@@ -40,7 +40,14 @@ export function onAuthChange(l: (a: AuthMode) => void): () => void {
   return () => listeners.delete(l);
 }
 
+/** Forgets the CSRF cookie of a session the server no longer accepts, so a reload starts clean. */
+function forgetSessionCookie(): void {
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  for (const name of CSRF_COOKIES) document.cookie = `${name}=; Max-Age=0; Path=/; SameSite=Strict${secure}`;
+}
+
 export function signedOut(reason?: string): void {
+  if (current.mode === 'session') forgetSessionCookie();
   if (current.mode !== 'none') setAuth({ mode: 'none', reason });
 }
 
@@ -61,5 +68,6 @@ export async function signOut(): Promise<void> {
   if (a.mode === 'session') {
     await fetch('/console/logout', { method: 'POST', credentials: 'same-origin', headers: { [CSRF_HEADER]: a.csrf } }).catch(() => undefined);
   }
+  if (a.mode === 'session') forgetSessionCookie();
   setAuth({ mode: 'none', reason: 'You have signed out.' });
 }

@@ -112,6 +112,11 @@ export function KeysPage() {
         </Field>
         <button type="submit">Search</button>
       </form>
+      {params.get('created') && (
+        <div className="notice success" role="status">
+          Key created. It is listed below; its secret is not shown again.
+        </div>
+      )}
       <ErrorNotice error={keys.error} />
       {keys.loading && !keys.data ? (
         <Loading what="Loading keys" />

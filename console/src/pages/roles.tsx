@@ -52,11 +52,17 @@ export function RolesPage() {
                     {r.description && <div className="hint">{r.description}</div>}
                   </td>
                   <td>
-                    {r.permissions.map((p) => (
-                      <code key={p} style={{ marginRight: '0.5rem' }}>
-                        {p}
-                      </code>
-                    ))}
+                    {r.permissions.map((p) =>
+                      p === '*' ? (
+                        <span key={p}>
+                          Every permission, including resources defined later (<code>*</code>)
+                        </span>
+                      ) : (
+                        <code key={p} style={{ marginRight: '0.5rem' }}>
+                          {p}
+                        </code>
+                      ),
+                    )}
                   </td>
                   <td>
                     {writable && (
