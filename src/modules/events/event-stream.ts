@@ -1,4 +1,4 @@
-import { createPubSub, Repeater } from '@graphql-yoga/subscription';
+import { createPubSub, Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
 import type { RedisEventTarget } from '../../infra/pubsub.js';
 import { Actor } from '../auth/actor.js';
 import { INVALIDATION_TOPIC } from '../keys/key-cache.js';
@@ -6,6 +6,8 @@ import type { KeyRecord } from '../keys/key-record.js';
 import type { KeyVerifier } from '../keys/verifier.js';
 import { matchesEventTypes } from '../webhooks/event-filter.js';
 import { EVENT_STREAM_TOPIC, type StreamEvent } from './outbox-relay.js';
+
+const SUBSCRIBER_BUFFER = 1000;
 
 export type StreamFilter = { types?: readonly string[] | null; keyId?: string | null };
 /** An event, or the notice that the subscription ends because its key no longer authorises it. */
@@ -52,6 +54,8 @@ export class EventStream {
     const source = this.pubsub.subscribe(EVENT_STREAM_TOPIC, actor.organizationId);
     const types = filter.types?.length ? [...filter.types] : [];
 
+    // A subscriber that falls this far behind loses its oldest events rather than the process its
+    // memory; the `events` query is the durable feed to catch up from.
     return new Repeater<StreamItem>(async (push, stop) => {
       let current = actor;
       let ended = false;
@@ -89,6 +93,6 @@ export class EventStream {
         if (!(await check())) break;
         await push({ event });
       }
-    });
+    }, new SlidingBuffer(SUBSCRIBER_BUFFER));
   }
 }
