@@ -24,7 +24,10 @@ export const expirySweepWorker: WorkerModule = {
       deps,
       expirySweepJob,
       async (_payload, { deps: d }) =>
-        sweepExpiry({ orm: d.orm, invalidate: d.invalidate, log: d.log }, { now: d.now(), batchSize: d.config.expirySweepBatch }),
+        sweepExpiry(
+          { orm: d.orm, invalidate: d.invalidate, log: d.log },
+          { now: d.now(), batchSize: d.config.expirySweepBatch, fullSweepEveryMs: d.config.expiryFullSweepMs },
+        ),
       { concurrency: 1 },
     );
     return [worker];

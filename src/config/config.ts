@@ -43,6 +43,8 @@ const schema = z.object({
   /** How often the inactivity-expiry sweep runs, and how many keys it handles per transaction. */
   KEYPLANE_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   KEYPLANE_EXPIRY_SWEEP_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Between these, sweeps read only keys that crossed a threshold since the previous one. */
+  KEYPLANE_EXPIRY_FULL_SWEEP_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   /** Delays between webhook attempts (`5s,5m,30m,2h`): one entry per retry, each at most 24 h. */
   KEYPLANE_WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -100,6 +102,7 @@ export type Config = {
   consoleSessionTtlMs: number;
   expirySweepMs: number;
   expirySweepBatch: number;
+  expiryFullSweepMs: number;
   webhookRetryScheduleMs: number[];
   webhookDisableAfterMs: number;
   webhookTimeoutMs: number;
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consoleSessionTtlMs: c.KEYPLANE_CONSOLE_SESSION_HOURS * 3_600_000,
     expirySweepMs: c.KEYPLANE_EXPIRY_SWEEP_SECONDS * 1000,
     expirySweepBatch: c.KEYPLANE_EXPIRY_SWEEP_BATCH,
+    expiryFullSweepMs: c.KEYPLANE_EXPIRY_FULL_SWEEP_MINUTES * 60_000,
     webhookRetryScheduleMs: schedule,
     webhookDisableAfterMs: Math.round(c.KEYPLANE_WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
     webhookTimeoutMs: c.KEYPLANE_WEBHOOK_TIMEOUT_SECONDS * 1000,

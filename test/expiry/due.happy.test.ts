@@ -134,7 +134,37 @@ describe('the sweep’s SQL pre-filter agrees with the pure function', () => {
         expect([...ts].filter((id) => !sql.has(id)), `missing at day ${d}`).toEqual([]);
         compared += ts.size;
       }
+      // The same over every organisation at once, in small batches (the cursor crosses organisations).
+      const now = new Date(at(d).getTime() + 5);
+      const mine = new Set(orgs);
+      const all = new Set<string>();
+      for await (const batch of candidateBatches(server.app.orm.em.fork(), { now, batchSize: 7 }))
+        for (const k of batch) if (mine.has(k.organizationId)) all.add(k.id);
+      const expected = cases.filter((c) => decideExpiry(c, c.s, now, c.sent).action !== 'none').map((c) => c.id);
+      expect([...all].sort(), `all organisations at day ${d}`).toEqual(expected.sort());
     }
     expect(compared).toBeGreaterThan(200);
+
+    // Incremental passes: every key that became due between two sweeps, and nothing not due.
+    const days = [0, 15, 29.99, 30, 57, 60, 74.9, 75.5, 83, 89, 90, 90.001, 100, 150];
+    let crossed = 0;
+    for (let i = 1; i < days.length; i++) {
+      const since = new Date(at(days[i - 1]!).getTime() + 5);
+      const now = new Date(at(days[i]!).getTime() + 5);
+      for (const orgId of orgs) {
+        const sql = new Set<string>();
+        for await (const batch of candidateBatches(server.app.orm.em.fork(), { now, since, organizationId: orgId, batchSize: 11 })) for (const k of batch) sql.add(k.id);
+        const mine = cases.filter((c) => c.orgId === orgId);
+        const dueNow = new Set(mine.filter((c) => decideExpiry(c, c.s, now, c.sent).action !== 'none').map((c) => c.id));
+        // A key whose last activity is after `now` does not exist yet at `now`.
+        const newlyDue = mine
+          .filter((c) => c.lastActivityAt.getTime() <= now.getTime() && dueNow.has(c.id) && decideExpiry(c, c.s, since, c.sent).action === 'none')
+          .map((c) => c.id);
+        expect(newlyDue.filter((id) => !sql.has(id)), `missed between days ${days[i - 1]} and ${days[i]}`).toEqual([]);
+        expect([...sql].filter((id) => !dueNow.has(id)), `not due at day ${days[i]}`).toEqual([]);
+        crossed += newlyDue.length;
+      }
+    }
+    expect(crossed).toBeGreaterThan(50);
   });
 });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { day, expiryEvents, keyStatus, makeKey, setSettings, summary, sweep, useKey } from './helpers.js';
+import { day, expiryEvents, keyStatus, makeKey, setSettings, summary, sweep as sweepAt, useKey } from './helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -8,7 +8,17 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe('inactivity expiry sweep', () => {
+// Every scenario twice: with a full inactivity pass each time, and incremental passes from the
+// previous sweep's instant (the first sweep of a scenario is full: no previous sweep).
+describe.each([
+  { mode: 'full', fullSweepEveryMs: 0 },
+  { mode: 'incremental', fullSweepEveryMs: Number.MAX_SAFE_INTEGER },
+])('inactivity expiry sweep ($mode)', ({ fullSweepEveryMs }) => {
+  beforeEach(async () => {
+    await server.app.orm.em.fork().execute('delete from expiry_sweep_state');
+  });
+  const sweep = (s: TestServer, now: Date, opts: Parameters<typeof sweepAt>[2] = {}) => sweepAt(s, now, { fullSweepEveryMs, ...opts });
+
   it('walks a key through days 75, 83, 89 and 90: exactly three warnings, then expiry', async () => {
     const org = await seedOrg(server);
     const key = await makeKey(server, org, { lastActivityAt: day(0) });

@@ -15,9 +15,34 @@ create table key_expiry_warning (
   primary key (key_id, period_start, threshold)
 );
 
--- The sweep's second walk: active keys whose validity window has ended.
+-- The sweep's walks: active keys whose validity window has ended, and each organisation's
+-- active keys from its own inactivity horizon (so one organisation's short period never makes
+-- the sweep read another's keys).
 create index api_key_active_valid_until_idx on api_key(valid_until, id)
   where status = 'ACTIVE' and deleted_at is null and valid_until is not null;
+create index api_key_org_activity_idx on api_key(organization_id, last_activity_at, id)
+  where status = 'ACTIVE' and deleted_at is null;
+
+-- The previous whole-deployment sweep, for the next one's incremental pass. swept_until null:
+-- the next sweep must be a full one. A change to an organisation's expiry settings makes keys due
+-- at instants no incremental slice looks at, so it clears swept_until and moves the generation
+-- (a sweep that started before the change does not record its instant).
+create table expiry_sweep_state (
+  id int primary key check (id = 1),
+  swept_until timestamptz,
+  full_sweep_at timestamptz,
+  settings_generation bigint not null default 0
+);
+
+create function organization_expiry_settings_changed() returns trigger language plpgsql as $$
+begin
+  insert into expiry_sweep_state (id, settings_generation) values (1, 1)
+  on conflict (id) do update set swept_until = null, settings_generation = expiry_sweep_state.settings_generation + 1;
+  return null;
+end $$;
+create trigger organization_expiry_settings_changed after update of inactivity_days, warning_days on organization
+  for each row when (old.inactivity_days is distinct from new.inactivity_days or old.warning_days is distinct from new.warning_days)
+  execute function organization_expiry_settings_changed();
 
 -- In-app notifications belong to an organisation; whoever holds keys:read there sees them.
 create table notification (
@@ -44,7 +69,9 @@ create table notification_read (
   }
 
   override async down(): Promise<void> {
-    this.addSql(`drop table if exists notification_read, notification, key_expiry_warning cascade;
-drop index if exists api_key_active_valid_until_idx;`);
+    this.addSql(`drop trigger if exists organization_expiry_settings_changed on organization;
+drop function if exists organization_expiry_settings_changed();
+drop table if exists notification_read, notification, expiry_sweep_state, key_expiry_warning cascade;
+drop index if exists api_key_active_valid_until_idx, api_key_org_activity_idx;`);
   }
 }

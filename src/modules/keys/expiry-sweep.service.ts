@@ -4,22 +4,32 @@ import { recordAudit } from '../audit/audit.service.js';
 import { recordEvent } from '../events/event.service.js';
 import { notifyFromEvent } from '../notifications/notification.service.js';
 import type { KeyKind } from '../../lib/token.js';
-import { decideExpiry, type ExpiryDecision } from './expiry.js';
+import { DAY_MS, decideExpiry, type ExpiryDecision } from './expiry.js';
 import type { Invalidation } from './key-cache.js';
 
 /**
  * The inactivity sweep: finds active keys with something due (a warning or expiry) and acts on
  * them in bounded batches. Each batch is two steps:
  *
- * 1. Candidates, read without locks by keyset over an index: `api_key_active_valid_until_idx`
- *    for keys whose validity window ended, `api_key_active_activity_idx` for inactivity, both
- *    joined to the organisation's settings and pre-filtered in SQL by `NEXT_DUE_SQL`.
+ * 1. Candidates, read without locks, in keyset order over partial indexes of active keys, and
+ *    pre-filtered by `NEXT_DUE_SQL`:
+ *    - keys whose validity window ended (`api_key_active_valid_until_idx`);
+ *    - inactivity, in one of two modes. A *full* pass reads each organisation's keys from its own
+ *      horizon, its first warning instant (`api_key_org_activity_idx`; one organisation's short
+ *      period never makes it read another's keys), so it reads every key inside a warning window.
+ *      An *incremental* pass, from the previous sweep's instant, reads only the keys whose last
+ *      activity lies where a threshold or the expiry was crossed since (`api_key_active_activity_idx`):
+ *      thin slices, so the sweep that runs every minute costs almost nothing. A full pass runs
+ *      when there is no previous sweep, the clock went back, an organisation's expiry settings
+ *      changed (a trigger clears the state), the previous sweep had to skip a key another
+ *      transaction held, or the last full pass is older than `fullSweepEveryMs` (default an
+ *      hour: a safety net for what no slice sees, such as rows written by hand).
  * 2. One transaction: the candidates are locked `for update skip locked` (a concurrent sweep owns
  *    the ones it skips), decided again by `decideExpiry` on the locked rows, then warned or
  *    expired with their events, notifications and audit entries. Warnings are rows of
  *    key_expiry_warning, whose primary key makes a duplicate impossible even under races.
  *
- * The dry run (`planExpiry`) runs step 1 and the same `decideExpiry`, in a read-only transaction.
+ * The dry run (`planExpiry`) runs step 1 (full) and the same `decideExpiry`, read-only.
  */
 
 /**
@@ -43,12 +53,10 @@ export type DueKey = {
   /** Smallest threshold already warned in the current inactivity period, null if none. */
   sentThreshold: number | null;
   /** Exact keyset position (text keeps PostgreSQL's microseconds, which a Date would drop). */
-  cursor: [string, string];
+  cursor: string[];
 };
 
 export type PlannedAction = { key: DueKey; decision: Exclude<ExpiryDecision, { action: 'none' }> };
-
-type Pass = 'validity' | 'inactivity';
 
 type Row = {
   id: string;
@@ -66,7 +74,7 @@ type Row = {
   cursor_at: string;
 };
 
-/** inactivity expiry instant of k (in an organisation o with inactivity_days > 0). */
+/** Inactivity expiry instant of k (in an organisation o with inactivity_days > 0). */
 const INACTIVE_AT_SQL = `(k.last_activity_at + make_interval(secs => o.inactivity_days * 86400.0))`;
 
 /** The next-due instant of `nextDueAt` (expiry.ts), for organisations with inactivity expiry on. */
@@ -76,17 +84,29 @@ export const NEXT_DUE_SQL = `(case
     (select max(t) from unnest(o.warning_days) t where t > 0 and (w.sent is null or t < w.sent)), 0)))
 end)`;
 
-const SELECT_SQL = (cursorColumn: string) => `
-select k.id, k.key_id, k.name, k.kind, k.organization_id, k.user_id, k.last_activity_at, k.valid_until,
-       o.inactivity_days, o.warning_days, w.sent, ${cursorColumn}::text as cursor_at
-  from api_key k
-  join organization o on o.id = k.organization_id
-  left join lateral (
+/** Last activity at or before which anything can be due in organisation o at `?` (its first warning). */
+const HORIZON_SQL = `(?::timestamptz - make_interval(secs => 86400.0 * (o.inactivity_days
+  - coalesce((select max(t) from unnest(o.warning_days) t where t > 0), 0))))`;
+
+const COLUMNS = (cursorColumn: string) => `k.id, k.key_id, k.name, k.kind, k.organization_id, k.user_id, k.last_activity_at,
+       k.valid_until, o.inactivity_days, o.warning_days, w.sent, ${cursorColumn}::text as cursor_at`;
+
+const SENT_JOIN = `left join lateral (
     select min(threshold) as sent from key_expiry_warning w
      where w.key_id = k.id and w.period_start = k.last_activity_at
   ) w on true`;
 
+const SELECT_SQL = (cursorColumn: string) => `
+select ${COLUMNS(cursorColumn)}
+  from api_key k
+  join organization o on o.id = k.organization_id
+  ${SENT_JOIN}`;
+
 const ACTIVE = `k.status = 'ACTIVE' and k.deleted_at is null`;
+
+/** Inactivity candidates in organisation o: from its horizon, with something due. Binds `now` three times. */
+const INACTIVE_IN_ORG = `${ACTIVE} and o.inactivity_days > 0 and k.last_activity_at <= ${HORIZON_SQL}
+   and (k.valid_until is null or k.valid_until > ?) and ${NEXT_DUE_SQL} <= ?`;
 
 export const DEFAULT_SWEEP_BATCH = 500;
 
@@ -103,85 +123,145 @@ function toDueKey(r: Row): DueKey {
     inactivityDays: r.inactivity_days,
     warningDays: r.warning_days,
     sentThreshold: r.sent,
-    cursor: [r.cursor_at, r.id],
+    cursor: [r.organization_id, r.cursor_at, r.id],
   };
 }
 
-/**
- * Keys whose inactivity is far enough along for anything to be due: the earliest first warning
- * over every organisation with expiry on. Null when no organisation has inactivity expiry on.
- */
-async function inactivityHorizon(em: EntityManager, now: Date, organizationId: string | null): Promise<Date | null> {
-  const [row] = await em.execute<{ lead_days: number | null }[]>(
-    `select min(inactivity_days - coalesce((select max(t) from unnest(warning_days) t where t > 0), 0)) as lead_days
-       from organization where inactivity_days > 0 ${organizationId ? 'and id = ?' : ''}`,
-    organizationId ? [organizationId] : [],
-  );
-  if (row?.lead_days == null) return null;
-  return new Date(now.getTime() - Number(row.lead_days) * 86_400_000);
+type Scan = { now: Date; limit: number; organizationId: string | null };
+
+/** Keys whose validity window has ended (any organisation), after the cursor's (valid_until, id). */
+async function selectWindowEnded(em: EntityManager, scan: Scan, cursor: string[] | null): Promise<DueKey[]> {
+  let sql = `${SELECT_SQL('k.valid_until')} where ${ACTIVE} and k.valid_until is not null and k.valid_until <= ?`;
+  const params: unknown[] = [scan.now];
+  if (cursor) {
+    sql += ` and (k.valid_until, k.id) > (?::timestamptz, ?)`;
+    params.push(cursor[1], cursor[2]);
+  }
+  if (scan.organizationId) {
+    sql += ` and k.organization_id = ?`;
+    params.push(scan.organizationId);
+  }
+  sql += ` order by k.valid_until, k.id limit ?`;
+  params.push(scan.limit);
+  return (await em.execute<Row[]>(sql, params)).map(toDueKey);
 }
 
-type Scan = { pass: Pass; now: Date; horizon: Date | null; limit: number; organizationId: string | null };
-
 /**
- * Step 1: the next batch of keys with something due after `cursor`, read without locks. The
- * validity pass covers keys whose window has ended (in any organisation); the inactivity pass
- * the rest, so a key is never in both.
+ * Inactivity candidates after `cursor` = [organization id, last_activity_at, id]: first the
+ * rest of the cursor's organisation, then the following organisations in id order (a nested loop
+ * of short range scans, one per organisation). The validity pass has the keys whose window ended.
  */
-async function selectCandidates(em: EntityManager, scan: Scan, cursor: [string, string] | null): Promise<DueKey[]> {
-  const params: unknown[] = [];
-  let sql: string;
-  if (scan.pass === 'validity') {
-    sql = `${SELECT_SQL('k.valid_until')}
- where ${ACTIVE} and k.valid_until is not null and k.valid_until <= ?`;
-    params.push(scan.now);
-    if (cursor) {
-      sql += ` and (k.valid_until, k.id) > (?::timestamptz, ?)`;
-      params.push(...cursor);
-    }
-    if (scan.organizationId) {
-      sql += ` and k.organization_id = ?`;
-      params.push(scan.organizationId);
-    }
-    sql += ` order by k.valid_until, k.id limit ?`;
-  } else {
-    if (!scan.horizon) return [];
-    sql = `${SELECT_SQL('k.last_activity_at')}
- where ${ACTIVE} and k.last_activity_at <= ? and (k.valid_until is null or k.valid_until > ?)
-   and o.inactivity_days > 0 and ${NEXT_DUE_SQL} <= ?`;
-    params.push(scan.horizon, scan.now, scan.now);
-    if (cursor) {
+async function selectInactive(em: EntityManager, scan: Scan, cursor: string[] | null): Promise<DueKey[]> {
+  const out: DueKey[] = [];
+  const within = (orgId: string, after: string[] | null) => {
+    const params: unknown[] = [orgId, scan.now, scan.now, scan.now];
+    let sql = `${SELECT_SQL('k.last_activity_at')} where k.organization_id = ? and ${INACTIVE_IN_ORG}`;
+    if (after) {
       sql += ` and (k.last_activity_at, k.id) > (?::timestamptz, ?)`;
-      params.push(...cursor);
-    }
-    if (scan.organizationId) {
-      sql += ` and k.organization_id = ?`;
-      params.push(scan.organizationId);
+      params.push(after[1], after[2]);
     }
     sql += ` order by k.last_activity_at, k.id limit ?`;
-  }
-  params.push(scan.limit);
-  const rows = await em.execute<Row[]>(sql, params);
-  return rows.map(toDueKey);
+    params.push(scan.limit);
+    return em.execute<Row[]>(sql, params);
+  };
+  if (scan.organizationId) return (await within(scan.organizationId, cursor)).map(toDueKey);
+  if (cursor) out.push(...(await within(cursor[0]!, cursor)).map(toDueKey));
+  if (out.length >= scan.limit) return out;
+  // The lateral subquery (kept from being flattened by its ORDER BY) makes each organisation's
+  // horizon an index condition: one short range scan per organisation, never a merge of all keys.
+  const rows = await em.execute<Row[]>(
+    `select ${COLUMNS('k.last_activity_at')}
+       from organization o
+      cross join lateral (
+        select k.* from api_key k
+         where k.organization_id = o.id and ${ACTIVE} and k.last_activity_at <= ${HORIZON_SQL}
+           and (k.valid_until is null or k.valid_until > ?)
+         order by k.last_activity_at, k.id
+      ) k
+      ${SENT_JOIN}
+      where o.inactivity_days > 0 and ${NEXT_DUE_SQL} <= ? ${cursor ? 'and o.id > ?' : ''}
+      order by o.id, k.last_activity_at, k.id
+      limit ?`,
+    [scan.now, scan.now, scan.now, ...(cursor ? [cursor[0]] : []), scan.limit - out.length],
+  );
+  return [...out, ...rows.map(toDueKey)];
 }
 
-export type ScanOptions = { now: Date; batchSize?: number; organizationId?: string | null };
+export type ScanOptions = {
+  now: Date;
+  batchSize?: number;
+  /** Only this organisation's keys (tests, the dry run's --org). */
+  organizationId?: string | null;
+  /** Incremental: only keys that became due after this instant (the previous sweep's). */
+  since?: Date | null;
+};
+
+type Range = { from: Date; to: Date };
 
 /**
- * Step 1 over everything: batches of candidate keys (at most `batchSize` each), validity pass
- * first, then inactivity, each in index order. Shared by the sweep, the dry run and the tests.
+ * Where an incremental pass looks: for every offset (inactivity days − threshold, or the
+ * inactivity days) of any organisation, the last-activity interval (since − offset, now − offset]
+ * whose keys crossed that instant since the previous sweep; overlapping intervals merged.
+ */
+async function crossingRanges(em: EntityManager, since: Date, now: Date, organizationId: string | null): Promise<Range[]> {
+  const rows = await em.execute<{ days: number }[]>(
+    `select distinct greatest(o.inactivity_days - t, 0) as days
+       from organization o cross join unnest(o.warning_days || 0) t
+      where o.inactivity_days > 0 and t >= 0 ${organizationId ? 'and o.id = ?' : ''}`,
+    organizationId ? [organizationId] : [],
+  );
+  const ranges = rows
+    .map((r) => ({ from: new Date(since.getTime() - r.days * DAY_MS), to: new Date(now.getTime() - r.days * DAY_MS) }))
+    .sort((a, b) => a.from.getTime() - b.from.getTime());
+  const merged: Range[] = [];
+  for (const r of ranges) {
+    const last = merged.at(-1);
+    if (last && r.from.getTime() <= last.to.getTime()) last.to = new Date(Math.max(last.to.getTime(), r.to.getTime()));
+    else merged.push({ ...r });
+  }
+  return merged;
+}
+
+/** Incremental inactivity candidates: keys whose last activity is in (from, to], after the cursor. */
+async function selectCrossed(em: EntityManager, scan: Scan, range: Range, cursor: string[] | null): Promise<DueKey[]> {
+  let sql = `${SELECT_SQL('k.last_activity_at')}
+ where ${ACTIVE} and k.last_activity_at > ? and k.last_activity_at <= ? and o.inactivity_days > 0
+   and (k.valid_until is null or k.valid_until > ?) and ${NEXT_DUE_SQL} <= ?`;
+  const params: unknown[] = [range.from, range.to, scan.now, scan.now];
+  if (cursor) {
+    sql += ` and (k.last_activity_at, k.id) > (?::timestamptz, ?)`;
+    params.push(cursor[1], cursor[2]);
+  }
+  if (scan.organizationId) {
+    sql += ` and k.organization_id = ?`;
+    params.push(scan.organizationId);
+  }
+  sql += ` order by k.last_activity_at, k.id limit ?`;
+  params.push(scan.limit);
+  return (await em.execute<Row[]>(sql, params)).map(toDueKey);
+}
+
+type Select = (em: EntityManager, scan: Scan, cursor: string[] | null) => Promise<DueKey[]>;
+
+/**
+ * Step 1 over everything: batches of candidate keys (at most `batchSize` each), the validity
+ * pass first, then the inactivity pass (full, or incremental with `since`), each in index
+ * order. Shared by the sweep, the dry run and the tests.
  */
 export async function* candidateBatches(em: EntityManager, opts: ScanOptions): AsyncGenerator<DueKey[]> {
-  const organizationId = opts.organizationId ?? null;
-  const limit = opts.batchSize ?? DEFAULT_SWEEP_BATCH;
-  const horizon = await inactivityHorizon(em, opts.now, organizationId);
-  for (const pass of ['validity', 'inactivity'] as const) {
-    let cursor: [string, string] | null = null;
+  const scan: Scan = { now: opts.now, limit: opts.batchSize ?? DEFAULT_SWEEP_BATCH, organizationId: opts.organizationId ?? null };
+  const selects: Select[] = [selectWindowEnded];
+  if (opts.since) {
+    for (const range of await crossingRanges(em, opts.since, opts.now, scan.organizationId))
+      selects.push((e, s, c) => selectCrossed(e, s, range, c));
+  } else selects.push(selectInactive);
+  for (const select of selects) {
+    let cursor: string[] | null = null;
     for (;;) {
-      const keys = await selectCandidates(em, { pass, now: opts.now, horizon, limit, organizationId }, cursor);
+      const keys = await select(em, scan, cursor);
       if (keys.length === 0) break;
       yield keys;
-      if (keys.length < limit) break;
+      if (keys.length < scan.limit) break;
       cursor = keys.at(-1)!.cursor;
     }
   }
@@ -207,7 +287,7 @@ export function keySummary(k: DueKey, status: 'ACTIVE' | 'EXPIRED') {
   return { id: k.id, keyId: k.keyId, name: k.name, kind: k.kind, organizationId: k.organizationId, userId: k.userId, status };
 }
 
-type BatchResult = { warned: number; expired: number; invalidations: Invalidation[] };
+type BatchResult = { warned: number; expired: number; skipped: number; invalidations: Invalidation[] };
 
 async function applyBatch(em: EntityManager, candidates: DueKey[], now: Date): Promise<BatchResult> {
   await em.execute('select pg_advisory_xact_lock(?)', [EVENT_SEQ_LOCK]);
@@ -215,7 +295,8 @@ async function applyBatch(em: EntityManager, candidates: DueKey[], now: Date): P
   const planned = planBatch(locked, now);
   const warns = planned.filter((p) => p.decision.action === 'warn');
   const expires = planned.filter((p) => p.decision.action === 'expire');
-  const result: BatchResult = { warned: 0, expired: 0, invalidations: [] };
+  // Held by another transaction (or no longer active): some other sweep's, or the next full pass's.
+  const result: BatchResult = { warned: 0, expired: 0, skipped: candidates.length - locked.length, invalidations: [] };
 
   if (warns.length) {
     const ids = warns.map((p) => p.key.id);
@@ -300,18 +381,44 @@ async function applyBatch(em: EntityManager, candidates: DueKey[], now: Date): P
 }
 
 export type SweepDeps = { orm: MikroORM; invalidate: (inv: Invalidation) => Promise<void>; log?: Logger };
-export type SweepOptions = ScanOptions;
-export type SweepResult = { candidates: number; warned: number; expired: number; batches: number; ms: number };
+export type SweepOptions = Omit<ScanOptions, 'since'> & {
+  /** A full inactivity pass at least this often (default an hour); 0: always full. */
+  fullSweepEveryMs?: number;
+};
+export type SweepResult = { mode: 'full' | 'incremental'; candidates: number; warned: number; expired: number; skipped: number; batches: number; ms: number };
+
+export const DEFAULT_FULL_SWEEP_EVERY_MS = 3_600_000;
+
+type SweepState = { swept_until: string | null; full_sweep_at: string | null; settings_generation: string };
+
+/** Incremental from the previous sweep's instant when that is safe, else null (a full pass). */
+function incrementalSince(state: SweepState | undefined, now: Date, fullEveryMs: number): Date | null {
+  if (!state?.swept_until || !state.full_sweep_at) return null;
+  const since = new Date(state.swept_until);
+  const full = new Date(state.full_sweep_at);
+  const t = now.getTime();
+  if (since.getTime() > t || full.getTime() > t || t - full.getTime() >= fullEveryMs) return null;
+  return since;
+}
 
 /**
  * One sweep at `now`: expires keys past their validity window or inactivity expiry, and sends
  * each key the most urgent inactivity warning due and not yet sent this period. Safe to run
  * concurrently with itself and late. Cache invalidations go out after each batch commits.
+ * A sweep of the whole deployment records its instant for the next one's incremental pass
+ * (a sweep limited to one organisation is always full and records nothing).
  */
 export async function sweepExpiry(deps: SweepDeps, opts: SweepOptions): Promise<SweepResult> {
   const started = performance.now();
-  const total: SweepResult = { candidates: 0, warned: 0, expired: 0, batches: 0, ms: 0 };
-  for await (const keys of candidateBatches(deps.orm.em.fork(), opts)) {
+  const reader = deps.orm.em.fork();
+  const global = !opts.organizationId;
+  const [state] = global
+    ? await reader.execute<SweepState[]>('select swept_until::text, full_sweep_at::text, settings_generation::text from expiry_sweep_state where id = 1')
+    : [];
+  const since = global ? incrementalSince(state, opts.now, opts.fullSweepEveryMs ?? DEFAULT_FULL_SWEEP_EVERY_MS) : null;
+  const total: SweepResult = { mode: since ? 'incremental' : 'full', candidates: 0, warned: 0, expired: 0, skipped: 0, batches: 0, ms: 0 };
+
+  for await (const keys of candidateBatches(reader, { ...opts, since })) {
     total.candidates += keys.length;
     total.batches++;
     const due = planBatch(keys, opts.now).map((p) => p.key);
@@ -319,13 +426,28 @@ export async function sweepExpiry(deps: SweepDeps, opts: SweepOptions): Promise<
     const r = await deps.orm.em.fork().transactional((em) => applyBatch(em, due, opts.now));
     total.warned += r.warned;
     total.expired += r.expired;
+    total.skipped += r.skipped;
     const published = await Promise.allSettled(r.invalidations.map((inv) => deps.invalidate(inv)));
     const failed = published.filter((p) => p.status === 'rejected').length;
     // The keys are EXPIRED in PostgreSQL already; caches that missed this drop them at their TTL.
     if (failed) deps.log?.warn({ failed }, 'expiry sweep: some cache invalidations were not published');
   }
+
+  if (global) {
+    // A skipped key may have become due before this instant: only a full pass finds it again. If
+    // settings changed meanwhile (the generation moved), this sweep may have read the old ones.
+    const sweptUntil = total.skipped ? null : opts.now;
+    const fullAt = since || total.skipped ? (state?.full_sweep_at ?? null) : opts.now.toISOString();
+    await reader.execute(
+      `insert into expiry_sweep_state as s (id, swept_until, full_sweep_at, settings_generation) values (1, ?::timestamptz, ?::timestamptz, ?::bigint)
+       on conflict (id) do update set
+         swept_until = case when s.settings_generation = excluded.settings_generation then excluded.swept_until end,
+         full_sweep_at = case when s.settings_generation = excluded.settings_generation then excluded.full_sweep_at else s.full_sweep_at end`,
+      [sweptUntil, fullAt, state?.settings_generation ?? '0'],
+    );
+  }
   total.ms = Math.round(performance.now() - started);
-  if (total.warned || total.expired) deps.log?.info({ ...total, now: opts.now.toISOString() }, 'expiry sweep');
+  if (total.warned || total.expired || total.skipped) deps.log?.info({ ...total, now: opts.now.toISOString() }, 'expiry sweep');
   return total;
 }
 
