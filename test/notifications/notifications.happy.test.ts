@@ -5,8 +5,13 @@ import { CreateOrganization } from '../ops.js';
 import { MarkNotificationsRead, Notifications } from './ops.js';
 
 let server: TestServer;
+const statements: string[] = [];
 beforeAll(async () => {
   server = await startTestServer();
+  server.app.orm.config.set('onQuery', (sql: string) => {
+    statements.push(sql);
+    return sql;
+  });
 });
 afterAll(() => server.close());
 
@@ -74,6 +79,17 @@ describe('notifications', () => {
     );
     expect(audit).toHaveLength(1);
     expect(audit[0]!.changes.ids.new.sort()).toEqual([first!.id, second!.id].sort());
+  });
+
+  it('loads the keys of a page in one query, however many notifications it has', async () => {
+    const org = await seedOrg(server);
+    for (let i = 0; i < 6; i++) await makeKey(server, org, { lastActivityAt: day(-i), name: `k${i}` });
+    await sweep(server, day(75), { organizationId: org.organizationId });
+    await gql(server, org.token, Notifications, {}); // warms the caller's key record
+    statements.length = 0;
+    const res = await gql(server, org.token, Notifications, {});
+    expect(res.data!.notifications.edges.map((e) => e.node.apiKey?.name).sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5']);
+    expect(statements.filter((q) => /from "?api_key"?/.test(q))).toHaveLength(1);
   });
 
   it('pages newest first with first/after', async () => {

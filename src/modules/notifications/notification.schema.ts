@@ -19,7 +19,11 @@ export const NotificationRef = builder.objectRef<NotificationView>('Notification
     apiKey: t.field({
       type: ApiKeyRef,
       nullable: true,
-      resolve: (n, _a, ctx) => (n.keyId ? ctx.em.findOne(ApiKey, { id: n.keyId, organizationId: n.organizationId, deletedAt: null }) : null),
+      resolve: async (n, _a, ctx) => {
+        // By primary key: served from the identity map the list filled.
+        const key = n.keyId ? await ctx.em.findOne(ApiKey, n.keyId) : null;
+        return key && key.organizationId === n.organizationId && !key.deletedAt ? key : null;
+      },
     }),
     daysLeft: t.int({ nullable: true, description: 'For `api_key.expiring_soon`: whole days left when it was sent.', resolve: (n) => num(n.data.daysLeft) }),
     reason: t.string({

@@ -5,6 +5,7 @@ import { newId } from '../../lib/ids.js';
 import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from '../../lib/pagination.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { EventRecord } from '../events/event.entity.js';
+import { ApiKey } from '../keys/api-key.entity.js';
 import { Organization } from '../orgs/organization.entity.js';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
 import type { ServiceContext } from '../service-context.js';
@@ -120,6 +121,9 @@ export async function listNotifications(
   sql += ' order by n.created_at desc, n.id desc limit ?';
   params.push(limit + 1);
   const rows = (await ctx.em.execute<Row[]>(sql, params)).map(toView);
+  // One query for the page's keys: the `apiKey` field then finds them in the identity map.
+  const keyIds = [...new Set(rows.flatMap((r) => (r.keyId ? [r.keyId] : [])))];
+  if (keyIds.length) await ctx.em.find(ApiKey, { id: { $in: keyIds } });
   const [count] = await ctx.em.execute<{ n: string }[]>(
     `select count(*) as n from notification n
       where n.organization_id = ? and not exists (select 1 from notification_read r where r.notification_id = n.id and r.user_id = ?)`,
