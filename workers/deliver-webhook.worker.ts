@@ -72,45 +72,44 @@ export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job 
   });
 
   const at = deps.now();
-  delivery.attemptCount += 1;
-  delivery.roundAttempts += 1;
-  delivery.lastAttemptAt = at;
-  delivery.lastStatusCode = result.status || null;
-  delivery.lastError = describe(result);
-  em.create(DeliveryAttempt, {
-    deliveryId: delivery.id,
-    attempt: delivery.attemptCount,
-    round: delivery.round,
-    attemptedAt: at,
+  const attempt = {
     statusCode: result.status || null,
     durationMs: result.durationMs,
-    success: result.ok,
     responseExcerpt: result.bodyExcerpt || null,
     errorCode: result.error?.code ?? null,
     errorMessage: result.error?.message.slice(0, ERROR_TEXT) ?? null,
-  } as never);
-
-  // The common case (a success on a healthy endpoint) is one plain flush.
-  if (result.ok && !endpoint.failingSince) {
-    delivery.status = 'SUCCEEDED';
-    delivery.succeededAt = at;
-    delivery.nextAttemptAt = null;
-    await em.flush();
+  };
+  if (result.ok) {
+    // The common case in one statement (one round trip): the attempt, the delivery, the endpoint healed.
+    await em.getConnection().execute(
+      `with attempt as (
+         insert into delivery_attempt (delivery_id, attempt, round, attempted_at, status_code, duration_ms, success, response_excerpt)
+         values (?, ?, ?, ?, ?, ?, true, ?)
+       ), healed as (
+         update webhook_endpoint set failing_since = null where id = ? and failing_since is not null
+       )
+       update delivery set status = 'SUCCEEDED', succeeded_at = ?, next_attempt_at = null, attempt_count = attempt_count + 1,
+              round_attempts = round_attempts + 1, last_attempt_at = ?, last_status_code = ?, last_error = null, updated_at = ?
+        where id = ?`,
+      [delivery.id, delivery.attemptCount + 1, delivery.round, at, attempt.statusCode, attempt.durationMs, attempt.responseExcerpt, endpoint.id, at, at, attempt.statusCode, at, delivery.id],
+    );
     return 'succeeded';
   }
+
+  delivery.attemptCount += 1;
+  delivery.roundAttempts += 1;
+  delivery.lastAttemptAt = at;
+  delivery.lastStatusCode = attempt.statusCode;
+  delivery.lastError = describe(result);
+  em.create(DeliveryAttempt, { deliveryId: delivery.id, attempt: delivery.attemptCount, round: delivery.round, attemptedAt: at, success: false, ...attempt } as never);
+
   let outcome: DeliveryOutcome;
   let disable: DisabledReason | null = null;
   await em.begin();
   try {
     const conn = em.getConnection();
     const tx = em.getTransactionContext();
-    if (result.ok) {
-      outcome = 'succeeded';
-      delivery.status = 'SUCCEEDED';
-      delivery.succeededAt = at;
-      delivery.nextAttemptAt = null;
-      await conn.execute('update webhook_endpoint set failing_since = null where id = ? and failing_since is not null', [endpoint.id], 'run', tx);
-    } else if (result.gone) {
+    if (result.gone) {
       outcome = 'disabled';
       disable = 'GONE';
     } else {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
  * Authenticated encryption at rest for secrets Keyplane must use again later (webhook signing
@@ -11,10 +11,17 @@ const VERSION = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+const subkeys = new WeakMap<Buffer, Map<string, KeyObject>>();
+
 /** A purpose-specific subkey, so one configured key never encrypts two kinds of data directly. */
-function subkey(key: Buffer, purpose: string): Buffer {
+function subkey(key: Buffer, purpose: string): KeyObject {
   if (key.length !== 32) throw new TypeError('encryption key must be 32 bytes');
-  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `keyplane/${VERSION}/${purpose}`, 32));
+  // Derived once per key and purpose: deliveries decrypt on every attempt.
+  let byPurpose = subkeys.get(key);
+  if (!byPurpose) subkeys.set(key, (byPurpose = new Map()));
+  let derived = byPurpose.get(purpose);
+  if (!derived) byPurpose.set(purpose, (derived = createSecretKey(Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `keyplane/${VERSION}/${purpose}`, 32)))));
+  return derived;
 }
 
 export function encrypt(key: Buffer, purpose: string, plaintext: string, context: string): string {
