@@ -27,7 +27,7 @@ describe('authentication', () => {
       expect(res.status).toBe(200);
       expect(res.data?.viewer.user.id).toBe(org.userId);
       expect(res.data?.viewer.organization.id).toBe(org.organizationId);
-      expect(res.data?.viewer.apiKey.keyId).toBe(org.keyId);
+      expect(res.data?.viewer.apiKey?.keyId).toBe(org.keyId);
       expect(res.data?.viewer.permissions.map((p) => p.permission)).toContain('keys:write');
     }
   });
@@ -35,7 +35,7 @@ describe('authentication', () => {
   it('shows only a display start of the token, never the secret', async () => {
     const org = await seedOrg(server);
     const res = await gql(server, org.token, Viewer);
-    expect(res.data?.viewer.apiKey.start).toBe(org.token.slice(0, 'kp_sk_'.length + 16 + 1 + 4));
+    expect(res.data?.viewer.apiKey?.start).toBe(org.token.slice(0, 'kp_sk_'.length + 16 + 1 + 4));
     expect(JSON.stringify(res)).not.toContain(org.secret);
   });
 

@@ -6,7 +6,8 @@ import { CreateApiKey, WhoAmI } from './ops.js';
 export async function whoAmI(server: TestServer, auth: Auth) {
   const res = await gql(server, auth, WhoAmI);
   if (!res.data) throw new Error(`viewer failed: ${res.status} ${JSON.stringify(res.errors)}`);
-  return { apiKeyId: res.data.viewer.apiKey.id, keyId: res.data.viewer.apiKey.keyId, name: res.data.viewer.apiKey.name, userId: res.data.viewer.user.id, organizationId: res.data.viewer.organization.id };
+  const apiKey = res.data.viewer.apiKey!;
+  return { apiKeyId: apiKey.id, keyId: apiKey.keyId, name: apiKey.name, userId: res.data.viewer.user.id, organizationId: res.data.viewer.organization.id };
 }
 
 /** Creates a key through the API and returns the success member. */

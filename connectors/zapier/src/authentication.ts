@@ -19,17 +19,20 @@ export type ConnectionInfo = {
  */
 export async function testAuth(z: ZObject, bundle: Bundle): Promise<ConnectionInfo> {
   const { viewer } = await execute(z, bundle, Viewer, {});
-  if (viewer.apiKey.kind !== 'INTEGRATION') {
+  const apiKey = viewer.apiKey;
+  if (!apiKey || apiKey.kind !== 'INTEGRATION') {
     throw new z.errors.Error(
-      `"${viewer.apiKey.name}" is a ${viewer.apiKey.kind.toLowerCase()} key; connect Zapier with an integration key (kp_ik_…).`,
+      apiKey
+        ? `"${apiKey.name}" is a ${apiKey.kind.toLowerCase()} key; connect Zapier with an integration key (kp_ik_…).`
+        : 'Connect Zapier with an integration key (kp_ik_…).',
       'WrongKeyKind',
       400,
     );
   }
   return {
-    id: viewer.apiKey.id,
-    keyId: viewer.apiKey.keyId,
-    keyName: viewer.apiKey.name,
+    id: apiKey.id,
+    keyId: apiKey.keyId,
+    keyName: apiKey.name,
     organizationId: viewer.organization.id,
     organizationName: viewer.organization.name,
     userId: viewer.user.id,

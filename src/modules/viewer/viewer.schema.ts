@@ -11,7 +11,12 @@ import { UserRef } from '../users/user.schema.js';
 const ViewerRef = builder.objectRef<Actor>('Viewer').implement({
   description: 'The calling key, the user it acts as, and what it may do.',
   fields: (t) => ({
-    apiKey: t.field({ type: ApiKeyRef, resolve: (a, _x, ctx) => ctx.em.findOneOrFail(ApiKey, { id: a.key.id }) }),
+    apiKey: t.field({
+      type: ApiKeyRef,
+      nullable: true,
+      description: 'The calling key; null for a console session, which acts as its user without a key.',
+      resolve: (a, _x, ctx) => ctx.em.findOne(ApiKey, { id: a.key.id, deletedAt: null }),
+    }),
     user: t.field({ type: UserRef, resolve: (a, _x, ctx) => ctx.em.findOneOrFail(User, { id: a.userId }) }),
     organization: t.field({ type: OrganizationRef, resolve: (a, _x, ctx) => ctx.em.findOneOrFail(Organization, { id: a.organizationId }) }),
     permissions: t.field({ type: [PermissionGrantRef], description: 'Effective: the user’s roles ∩ the key’s restriction.', resolve: (a) => toGrants(a.permissions) }),

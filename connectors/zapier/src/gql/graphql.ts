@@ -166,7 +166,7 @@ export type WebhookEndpointKind =
 export type ZapierViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ZapierViewerQuery = { viewer: { apiKey: { id: string, keyId: string, name: string, kind: ApiKeyKind }, user: { id: string, name: string }, organization: { id: string, name: string } } };
+export type ZapierViewerQuery = { viewer: { apiKey: { id: string, keyId: string, name: string, kind: ApiKeyKind } | null, user: { id: string, name: string }, organization: { id: string, name: string } } };
 
 export type ZapierUsersQueryVariables = Exact<{
   filter?: UserFilter | null | undefined;
