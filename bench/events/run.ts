@@ -46,9 +46,11 @@ const dbName = new URL(url).pathname.slice(1);
 const prefix = `kpbench-events-${Date.now().toString(36)}`;
 const log = (...a: unknown[]) => console.log(new Date().toISOString().slice(11, 19), ...a);
 
+let loadBefore = '?';
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function main() {
+  loadBefore = os.loadavg()[0]!.toFixed(1);
   const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, '/postgres') });
   await admin.connect();
   await admin.query(`drop database if exists "${dbName}" with (force)`);
@@ -197,7 +199,7 @@ Setup: the workers run as their own process (\`workers/main.ts\`, as \`npm start
 | Received / duplicates / bad signatures (both runs) | ${(got.length + backlogIds.length).toLocaleString('en')} / ${duplicates} / ${badSignatures} |
 | Delivery rows by status | ${counts.map((c) => `${c.status} ${Number(c.n).toLocaleString('en')}`).join(', ')} |
 
-Each event costs: the relay's share of a batch (select for update skip locked, one delivery insert, one pub/sub publish per ancestor organisation, one BullMQ job), then in the worker one transaction that reads event, endpoint and delivery, the signed POST, and one transaction writing the attempt and the delivery's new state.
+Each event costs: its commit; the relay's share of a batch (select … for update skip locked, one delivery insert, one pub/sub publish per ancestor organisation, one BullMQ job, the relayed mark); then in the worker three reads (event, endpoint, delivery, in parallel), the signed POST on a fresh connection (the SSRF guard pins the address it checked, so no keep-alive pool), and one statement writing the attempt and the delivery's new state. A CPU profile of the drain shows the worker's time going mostly to socket writes and connects (this sandbox makes system calls dear), then MikroORM; the backlog row is the workers' own ceiling here, the first row what a writer sharing the machine sees. Load average ${loadBefore} before the run, ${os.loadavg()[0]!.toFixed(1)} after.
 <!-- bench:events:end -->`;
   console.log(section);
   if (!values['no-record']) {
