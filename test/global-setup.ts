@@ -28,12 +28,15 @@ export default async function setup(project: TestProject) {
     await admin.query(`drop database if exists "${dbName}" with (force)`);
     await admin.end();
     const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    // BullMQ's keys carry the prefix hash-tagged: {prefix}:queue:…
+    for (const pattern of [`${redisPrefix}*`, `{${redisPrefix}*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
     await redis.quit();
   };
 }
