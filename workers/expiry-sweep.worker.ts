@@ -15,7 +15,7 @@ export const expirySweepWorker: WorkerModule = {
       await queue.upsertJobScheduler(
         EXPIRY_SWEEP_SCHEDULER_ID,
         { every: deps.config.expirySweepMs },
-        { name: expirySweepJob.name, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100, attempts: 1 } },
+        { name: expirySweepJob.name, data: {}, opts: expirySweepJob.options },
       );
     } finally {
       await queue.close();
