@@ -28,3 +28,10 @@ export const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** Wire form of an event: what subscriptions, webhooks and Zapier receive. */
 export type EventJson = { id: string; type: EventType; occurredAt: string; organizationId: string; data: Record<string, unknown> };
+
+/**
+ * Transaction-scoped advisory lock the `event_assign_seq` trigger takes so that `seq` order is
+ * commit order (Migration20261123010000_keys holds the same number, frozen as migrations are).
+ * Code that locks rows and then writes events takes it first, to avoid lock-order cycles.
+ */
+export const EVENT_SEQ_LOCK = 4242010001;

@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { EVENT_SEQ_LOCK } from '../events/event.types.js';
 import type { Logger } from '../../infra/logger.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { recordEvent } from '../events/event.service.js';
@@ -31,13 +32,6 @@ import type { Invalidation } from './key-cache.js';
  *
  * The dry run (`planExpiry`) runs step 1 (full) and the same `decideExpiry`, read-only.
  */
-
-/**
- * Event writers hold this transaction-scoped advisory lock from their event insert to commit (see
- * Migration20261123010000_keys), and a mutation may hold it while it waits for a key row. The
- * sweep takes it before locking any key, so the two can never wait on each other in a cycle.
- */
-const EVENT_SEQ_LOCK = 4242010001;
 
 export type DueKey = {
   id: string;
@@ -290,6 +284,8 @@ export function keySummary(k: DueKey, status: 'ACTIVE' | 'EXPIRED') {
 type BatchResult = { warned: number; expired: number; skipped: number; invalidations: Invalidation[] };
 
 async function applyBatch(em: EntityManager, candidates: DueKey[], now: Date): Promise<BatchResult> {
+  // Event writers hold this lock from their event insert to commit and may then wait for a key
+  // row; taking it before locking any key means the two never wait on each other in a cycle.
   await em.execute('select pg_advisory_xact_lock(?)', [EVENT_SEQ_LOCK]);
   const locked = await lockKeys(em, candidates.map((c) => c.id));
   const planned = planBatch(locked, now);
