@@ -14,8 +14,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-function env(port: number): NodeJS.ProcessEnv {
+function env(port: number, workersPort = 0): NodeJS.ProcessEnv {
   return {
+    KEYPLANE_WORKERS_HEALTH_PORT: String(workersPort),
     ...process.env,
     NODE_ENV: 'development',
     PORT: String(port),
@@ -41,7 +42,8 @@ afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'))
 describe('the service as a user runs it', () => {
   it('starts API and workers, answers /readyz, bootstraps an organisation, and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const e = env(port);
+    const workersPort = await freePort();
+    const e = env(port, workersPort);
     const started = Date.now();
     const svc = run(['scripts/start.mjs'], e);
     children.push(svc.child);
@@ -57,6 +59,7 @@ describe('the service as a user runs it', () => {
     }
     expect(ready, svc.output()).toBe(200);
     await expect.poll(() => svc.output(), { timeout: 20_000 }).toContain('keyplane workers started');
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${workersPort}/healthz`).catch(() => null))?.status, { timeout: 10_000 }).toBe(200);
 
     const boot = run(['--import', 'tsx', 'src/cli/bootstrap.ts', '--org', 'Acme'], e);
     const code = await new Promise((r) => boot.child.on('exit', r));
