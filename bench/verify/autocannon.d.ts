@@ -14,5 +14,8 @@ declare module 'autocannon' {
     requests?: Request[];
   };
   export type Result = { requests: Stats; latency: Stats; throughput: Stats; errors: number; timeouts: number; non2xx: number; '2xx': number };
-  export default function autocannon(opts: Options): Promise<Result>;
+  type Instance = { on(event: 'response', fn: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void };
+  function autocannon(opts: Options): Promise<Result>;
+  function autocannon(opts: Options, cb: (err: Error | null, result: Result) => void): Instance;
+  export default autocannon;
 }
