@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { seedOrg, startTestServer, type TestServer } from '../harness.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { ApiKey } from '../../src/modules/keys/api-key.entity.js';
 import { limiterKeys, usageKeys } from '../../src/modules/usage/usage-keys.js';
@@ -124,6 +124,15 @@ describe('credits: PostgreSQL is the truth, Redis the live counter', () => {
     await server.app.usage.flush();
     await rollUpUsage(deps());
     expect((await server.app.orm.em.fork().findOneOrFail(ApiKey, { id: key.id })).credits).toBe(99);
+  });
+
+  it('credits set through updateApiKey take effect on the next verification', async () => {
+    const { org, key } = await setup({ credits: 3 });
+    await verifyTimes(org, key, 3);
+    expect((await verifyHttp(server, org.token, { token: key.token })).body.code).toBe('USAGE_EXCEEDED');
+    const res = await gql(server, org.token, 'mutation($id: ID!) { updateApiKey(input: { id: $id, credits: 50 }) { __typename } }', { id: key.id });
+    expect((res.data as { updateApiKey: { __typename: string } }).updateApiKey.__typename).toBe('UpdateApiKeySuccess');
+    expect((await verifyHttp(server, org.token, { token: key.token })).body).toMatchObject({ code: 'VALID', remaining: 49 });
   });
 
   it('refills to the refill amount once per interval', async () => {

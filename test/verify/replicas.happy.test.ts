@@ -131,6 +131,17 @@ describe('two API processes sharing PostgreSQL and Redis', () => {
     expect((await verifyHttp(b, org.token, { token: key.token, permission: 'keys:read' })).body.code).toBe('VALID');
   });
 
+  it('a key created through one is valid on the other at once', async () => {
+    const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
+    const org = await seedOrg(seeder);
+    // B's key id filter is built; the new key reaches it by announcement, not by a rebuild.
+    expect((await verifyHttp(b, org.token, { token: org.token })).body.code).toBe('VALID');
+    const res = await gql(a, org.token, 'mutation { createApiKey(input: { name: "fresh" }) { __typename ... on CreateApiKeySuccess { token } } }');
+    const created = (res.data as { createApiKey: { __typename: string; token?: string } }).createApiKey;
+    expect(created.__typename).toBe('CreateApiKeySuccess');
+    expect((await verifyHttp(b, org.token, { token: created.token! })).body.code).toBe('VALID');
+  });
+
   it('a rate limit of 10 per minute holds across both: the 11th call fails', async () => {
     const org = await seedOrg(seeder);
     const { userId } = await makeUser(seeder.app.orm, org.organizationId, ['keys:read']);
