@@ -188,13 +188,16 @@ export async function applyBatch(em: EntityManager, batchId: string, batch: Batc
         v.params,
       );
     }
-    for (const rows of chunks(batch.log)) {
-      const v = values(rows);
+    for (const [c, rows] of chunks(batch.log).entries()) {
+      // Ids follow the order verifications were logged in, so equal timestamps still list in order.
+      const v = values(rows.map((r, i) => [c * CHUNK + i, ...r]));
       await run(
         tx,
         `insert into key_verification (api_key_id, organization_id, at, ip, permission, code)
          select v.k, v.o, to_timestamp(v.t::bigint / 1000.0), v.ip, v.p, v.c
-           from (values ${v.sql}) v(k, o, t, ip, p, c) join api_key a on a.id = v.k`,
+           from (values ${v.sql}) v(n, k, o, t, ip, p, c)
+          where exists (select 1 from api_key a where a.id = v.k)
+          order by v.n`,
         v.params,
       );
     }
