@@ -54,8 +54,8 @@ export class Actor {
 
   /** Fine-grained check in a specific organisation (and optionally resource instance). */
   require(permission: string, org: OrgRef, resourceId?: string | null): void {
-    if (this.isPublishable && !permission.startsWith('keys:verify')) {
-      // Publishable keys hold public host-application actions only; never management.
+    if (this.isPublishable) {
+      // Publishable keys hold public host-application actions only; never management or verify.
       throw new ForbiddenError('Publishable keys cannot call management operations', permission);
     }
     if (!this.canActIn(org)) throw new ForbiddenError('Not allowed in this organization', permission);
