@@ -44,6 +44,17 @@ export function ErrorNotice({ error }: { error: string | null | undefined }) {
   );
 }
 
+/** The one row a table shows when it has nothing to list. */
+export function EmptyRow({ colSpan, children }: { colSpan: number; children: ReactNode }) {
+  return (
+    <tr>
+      <td colSpan={colSpan} className="empty">
+        {children}
+      </td>
+    </tr>
+  );
+}
+
 export function Loading({ what = 'Loading' }: { what?: string }) {
   return (
     <p className="empty" role="status">

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
+import { EmptyRow, ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
 import type { ConsoleAuditLogQuery } from '../gql/graphql.js';
 import { request } from '../lib/api.js';
 import { dateTime } from '../lib/format.js';
@@ -98,11 +98,7 @@ export function AuditPage() {
               </thead>
               <tbody>
                 {(log.data?.entries ?? []).length === 0 && (
-                  <tr>
-                    <td colSpan={5} className="empty">
-                      No entries.
-                    </td>
-                  </tr>
+                  <EmptyRow colSpan={5}>No entries.</EmptyRow>
                 )}
                 {(log.data?.entries ?? []).map((e) => (
                   <tr key={e.id}>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ErrorNotice, Field, Link, Loading, PageHead } from '../components/ui.js';
+import { EmptyRow, ErrorNotice, Field, Link, Loading, PageHead } from '../components/ui.js';
 import type { ConsoleEventsQuery, ConsoleKeyEventsSubscription } from '../gql/graphql.js';
 import { request } from '../lib/api.js';
 import { dateTime, relative } from '../lib/format.js';
@@ -176,11 +176,7 @@ export function EventsPage() {
               </thead>
               <tbody>
                 {earlier.length === 0 && (
-                  <tr>
-                    <td colSpan={4} className="empty">
-                      No events.
-                    </td>
-                  </tr>
+                  <EmptyRow colSpan={4}>No events.</EmptyRow>
                 )}
                 {earlier.slice(0, shown).map((e) => (
                   <tr key={e.id}>

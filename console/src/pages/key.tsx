@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { UsageChart } from '../components/usage-chart.js';
-import { Badge, ConfirmDialog, ErrorNotice, Field, Link, Loading, PageHead, SecretReveal } from '../components/ui.js';
+import { EmptyRow, Badge, ConfirmDialog, ErrorNotice, Field, Link, Loading, PageHead, SecretReveal } from '../components/ui.js';
 import { ok, request } from '../lib/api.js';
 import { dateTime, relative } from '../lib/format.js';
 import { useLoad, useSubmit, useViewer } from '../lib/hooks.js';
@@ -62,11 +62,7 @@ function Usage({ id }: { id: string }) {
             </thead>
             <tbody>
               {(usage.data.apiKey?.verifications?.edges ?? []).length === 0 && (
-                <tr>
-                  <td colSpan={4} className="empty">
-                    No recent verifications.
-                  </td>
-                </tr>
+                <EmptyRow colSpan={4}>No recent verifications.</EmptyRow>
               )}
               {usage.data.apiKey?.verifications?.edges.map(({ node: v }, i) => (
                 <tr key={i}>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, ErrorNotice, Field, Link, Loading, PageHead } from '../components/ui.js';
+import { EmptyRow, Badge, ErrorNotice, Field, Link, Loading, PageHead } from '../components/ui.js';
 import type { ApiKeyKind, ApiKeyStatus, ConsoleApiKeysQuery } from '../gql/graphql.js';
 import { request } from '../lib/api.js';
 import { daysFromNow, relative } from '../lib/format.js';
@@ -144,11 +144,7 @@ export function KeysPage() {
             </thead>
             <tbody>
               {rows.length === 0 && (
-                <tr>
-                  <td colSpan={7} className="empty">
-                    No keys match.
-                  </td>
-                </tr>
+                <EmptyRow colSpan={7}>No keys match.</EmptyRow>
               )}
               {rows.map((k) => (
                 <tr key={k.id} data-key-id={k.id}>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { PermissionPicker } from '../components/permission-picker.js';
-import { ConfirmDialog, ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
+import { EmptyRow, ConfirmDialog, ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
 import { ok, request } from '../lib/api.js';
 import { useLoad, useSubmit, useViewer } from '../lib/hooks.js';
 import { CatalogQuery, CreateRoleMutation, DeleteRoleMutation, RolesQuery } from '../lib/ops.js';
@@ -39,11 +39,7 @@ export function RolesPage() {
             </thead>
             <tbody>
               {(roles.data ?? []).length === 0 && (
-                <tr>
-                  <td colSpan={3} className="empty">
-                    No roles yet.
-                  </td>
-                </tr>
+                <EmptyRow colSpan={3}>No roles yet.</EmptyRow>
               )}
               {(roles.data ?? []).map((r) => (
                 <tr key={r.id}>

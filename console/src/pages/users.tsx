@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, ConfirmDialog, ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
+import { EmptyRow, Badge, ConfirmDialog, ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
 import type { ConsoleUsersQuery, UserKind, UserStatus } from '../gql/graphql.js';
 import { ok, request } from '../lib/api.js';
 import { dateTime } from '../lib/format.js';
@@ -79,11 +79,7 @@ export function UsersPage() {
             </thead>
             <tbody>
               {(users.data ?? []).length === 0 && (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    No users match.
-                  </td>
-                </tr>
+                <EmptyRow colSpan={6}>No users match.</EmptyRow>
               )}
               {(users.data ?? []).map((u) => (
                 <tr key={u.id}>

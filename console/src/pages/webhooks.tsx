@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, ConfirmDialog, ErrorNotice, Field, Link, Loading, PageHead, SecretReveal } from '../components/ui.js';
+import { EmptyRow, Badge, ConfirmDialog, ErrorNotice, Field, Link, Loading, PageHead, SecretReveal } from '../components/ui.js';
 import type { ConsoleDeliveriesQuery, DeliveryStatus } from '../gql/graphql.js';
 import { ok, request } from '../lib/api.js';
 import { dateTime, relative } from '../lib/format.js';
@@ -63,11 +63,7 @@ export function WebhooksPage() {
             </thead>
             <tbody>
               {(endpoints.data ?? []).length === 0 && (
-                <tr>
-                  <td colSpan={4} className="empty">
-                    No endpoints yet.
-                  </td>
-                </tr>
+                <EmptyRow colSpan={4}>No endpoints yet.</EmptyRow>
               )}
               {(endpoints.data ?? []).map((e) => (
                 <tr key={e.id}>
@@ -310,11 +306,7 @@ export function WebhookPage({ id }: { id: string }) {
             </thead>
             <tbody>
               {(deliveries.data ?? []).length === 0 && (
-                <tr>
-                  <td colSpan={5} className="empty">
-                    No deliveries.
-                  </td>
-                </tr>
+                <EmptyRow colSpan={5}>No deliveries.</EmptyRow>
               )}
               {(deliveries.data ?? []).map((d) => (
                 <tr key={d.id}>
