@@ -2,8 +2,8 @@
 // forwards SIGINT/SIGTERM to both, and exits when either dies. Migrations run once, first.
 import { spawn } from 'node:child_process';
 
-const tsx = ['--import', 'tsx'];
-const run = (file) => spawn(process.execPath, [...tsx, file], { stdio: 'inherit', env: process.env });
+// Node 24 runs the TypeScript sources as they are (type stripping): no transpiler in production.
+const run = (file) => spawn(process.execPath, [file], { stdio: 'inherit', env: process.env });
 
 const migrate = run('src/cli/migrate.ts');
 const code = await new Promise((r) => migrate.on('exit', r));

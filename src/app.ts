@@ -1,20 +1,20 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import type { Config } from './config/config.js';
-import { createLogger, type Logger } from './infra/logger.js';
-import { createMetrics, type Metrics } from './infra/metrics.js';
-import { initORM } from './infra/orm.js';
-import { RedisEventTarget } from './infra/pubsub.js';
-import { createRedis } from './infra/redis.js';
-import { JobClient } from './jobs/job-client.js';
-import { EventStream } from './modules/events/event-stream.js';
-import { registerOutboxNudge } from './modules/events/outbox-nudge.js';
-import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/keys/key-cache.js';
-import { announceNewKeys, KEY_ADDED_TOPIC, KeyIdFilter } from './modules/keys/key-id-filter.js';
-import { KeyVerifier, VERIFY_CODES } from './modules/keys/verifier.js';
-import { RedisUsageLimiter } from './modules/usage/usage-limiter.js';
-import { RedisUsageSink } from './modules/usage/usage-sink.js';
-import type { AppDeps } from './modules/service-context.js';
+import type { Config } from './config/config.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
+import { createMetrics, type Metrics } from './infra/metrics.ts';
+import { initORM } from './infra/orm.ts';
+import { RedisEventTarget } from './infra/pubsub.ts';
+import { createRedis } from './infra/redis.ts';
+import { JobClient } from './jobs/job-client.ts';
+import { EventStream } from './modules/events/event-stream.ts';
+import { registerOutboxNudge } from './modules/events/outbox-nudge.ts';
+import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/keys/key-cache.ts';
+import { announceNewKeys, KEY_ADDED_TOPIC, KeyIdFilter } from './modules/keys/key-id-filter.ts';
+import { KeyVerifier, VERIFY_CODES } from './modules/keys/verifier.ts';
+import { RedisUsageLimiter } from './modules/usage/usage-limiter.ts';
+import { RedisUsageSink } from './modules/usage/usage-sink.ts';
+import type { AppDeps } from './modules/service-context.ts';
 
 export type App = {
   deps: AppDeps;

@@ -1,6 +1,6 @@
-import { createApp } from './app.js';
-import { createHttpServer } from './http/server.js';
-import { runProcess } from './infra/process.js';
+import { createApp } from './app.ts';
+import { createHttpServer } from './http/server.ts';
+import { runProcess } from './infra/process.ts';
 
 runProcess({
   graceMs: 15_000,

@@ -1,9 +1,9 @@
-import { issueKey } from '../src/modules/keys/api-key.factory.js';
-import type { Grant } from '../src/lib/permissions.js';
-import type { SubAccountGrant } from '../src/modules/keys/api-key.entity.js';
-import type { KeyKind } from '../src/lib/token.js';
-import { gql, success, type TestServer } from './harness.js';
-import { AssignRoles, CreateRole, CreateUser } from './ops.js';
+import { issueKey } from '../src/modules/keys/api-key.factory.ts';
+import type { Grant } from '../src/lib/permissions.ts';
+import type { SubAccountGrant } from '../src/modules/keys/api-key.entity.ts';
+import type { KeyKind } from '../src/lib/token.ts';
+import { gql, success, type TestServer } from './harness.ts';
+import { AssignRoles, CreateRole, CreateUser } from './ops.ts';
 
 /**
  * Creates a user holding a role with exactly `permissions` in `organizationId`, and a key for it

@@ -2,11 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { inject } from 'vitest';
-import { createApp, type App, type AppOptions } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config/config.js';
-import { createHttpServer, type Route } from '../src/http/server.js';
-import { createLogger } from '../src/infra/logger.js';
-import { bootstrapOrganization, type BootstrapResult } from '../src/modules/orgs/bootstrap.service.js';
+import { createApp, type App, type AppOptions } from '../src/app.ts';
+import { loadConfig, type Config } from '../src/config/config.ts';
+import { createHttpServer, type Route } from '../src/http/server.ts';
+import { createLogger } from '../src/infra/logger.ts';
+import { bootstrapOrganization, type BootstrapResult } from '../src/modules/orgs/bootstrap.service.ts';
 
 /** Config for this test run's database and Redis prefix; `overrides` are env-style strings. */
 export function testConfig(overrides: Record<string, string> = {}): Config {

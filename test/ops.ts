@@ -1,4 +1,4 @@
-import { graphql } from './gql/index.js';
+import { graphql } from './gql/index.ts';
 
 /** Operations shared by the foundation's tests (typed by GraphQL Code Generator). */
 export const CreateOrganization = graphql(`

@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { guardedLookup, isRefusedAddress, safeRequest, validateOutgoingUrl } from '../src/lib/ssrf.js';
+import { guardedLookup, isRefusedAddress, safeRequest, validateOutgoingUrl } from '../src/lib/ssrf.ts';
 
 const dev = { allowLoopback: false, production: false };
 const devLoopback = { allowLoopback: true, production: false };

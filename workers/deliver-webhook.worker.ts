@@ -1,17 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DelayedError, type Job } from 'bullmq';
-import { deliverAction, keyEventTrigger, nextAttemptDelayMs, type DeliveryResult } from '../connectors/webhook/index.js';
-import { runAction } from '../connectors/_sdk/index.js';
-import { deliverWebhookJob } from '../src/jobs/deliver-webhook.job.js';
-import { newId } from '../src/lib/ids.js';
-import { recordAudit } from '../src/modules/audit/audit.service.js';
-import { EventRecord } from '../src/modules/events/event.entity.js';
-import { recordEvent, toEventJson } from '../src/modules/events/event.service.js';
-import { Delivery, DeliveryAttempt } from '../src/modules/webhooks/delivery.entity.js';
-import type { DisabledReason } from '../src/modules/webhooks/webhook-endpoint.entity.js';
-import { WebhookEndpoint } from '../src/modules/webhooks/webhook-endpoint.entity.js';
-import { endpointJson, signingSecrets } from '../src/modules/webhooks/webhook.service.js';
-import { createJobWorker, type WorkerDeps, type WorkerModule } from './runtime.js';
+import { deliverAction, keyEventTrigger, nextAttemptDelayMs, type DeliveryResult } from '../connectors/webhook/index.ts';
+import { runAction } from '../connectors/_sdk/index.ts';
+import { deliverWebhookJob } from '../src/jobs/deliver-webhook.job.ts';
+import { newId } from '../src/lib/ids.ts';
+import { recordAudit } from '../src/modules/audit/audit.service.ts';
+import { EventRecord } from '../src/modules/events/event.entity.ts';
+import { recordEvent, toEventJson } from '../src/modules/events/event.service.ts';
+import { Delivery, DeliveryAttempt } from '../src/modules/webhooks/delivery.entity.ts';
+import type { DisabledReason } from '../src/modules/webhooks/webhook-endpoint.entity.ts';
+import { WebhookEndpoint } from '../src/modules/webhooks/webhook-endpoint.entity.ts';
+import { endpointJson, signingSecrets } from '../src/modules/webhooks/webhook.service.ts';
+import { createJobWorker, type WorkerDeps, type WorkerModule } from './runtime.ts';
 
 const ERROR_TEXT = 500;
 

@@ -1,7 +1,7 @@
-import { createQueue } from '../src/jobs/define-job.js';
-import { EXPIRY_SWEEP_SCHEDULER_ID, expirySweepJob } from '../src/jobs/expiry-sweep.job.js';
-import { sweepExpiry } from '../src/modules/keys/expiry-sweep.service.js';
-import { createJobWorker, type WorkerModule } from './runtime.js';
+import { createQueue } from '../src/jobs/define-job.ts';
+import { EXPIRY_SWEEP_SCHEDULER_ID, expirySweepJob } from '../src/jobs/expiry-sweep.job.ts';
+import { sweepExpiry } from '../src/modules/keys/expiry-sweep.service.ts';
+import { createJobWorker, type WorkerModule } from './runtime.ts';
 
 /**
  * Inactivity expiry: a job scheduler repeats the sweep; one job runs at a time per process, and

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Worker } from 'bullmq';
-import type { WorkerDeps } from './runtime.js';
+import type { WorkerDeps } from './runtime.ts';
 
 /**
  * GET /healthz of the workers process: each BullMQ worker running, PostgreSQL and Redis

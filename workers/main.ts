@@ -1,6 +1,6 @@
-import { runProcess } from '../src/infra/process.js';
-import { startHealthServer } from './health.js';
-import { startWorkers } from './runtime.js';
+import { runProcess } from '../src/infra/process.ts';
+import { startHealthServer } from './health.ts';
+import { startWorkers } from './runtime.ts';
 
 runProcess({
   name: 'workers',

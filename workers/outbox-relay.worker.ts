@@ -1,8 +1,8 @@
-import { createQueue } from '../src/jobs/define-job.js';
-import { deliverWebhookJob } from '../src/jobs/deliver-webhook.job.js';
-import { outboxRelayJob } from '../src/jobs/outbox-relay.job.js';
-import { relayOutboxBatch, sweepDeliveries, type RelayDeps } from '../src/modules/events/outbox-relay.js';
-import { createJobWorker, type WorkerModule } from './runtime.js';
+import { createQueue } from '../src/jobs/define-job.ts';
+import { deliverWebhookJob } from '../src/jobs/deliver-webhook.job.ts';
+import { outboxRelayJob } from '../src/jobs/outbox-relay.job.ts';
+import { relayOutboxBatch, sweepDeliveries, type RelayDeps } from '../src/modules/events/outbox-relay.ts';
+import { createJobWorker, type WorkerModule } from './runtime.ts';
 
 // Bounds one job so a huge backlog does not hold the relay's lock for minutes; the next tick goes on.
 const MAX_BATCHES_PER_PASS = 50;

@@ -1,18 +1,18 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import * as bullmq from 'bullmq';
 import type { Worker } from 'bullmq';
-import { queuePrefix } from '../src/jobs/define-job.js';
+import { queuePrefix } from '../src/jobs/define-job.ts';
 import type { Redis } from 'ioredis';
-import type { Config } from '../src/config/config.js';
-import type { Logger } from '../src/infra/logger.js';
-import { initORM } from '../src/infra/orm.js';
-import { RedisEventTarget } from '../src/infra/pubsub.js';
-import { createRedis } from '../src/infra/redis.js';
-import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/keys/key-cache.js';
-import { deliverWebhookModule } from './deliver-webhook.worker.js';
-import { expirySweepWorker } from './expiry-sweep.worker.js';
-import { outboxRelayModule } from './outbox-relay.worker.js';
-import { usageRollupWorker } from './usage-rollup.worker.js';
+import type { Config } from '../src/config/config.ts';
+import type { Logger } from '../src/infra/logger.ts';
+import { initORM } from '../src/infra/orm.ts';
+import { RedisEventTarget } from '../src/infra/pubsub.ts';
+import { createRedis } from '../src/infra/redis.ts';
+import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/keys/key-cache.ts';
+import { deliverWebhookModule } from './deliver-webhook.worker.ts';
+import { expirySweepWorker } from './expiry-sweep.worker.ts';
+import { outboxRelayModule } from './outbox-relay.worker.ts';
+import { usageRollupWorker } from './usage-rollup.worker.ts';
 
 /** What a job handler gets: the ORM (fork per job), Redis, pub/sub, config, logger, clock. */
 export type WorkerDeps = {
@@ -68,7 +68,7 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
  */
 export function createJobWorker<S extends import('zod').ZodType>(
   deps: WorkerDeps,
-  def: import('../src/jobs/define-job.js').JobDefinition<S>,
+  def: import('../src/jobs/define-job.ts').JobDefinition<S>,
   handler: (payload: import('zod').output<S>, ctx: { em: ReturnType<MikroORM['em']['fork']>; job: import('bullmq').Job; deps: WorkerDeps }) => Promise<unknown>,
   opts: Omit<import('bullmq').WorkerOptions, 'connection' | 'prefix'> = {},
 ): Worker {

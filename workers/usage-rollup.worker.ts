@@ -1,7 +1,7 @@
-import { createQueue } from '../src/jobs/define-job.js';
-import { USAGE_ROLLUP_SCHEDULER_ID, usageRollupJob } from '../src/jobs/usage-rollup.job.js';
-import { rollUpUsage } from '../src/modules/usage/usage-rollup.js';
-import { createJobWorker, type WorkerModule } from './runtime.js';
+import { createQueue } from '../src/jobs/define-job.ts';
+import { USAGE_ROLLUP_SCHEDULER_ID, usageRollupJob } from '../src/jobs/usage-rollup.job.ts';
+import { rollUpUsage } from '../src/modules/usage/usage-rollup.ts';
+import { createJobWorker, type WorkerModule } from './runtime.ts';
 
 /** Usage roll-up: a job scheduler repeats the pass; one pass at a time per process. */
 export const usageRollupWorker: WorkerModule = {

@@ -20,15 +20,15 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { generateWebhookSecret } from '../../connectors/webhook/index.js';
-import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/config.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { newId } from '../../src/lib/ids.js';
-import { recordEvent } from '../../src/modules/events/event.service.js';
-import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.js';
-import { WebhookEndpoint } from '../../src/modules/webhooks/webhook-endpoint.entity.js';
-import { sealSecret } from '../../src/modules/webhooks/webhook.service.js';
+import { generateWebhookSecret } from '../../connectors/webhook/index.ts';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createRedis } from '../../src/infra/redis.ts';
+import { newId } from '../../src/lib/ids.ts';
+import { recordEvent } from '../../src/modules/events/event.service.ts';
+import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.ts';
+import { WebhookEndpoint } from '../../src/modules/webhooks/webhook-endpoint.entity.ts';
+import { sealSecret } from '../../src/modules/webhooks/webhook.service.ts';
 
 const { values } = parseArgs({
   options: {
@@ -110,7 +110,7 @@ async function main() {
   } as never);
   await em.flush();
 
-  const workers = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const workers = spawn(process.execPath, ['workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   await new Promise((r) => setTimeout(r, 3000));
 
   const committed = new Map<string, number>();
@@ -157,7 +157,7 @@ async function main() {
   committed.clear();
   await commitEvents(N, 'backlog');
   const before = received.size;
-  const restarted = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const restarted = spawn(process.execPath, ['workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const tStart = performance.timeOrigin + performance.now();
   await waitReceived(before + N, 300_000);
   const backlogIds = [...committed.keys()].filter((id) => received.has(id));

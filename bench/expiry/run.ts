@@ -18,12 +18,12 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { initORM } from '../../src/infra/orm.js';
-import { RedisEventTarget } from '../../src/infra/pubsub.js';
-import { createRedis } from '../../src/infra/redis.js';
-import { DAY_MS } from '../../src/modules/keys/expiry.js';
-import { sweepExpiry, type SweepResult } from '../../src/modules/keys/expiry-sweep.service.js';
-import { INVALIDATION_TOPIC } from '../../src/modules/keys/key-cache.js';
+import { initORM } from '../../src/infra/orm.ts';
+import { RedisEventTarget } from '../../src/infra/pubsub.ts';
+import { createRedis } from '../../src/infra/redis.ts';
+import { DAY_MS } from '../../src/modules/keys/expiry.ts';
+import { sweepExpiry, type SweepResult } from '../../src/modules/keys/expiry-sweep.service.ts';
+import { INVALIDATION_TOPIC } from '../../src/modules/keys/key-cache.ts';
 
 const { values } = parseArgs({
   options: { keys: { type: 'string', default: '1000000' }, orgs: { type: 'string', default: '1000' }, 'no-record': { type: 'boolean' } },

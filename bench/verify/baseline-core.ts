@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseToken, secretMatches } from '../../src/lib/token.js';
+import { parseToken, secretMatches } from '../../src/lib/token.ts';
 
 /**
  * The work a minimal verifier cannot avoid, shared by both baselines: parse the token (checksum),

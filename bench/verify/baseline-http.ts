@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { bareAuthenticate, bareVerify, loadFixture } from './baseline-core.js';
+import { bareAuthenticate, bareVerify, loadFixture } from './baseline-core.ts';
 
 /** Bare node:http: the same token parse + HMAC + Map lookup for the caller and the verified key. */
 const { pepper, keys } = loadFixture(process.env.BENCH_FIXTURE!);

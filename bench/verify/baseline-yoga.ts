@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { bareAuthenticate, bareVerify, loadFixture, type BareKey } from './baseline-core.js';
+import { bareAuthenticate, bareVerify, loadFixture, type BareKey } from './baseline-core.ts';
 
 /** A plain Yoga server (defaults) whose verifyKey resolver does the same work as Keyplane's. */
 const { pepper, keys } = loadFixture(process.env.BENCH_FIXTURE!);

@@ -1,13 +1,13 @@
 // In-process cost of one verification and memory per cached key. Run by bench/verify/run.ts as
-// `node --expose-gc --import tsx bench/verify/inproc.ts` with the bench environment; prints JSON.
-import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/infra/logger.js';
-import { Actor } from '../../src/modules/auth/actor.js';
-import { KeyCache } from '../../src/modules/keys/key-cache.js';
-import type { KeyRecord } from '../../src/modules/keys/key-record.js';
-import { verifyKey } from '../../src/modules/keys/verify.service.js';
-import { mintCredential } from '../../src/lib/token.js';
+// `node --expose-gc bench/verify/inproc.ts` with the bench environment; prints JSON.
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { Actor } from '../../src/modules/auth/actor.ts';
+import { KeyCache } from '../../src/modules/keys/key-cache.ts';
+import type { KeyRecord } from '../../src/modules/keys/key-record.ts';
+import { verifyKey } from '../../src/modules/keys/verify.service.ts';
+import { mintCredential } from '../../src/lib/token.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');

@@ -74,7 +74,7 @@ writeFileSync(
 type Server = { name: string; url: string; child: ChildProcess };
 
 async function startServer(name: string, file: string, port: number): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, [file], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port), BENCH_FIXTURE: fixture },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -205,7 +205,7 @@ await Promise.all([bare, keyplane, yoga].map((s) => stop(s!.child)));
 
 log('(d) in process');
 const inproc = JSON.parse(
-  execSync(`"${process.execPath}" --expose-gc --import tsx bench/verify/inproc.ts`, {
+  execSync(`"${process.execPath}" --expose-gc bench/verify/inproc.ts`, {
     cwd: root,
     env: { ...process.env, ...env, BENCH_TOKENS: JSON.stringify({ hostToken: host.token, validToken: valid.token }), BENCH_KEYID: JSON.stringify(valid.apiKey.keyId) },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,5 +1,5 @@
-import { safeRequest } from '../../src/lib/ssrf.js';
-import { buildHeaders, signPayload } from './sign.js';
+import { safeRequest } from '../../src/lib/ssrf.ts';
+import { buildHeaders, signPayload } from './sign.ts';
 
 export interface DeliverWebhookInput {
   url: string;

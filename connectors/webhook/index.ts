@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { defineAction, defineConnector, defineTrigger } from '../_sdk/index.js';
-import { deliverWebhook } from './deliver.js';
+import { defineAction, defineConnector, defineTrigger } from '../_sdk/index.ts';
+import { deliverWebhook } from './deliver.ts';
 
-export { generateWebhookSecret, signPayload, buildHeaders, type WebhookHeaders } from './sign.js';
-export { deliverWebhook, type DeliverWebhookInput, type DeliveryResult } from './deliver.js';
-export { nextAttemptDelayMs, DEFAULT_RETRY_SCHEDULE_MS, MAX_RETRY_DELAY_MS } from './backoff.js';
+export { generateWebhookSecret, signPayload, buildHeaders, type WebhookHeaders } from './sign.ts';
+export { deliverWebhook, type DeliverWebhookInput, type DeliveryResult } from './deliver.ts';
+export { nextAttemptDelayMs, DEFAULT_RETRY_SCHEDULE_MS, MAX_RETRY_DELAY_MS } from './backoff.ts';
 
 /** Every lifecycle event; each endpoint narrows this with its own `eventTypes`. */
 export const keyEventTrigger = defineTrigger({

@@ -1,9 +1,9 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runAction } from '../_sdk/index.js';
-import { safeRequest, validateOutgoingUrl } from '../../src/lib/ssrf.js';
-import { deliverAction, deliverWebhook, generateWebhookSecret, nextAttemptDelayMs, signPayload } from './index.js';
-import { startReceiver, type Receiver } from './receiver.test-helper.js';
+import { runAction } from '../_sdk/index.ts';
+import { safeRequest, validateOutgoingUrl } from '../../src/lib/ssrf.ts';
+import { deliverAction, deliverWebhook, generateWebhookSecret, nextAttemptDelayMs, signPayload } from './index.ts';
+import { startReceiver, type Receiver } from './receiver.test-helper.ts';
 
 const local = { allowLoopback: true, production: false };
 const body = '{"id":"evt_1"}';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { matchesEventType, runAction } from '../_sdk/index.js';
-import { safeRequest } from '../../src/lib/ssrf.js';
+import { matchesEventType, runAction } from '../_sdk/index.ts';
+import { safeRequest } from '../../src/lib/ssrf.ts';
 import {
   DEFAULT_RETRY_SCHEDULE_MS,
   buildHeaders,
@@ -12,8 +12,8 @@ import {
   nextAttemptDelayMs,
   signPayload,
   webhookConnector,
-} from './index.js';
-import { startReceiver, webhookHeaders, type Receiver } from './receiver.test-helper.js';
+} from './index.ts';
+import { startReceiver, webhookHeaders, type Receiver } from './receiver.test-helper.ts';
 
 const local = { allowLoopback: true, production: false };
 const body = JSON.stringify({ id: 'evt_1', type: 'api_key.created', occurredAt: '2026-01-01T00:00:00.000Z', organizationId: 'org_1', data: { keyId: 'k1' } });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { initORM } from '../infra/orm.js';
-import { bootstrapOrganization } from '../modules/orgs/bootstrap.service.js';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { initORM } from '../infra/orm.ts';
+import { bootstrapOrganization } from '../modules/orgs/bootstrap.service.ts';
 
 const { values } = parseArgs({ options: { org: { type: 'string' } } });
 if (!values.org) {

@@ -1,9 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { initORM } from '../infra/orm.js';
-import { planExpiry, type PlannedAction } from '../modules/keys/expiry-sweep.service.js';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { initORM } from '../infra/orm.ts';
+import { planExpiry, type PlannedAction } from '../modules/keys/expiry-sweep.service.ts';
 
 const USAGE = `usage: npm run expiry -- --as-of DATE [--org ORGANIZATION_ID] [--json]
 

@@ -1,5 +1,5 @@
-import { loadConfig } from '../config/config.js';
-import { initORM } from '../infra/orm.js';
+import { loadConfig } from '../config/config.ts';
+import { initORM } from '../infra/orm.ts';
 
 const config = loadConfig();
 const orm = await initORM(config.databaseUrl);

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { printSchema } from 'graphql';
-import { schema } from '../graphql/schema.js';
+import { schema } from '../graphql/schema.ts';
 
 const file = new URL('../../schema.graphql', import.meta.url);
 const printed = printSchema(schema) + '\n';

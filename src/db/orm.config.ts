@@ -1,7 +1,7 @@
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { entities } from './entities.js';
-import { migrationsList } from './migrations/index.js';
+import { entities } from './entities.ts';
+import { migrationsList } from './migrations/index.ts';
 
 export function ormConfig(databaseUrl: string, opts: { debug?: boolean; poolMax?: number } = {}) {
   return defineConfig({

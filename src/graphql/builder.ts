@@ -2,8 +2,8 @@ import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { ForbiddenError } from '../lib/errors.js';
-import type { Context } from './context.js';
+import { ForbiddenError } from '../lib/errors.ts';
+import type { Context } from './context.ts';
 
 /**
  * Plugins, scopes and the Context type; no types are defined here. Scope-auth runs before

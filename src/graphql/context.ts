@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Actor } from '../modules/auth/actor.js';
-import type { AppDeps, ServiceContext } from '../modules/service-context.js';
+import type { Actor } from '../modules/auth/actor.ts';
+import type { AppDeps, ServiceContext } from '../modules/service-context.ts';
 
 /** GraphQL context: always authenticated (unauthenticated requests get a 401 before execution). */
 export type Context = {

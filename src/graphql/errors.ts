@@ -1,5 +1,5 @@
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
-import { builder } from './builder.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../lib/errors.ts';
+import { builder } from './builder.ts';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
   values: ['VALIDATION', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'UNAUTHENTICATED', 'RATE_LIMITED'] as const,

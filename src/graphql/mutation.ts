@@ -1,7 +1,7 @@
 import type { InputFieldMap, InputShapeFromFields, ObjectRef } from '@pothos/core';
-import { builder, needs } from './builder.js';
-import type { Context } from './context.js';
-import { MUTATION_ERRORS } from './errors.js';
+import { builder, needs } from './builder.ts';
+import type { Context } from './context.ts';
+import { MUTATION_ERRORS } from './errors.ts';
 
 const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 

@@ -1,5 +1,5 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
-import { builder } from './builder.js';
+import { builder } from './builder.ts';
 
 const MAX_JSON_BYTES = 16_384;
 

@@ -3,11 +3,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-import type { App } from '../app.js';
-import type { RequestMeta } from '../modules/auth/actor.js';
-import { cookieNames, type ConsoleSessions } from '../modules/console/console-auth.js';
-import { endConsoleSession, exchangeConsoleLink } from '../modules/console/console-session.service.js';
-import { UNAUTHENTICATED_BODY } from './request-auth.js';
+import type { App } from '../app.ts';
+import type { RequestMeta } from '../modules/auth/actor.ts';
+import { cookieNames, type ConsoleSessions } from '../modules/console/console-auth.ts';
+import { endConsoleSession, exchangeConsoleLink } from '../modules/console/console-session.service.ts';
+import { UNAUTHENTICATED_BODY } from './request-auth.ts';
 
 export const CONSOLE_PREFIX = '/console';
 

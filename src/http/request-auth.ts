@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { extractCredential } from '../lib/credentials.js';
-import { Actor, type RequestMeta } from '../modules/auth/actor.js';
-import type { KeyVerifier } from '../modules/keys/verifier.js';
+import { extractCredential } from '../lib/credentials.ts';
+import { Actor, type RequestMeta } from '../modules/auth/actor.ts';
+import type { KeyVerifier } from '../modules/keys/verifier.ts';
 
 /** The console's cookie sessions (src/modules/console): consulted only when no key is sent. */
 export type SessionAuthenticator = { authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, meta: RequestMeta): Promise<Actor | null> };

@@ -4,15 +4,15 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { App } from '../app.js';
-import type { Context } from '../graphql/context.js';
-import { useForwardOnlyConnections } from '../graphql/forward-only.js';
-import { schema } from '../graphql/schema.js';
-import type { Actor, RequestMeta } from '../modules/auth/actor.js';
-import { ConsoleSessions } from '../modules/console/console-auth.js';
-import { CONSOLE_PREFIX, createConsoleRoute } from './console-route.js';
-import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.js';
-import { VERIFY_PATH, verifyRoute } from './verify-route.js';
+import type { App } from '../app.ts';
+import type { Context } from '../graphql/context.ts';
+import { useForwardOnlyConnections } from '../graphql/forward-only.ts';
+import { schema } from '../graphql/schema.ts';
+import type { Actor, RequestMeta } from '../modules/auth/actor.ts';
+import { ConsoleSessions } from '../modules/console/console-auth.ts';
+import { CONSOLE_PREFIX, createConsoleRoute } from './console-route.ts';
+import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.ts';
+import { VERIFY_PATH, verifyRoute } from './verify-route.ts';
 
 type ServerContext = { actor: Actor; requestId: string };
 

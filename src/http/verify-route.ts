@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { App } from '../app.js';
-import { AppError, ValidationError } from '../lib/errors.js';
-import type { RequestMeta } from '../modules/auth/actor.js';
-import { verifyKey, type VerifyKeyResult } from '../modules/keys/verify.service.js';
-import { LimiterUnavailableError } from '../modules/usage/usage-limiter.js';
-import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.js';
-import type { Route } from './server.js';
+import type { App } from '../app.ts';
+import { AppError, ValidationError } from '../lib/errors.ts';
+import type { RequestMeta } from '../modules/auth/actor.ts';
+import { verifyKey, type VerifyKeyResult } from '../modules/keys/verify.service.ts';
+import { LimiterUnavailableError } from '../modules/usage/usage-limiter.ts';
+import { readBody } from './body.ts';
+import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.ts';
+import type { Route } from './server.ts';
 
 export const VERIFY_PATH = '/v1/keys/verify';
 /** A verifyKey input is a few hundred bytes; anything much bigger is not one. */
@@ -20,25 +21,6 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 
 function error(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
   send(res, status, JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }), headers);
-}
-
-/** Reads at most `limit` bytes; null when the body is longer than announced or than the limit. */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** The JSON form of VerifyKeyResult: `apiKey` carries what verification knows of the key (no SQL). */
@@ -78,7 +60,7 @@ export function verifyRoute(app: App): Route {
     if (body === null) return error(res, 413, 'PAYLOAD_TOO_LARGE', `the body is limited to ${MAX_VERIFY_BODY_BYTES} bytes`);
     let input: unknown;
     try {
-      input = JSON.parse(body);
+      input = JSON.parse(body.toString('utf8'));
     } catch {
       return error(res, 400, 'VALIDATION', 'the body is not valid JSON');
     }

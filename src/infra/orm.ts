@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ormConfig } from '../db/orm.config.js';
+import { ormConfig } from '../db/orm.config.ts';
 
 /** Creates the database if missing, applies pending migrations, returns a connected ORM. */
 export async function initORM(databaseUrl: string, opts: { migrate?: boolean; poolMax?: number } = {}): Promise<MikroORM> {

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
-import { createLogger, type Logger } from './logger.js';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { createLogger, type Logger } from './logger.ts';
 
 /**
  * Runs a long-lived process (API or workers): configuration read once (exit 2 naming the bad

@@ -10,11 +10,14 @@ type Listener = (event: CustomEvent) => void;
 export class RedisEventTarget {
   private listeners = new Map<string, Set<Listener>>();
 
-  constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
-    private readonly prefix: string,
-  ) {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly prefix: string;
+
+  constructor(publisher: Redis, subscriber: Redis, prefix: string) {
+    this.publisher = publisher;
+    this.subscriber = subscriber;
+    this.prefix = prefix;
     subscriber.on('message', (channel: string, message: string) => {
       if (!channel.startsWith(this.channelPrefix)) return;
       const topic = channel.slice(this.channelPrefix.length);

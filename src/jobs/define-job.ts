@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import type { Config } from '../config/config.js';
+import type { Config } from '../config/config.ts';
 
 /**
  * A job = a name, a zod payload schema (ids, never entities) and default options. Handlers live

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from './define-job.js';
+import { defineJob } from './define-job.ts';
 
 const id = z.string().regex(/^[a-z]+_[0-9A-Za-z]{20}$/);
 

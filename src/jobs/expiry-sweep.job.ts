@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from './define-job.js';
+import { defineJob } from './define-job.ts';
 
 /**
  * One inactivity-expiry sweep at the worker's clock. Repeated by a BullMQ job scheduler

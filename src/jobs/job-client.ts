@@ -1,17 +1,20 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import type { Config } from '../config/config.js';
-import { createQueue, enqueue, type JobDefinition } from './define-job.js';
+import type { Config } from '../config/config.ts';
+import { createQueue, enqueue, type JobDefinition } from './define-job.ts';
 
 /** Enqueues jobs from the API (one lazily created Queue per queue name, on the shared connection). */
 export class JobClient {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(
-    private readonly connection: Redis,
-    private readonly config: Pick<Config, 'redisPrefix'>,
-  ) {}
+  private readonly connection: Redis;
+  private readonly config: Pick<Config, 'redisPrefix'>;
+
+  constructor(connection: Redis, config: Pick<Config, 'redisPrefix'>) {
+    this.connection = connection;
+    this.config = config;
+  }
 
   queue(def: JobDefinition<z.ZodType>): Queue {
     let q = this.queues.get(def.queue);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from './define-job.js';
+import { defineJob } from './define-job.ts';
 
 /**
  * One pass of the outbox relay. The fixed job id means at most one pass is queued or running in

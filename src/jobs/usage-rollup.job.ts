@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from './define-job.js';
+import { defineJob } from './define-job.ts';
 
 /**
  * One usage roll-up pass (Redis counters → PostgreSQL), repeated by a BullMQ job scheduler every

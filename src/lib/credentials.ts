@@ -1,4 +1,4 @@
-import { MAX_CREDENTIAL_LENGTH, parseKeyIdSecret, parseToken, type ParsedCredential } from './token.js';
+import { MAX_CREDENTIAL_LENGTH, parseKeyIdSecret, parseToken, type ParsedCredential } from './token.ts';
 
 type HeaderValue = string | string[] | undefined;
 export type CredentialHeaders = { authorization?: HeaderValue; 'x-api-key'?: HeaderValue };

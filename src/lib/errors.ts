@@ -24,11 +24,10 @@ export type FieldError = { path: string; message: string };
 
 export class ValidationError extends AppError {
   readonly code = 'VALIDATION' as const;
-  constructor(
-    message: string,
-    readonly fields: FieldError[] = [],
-  ) {
+  readonly fields: FieldError[];
+  constructor(message: string, fields: FieldError[] = []) {
     super(message, 'VALIDATION');
+    this.fields = fields;
   }
   static field(path: string, message: string): ValidationError {
     return new ValidationError(`${path}: ${message}`, [{ path, message }]);
@@ -37,18 +36,21 @@ export class ValidationError extends AppError {
 
 export class NotFoundError extends AppError {
   readonly code = 'NOT_FOUND' as const;
-  constructor(
-    readonly resource: string,
-    readonly id: string,
-  ) {
+  readonly resource: string;
+  readonly id: string;
+  constructor(resource: string, id: string) {
     super(`${resource} ${id} not found`, 'NOT_FOUND');
+    this.resource = resource;
+    this.id = id;
   }
 }
 
 export class ForbiddenError extends AppError {
   readonly code = 'FORBIDDEN' as const;
-  constructor(message = 'Not allowed', readonly missingPermission?: string) {
+  readonly missingPermission?: string;
+  constructor(message = 'Not allowed', missingPermission?: string) {
     super(message, 'FORBIDDEN');
+    this.missingPermission = missingPermission;
   }
 }
 

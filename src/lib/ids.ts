@@ -1,4 +1,4 @@
-import { randomBase62 } from './base62.js';
+import { randomBase62 } from './base62.ts';
 
 export const ID_PREFIXES = {
   organization: 'org',

@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { ValidationError } from './errors.ts';
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 200;

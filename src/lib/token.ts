@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { encodeUint32Base62, randomBase62 } from './base62.js';
+import { encodeUint32Base62, randomBase62 } from './base62.ts';
 
 export type KeyKind = 'SECRET' | 'PUBLISHABLE' | 'INTEGRATION';
 

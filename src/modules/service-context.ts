@@ -1,11 +1,11 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Config } from '../config/config.js';
-import type { JobClient } from '../jobs/job-client.js';
-import type { Logger } from '../infra/logger.js';
-import type { Actor } from './auth/actor.js';
-import type { EventStream } from './events/event-stream.js';
-import type { Invalidation } from './keys/key-cache.js';
-import type { KeyVerifier } from './keys/verifier.js';
+import type { Config } from '../config/config.ts';
+import type { JobClient } from '../jobs/job-client.ts';
+import type { Logger } from '../infra/logger.ts';
+import type { Actor } from './auth/actor.ts';
+import type { EventStream } from './events/event-stream.ts';
+import type { Invalidation } from './keys/key-cache.ts';
+import type { KeyVerifier } from './keys/verifier.ts';
 
 /** Process-wide dependencies, built once by the composition root. */
 export type AppDeps = {

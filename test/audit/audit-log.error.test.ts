@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { AuditLog } from '../keys/ops.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { AuditLog } from '../keys/ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

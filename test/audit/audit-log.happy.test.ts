@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { createKey, whoAmI } from '../keys/helpers.js';
-import { AuditLog, CreateApiKey, RotateApiKey, UpdateApiKey } from '../keys/ops.js';
-import { CreateUser } from '../ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { createKey, whoAmI } from '../keys/helpers.ts';
+import { AuditLog, CreateApiKey, RotateApiKey, UpdateApiKey } from '../keys/ops.ts';
+import { CreateUser } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { createKey, sql } from '../keys/helpers.js';
-import { AuditLog } from '../keys/ops.js';
-import { CreateOrganization } from '../ops.js';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { createKey, sql } from '../keys/helpers.ts';
+import { AuditLog } from '../keys/ops.ts';
+import { CreateOrganization } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql } from '../gql/index.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
+import { graphql } from '../gql/index.ts';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 
 const Viewer = graphql(`
   query Viewer {

@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/infra/logger.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
+import { createLogger } from '../../src/infra/logger.ts';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 
 const lines: string[] = [];
 const sink = new Writable({

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { CreateUser } from '../ops.js';
-import { dropRedisNamespace, startEventWorkers, waitFor, webhookEnv } from '../webhooks/helpers.js';
-import { mintLink, signIn, type Browser } from './session.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { CreateUser } from '../ops.ts';
+import { dropRedisNamespace, startEventWorkers, waitFor, webhookEnv } from '../webhooks/helpers.ts';
+import { mintLink, signIn, type Browser } from './session.ts';
 
 let server: TestServer;
 let workers: Awaited<ReturnType<typeof startEventWorkers>>;

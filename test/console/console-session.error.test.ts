@@ -3,10 +3,10 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateUser, UpdateUser } from '../ops.js';
-import { CreateConsoleSession } from './ops.js';
-import { mintLink, openLink } from './session.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateUser, UpdateUser } from '../ops.ts';
+import { CreateConsoleSession } from './ops.ts';
+import { mintLink, openLink } from './session.ts';
 
 function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

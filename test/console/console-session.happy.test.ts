@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateUser } from '../ops.js';
-import { ConsoleViewer, CreateConsoleSession } from './ops.js';
-import { mintLink, signIn } from './session.js';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateUser } from '../ops.ts';
+import { ConsoleViewer, CreateConsoleSession } from './ops.ts';
+import { mintLink, signIn } from './session.ts';
 
 let server: TestServer;
 beforeAll(async () => {

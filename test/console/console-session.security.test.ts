@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { AssignRoles, CreateOrganization, CreateRole, CreateUser, UpdateUser } from '../ops.js';
-import { ConsoleViewer, CreateConsoleSession } from './ops.js';
-import { mintLink, openLink, signIn } from './session.js';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { AssignRoles, CreateOrganization, CreateRole, CreateUser, UpdateUser } from '../ops.ts';
+import { ConsoleViewer, CreateConsoleSession } from './ops.ts';
+import { mintLink, openLink, signIn } from './session.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -2,9 +2,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BUDGET_BYTES, firstLoadSize } from '../../scripts/console-size.js';
-import { startTestServer, type TestServer } from '../harness.js';
-import { buildConsole } from '../e2e/console-build.js';
+import { BUDGET_BYTES, firstLoadSize } from '../../scripts/console-size.ts';
+import { startTestServer, type TestServer } from '../harness.ts';
+import { buildConsole } from '../e2e/console-build.ts';
 
 let dist: string;
 let server: TestServer;

@@ -1,4 +1,4 @@
-import { graphql } from '../gql/index.js';
+import { graphql } from '../gql/index.ts';
 
 export const CreateConsoleSession = graphql(`
   mutation CreateConsoleSession($input: CreateConsoleSessionInput!) {

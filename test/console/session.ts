@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { gql, success, type TestServer } from '../harness.js';
-import { CreateConsoleSession } from './ops.js';
+import { gql, success, type TestServer } from '../harness.ts';
+import { CreateConsoleSession } from './ops.ts';
 
 export type Browser = { cookie: string; csrf: string; headers: Record<string, string>; setCookies: string[] };
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { AssignRoles, CreateUser, Roles } from '../ops.js';
-import { CreateConsoleSession } from '../console/ops.js';
-import { dropRedisNamespace, startEventWorkers, webhookEnv } from '../webhooks/helpers.js';
-import { chromiumAvailable, launchChromium, localContext } from './browser.js';
-import { buildConsole } from './console-build.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { AssignRoles, CreateUser, Roles } from '../ops.ts';
+import { CreateConsoleSession } from '../console/ops.ts';
+import { dropRedisNamespace, startEventWorkers, webhookEnv } from '../webhooks/helpers.ts';
+import { chromiumAvailable, launchChromium, localContext } from './browser.ts';
+import { buildConsole } from './console-build.ts';
 
 /**
  * The console in headless Chromium against a real server: sign in with a console link, create a

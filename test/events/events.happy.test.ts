@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../src/lib/ids.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { createKey } from '../keys/helpers.js';
-import { DeleteApiKey, Events, RevokeApiKey, RotateApiKey, UpdateApiKey } from '../keys/ops.js';
-import { CreateUser } from '../ops.js';
+import { newId } from '../../src/lib/ids.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { createKey } from '../keys/helpers.ts';
+import { DeleteApiKey, Events, RevokeApiKey, RotateApiKey, UpdateApiKey } from '../keys/ops.ts';
+import { CreateUser } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import type { TestServer } from '../harness.js';
+import type { TestServer } from '../harness.ts';
 
 export const KEY_EVENTS = `subscription KeyEvents($filter: KeyEventsFilter) {
   keyEvents(filter: $filter) { id type organizationId keyId occurredAt data }

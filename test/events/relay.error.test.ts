@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { startWorkers, workerModules } from '../../workers/runtime.js';
-import { createLogger } from '../../src/infra/logger.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { CreateUser } from '../ops.js';
-import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, webhookHeaders, type HookReceiver } from '../webhooks/helpers.js';
+import { startWorkers, workerModules } from '../../workers/runtime.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { CreateUser } from '../ops.ts';
+import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, webhookHeaders, type HookReceiver } from '../webhooks/helpers.ts';
 
 /**
  * What must survive: Redis losing everything before or after the relay, and a worker process
@@ -140,7 +140,7 @@ function spawnWorkers(s: TestServer): ChildProcess {
     KEYPLANE_WORKERS_HEALTH_PORT: '0',
     ...webhookEnv('relay-error'),
   };
-  // node --import tsx (what `npx tsx` runs) in one process, so SIGKILL hits the worker itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // One process (Node runs the TypeScript itself), so SIGKILL hits the worker itself.
+  const child = spawn(process.execPath, ['workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   return child;
 }

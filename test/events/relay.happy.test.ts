@@ -1,14 +1,14 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueue } from '../../src/jobs/define-job.js';
-import { deliverWebhookJob } from '../../src/jobs/deliver-webhook.job.js';
-import { createLogger } from '../../src/infra/logger.js';
-import { RedisEventTarget } from '../../src/infra/pubsub.js';
-import { eventTopic, relayOutboxBatch, type RelayDeps, type StreamEvent } from '../../src/modules/events/outbox-relay.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { CreateUser } from '../ops.js';
-import { createEndpoint, dropRedisNamespace, webhookEnv } from '../webhooks/helpers.js';
+import { createQueue } from '../../src/jobs/define-job.ts';
+import { deliverWebhookJob } from '../../src/jobs/deliver-webhook.job.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { RedisEventTarget } from '../../src/infra/pubsub.ts';
+import { eventTopic, relayOutboxBatch, type RelayDeps, type StreamEvent } from '../../src/modules/events/outbox-relay.ts';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { CreateUser } from '../ops.ts';
+import { createEndpoint, dropRedisNamespace, webhookEnv } from '../webhooks/helpers.ts';
 
 /**
  * The relay pass itself, driven by hand (no worker running): order, idempotence, and that a

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateOrganization, CreateUser } from '../ops.js';
-import { dropRedisNamespace, startEventWorkers, waitFor, webhookEnv } from '../webhooks/helpers.js';
-import { outboxDrained, sseSubscribe, subscribersOn, wsSubscribe, type Sub } from './helpers.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateOrganization, CreateUser } from '../ops.ts';
+import { dropRedisNamespace, startEventWorkers, waitFor, webhookEnv } from '../webhooks/helpers.ts';
+import { outboxDrained, sseSubscribe, subscribersOn, wsSubscribe, type Sub } from './helpers.ts';
 
 const CreateKey = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { __typename ... on CreateApiKeySuccess { apiKey { id } } } }`;
 

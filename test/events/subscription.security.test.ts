@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateOrganization, CreateUser, UpdateUser } from '../ops.js';
-import { dropRedisNamespace, startEventWorkers, waitFor, webhookEnv } from '../webhooks/helpers.js';
-import { outboxDrained, sseSubscribe, subscribersOn, wsSubscribe, type Sub } from './helpers.js';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateOrganization, CreateUser, UpdateUser } from '../ops.ts';
+import { dropRedisNamespace, startEventWorkers, waitFor, webhookEnv } from '../webhooks/helpers.ts';
+import { outboxDrained, sseSubscribe, subscribersOn, wsSubscribe, type Sub } from './helpers.ts';
 
 const RevokeKey = `mutation($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { __typename } }`;
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { CreateUser } from '../ops.js';
-import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, type HookReceiver } from '../webhooks/helpers.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { CreateUser } from '../ops.ts';
+import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, type HookReceiver } from '../webhooks/helpers.ts';
 
 let server: TestServer;
 let receiver: HookReceiver;
@@ -36,7 +36,7 @@ async function freePort(): Promise<number> {
 describe('the workers process', () => {
   it('reports its health, and on SIGTERM finishes the delivery in flight before exiting', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+    const child = spawn(process.execPath, ['workers/main.ts'], {
       env: {
         ...process.env,
         NODE_ENV: 'test',

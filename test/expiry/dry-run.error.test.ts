@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { describe, expect, it, inject } from 'vitest';
-import { parseAsOf } from '../../src/cli/expiry.js';
+import { parseAsOf } from '../../src/cli/expiry.ts';
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { ...process.env, DATABASE_URL: inject('databaseUrl'), NODE_ENV: 'test', KEYPLANE_LOG_LEVEL: 'silent' };

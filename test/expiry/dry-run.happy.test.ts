@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { parseAsOf } from '../../src/cli/expiry.js';
-import { planExpiry, type PlannedAction } from '../../src/modules/keys/expiry-sweep.service.js';
-import { seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { day, makeKey, sweep } from './helpers.js';
+import { parseAsOf } from '../../src/cli/expiry.ts';
+import { planExpiry, type PlannedAction } from '../../src/modules/keys/expiry-sweep.service.ts';
+import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { day, makeKey, sweep } from './helpers.ts';
 
 const run = promisify(execFile);
 

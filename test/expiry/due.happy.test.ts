@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { daysLeft, decideExpiry, inactivityExpiry, keyExpiresAt, nextDueAt, type ExpirySettings } from '../../src/modules/keys/expiry.js';
-import { candidateBatches } from '../../src/modules/keys/expiry-sweep.service.js';
-import { seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { day, makeKey, setSettings } from './helpers.js';
+import { daysLeft, decideExpiry, inactivityExpiry, keyExpiresAt, nextDueAt, type ExpirySettings } from '../../src/modules/keys/expiry.ts';
+import { candidateBatches } from '../../src/modules/keys/expiry-sweep.service.ts';
+import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { day, makeKey, setSettings } from './helpers.ts';
 
 const DEFAULTS: ExpirySettings = { inactivityDays: 90, warningDays: [15, 7, 1] };
 const at = (d: number) => day(d);

@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { issueKey } from '../../src/modules/keys/api-key.factory.js';
-import { DAY_MS } from '../../src/modules/keys/expiry.js';
-import { sweepExpiry, type SweepOptions } from '../../src/modules/keys/expiry-sweep.service.js';
-import type { TestServer } from '../harness.js';
+import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
+import { DAY_MS } from '../../src/modules/keys/expiry.ts';
+import { sweepExpiry, type SweepOptions } from '../../src/modules/keys/expiry-sweep.service.ts';
+import type { TestServer } from '../harness.ts';
 
 /** Day 0 of every scenario: far enough in the past that day 0 … 150 are never in the future. */
 export const BASE = new Date(Math.floor((Date.now() - 200 * DAY_MS) / 1000) * 1000);

@@ -1,11 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { initORM } from '../../src/infra/orm.js';
-import { recordEvent } from '../../src/modules/events/event.service.js';
-import { sweepExpiry } from '../../src/modules/keys/expiry-sweep.service.js';
-import { seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { day, expiryEvents, makeKey, summary, type TestKey } from './helpers.js';
+import { initORM } from '../../src/infra/orm.ts';
+import { recordEvent } from '../../src/modules/events/event.service.ts';
+import { sweepExpiry } from '../../src/modules/keys/expiry-sweep.service.ts';
+import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { day, expiryEvents, makeKey, summary, type TestKey } from './helpers.ts';
 
 let server: TestServer;
 /** A second ORM (own pool): a second worker process as far as PostgreSQL can tell. */

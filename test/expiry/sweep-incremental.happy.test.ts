@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest';
-import { seedOrg, startTestServer, success, gql, type TestServer } from '../harness.js';
-import { UpdateOrganization } from '../ops.js';
-import { day as dayOf, expiryEvents, keyStatus, makeKey, summary, sweep } from './helpers.js';
+import { seedOrg, startTestServer, success, gql, type TestServer } from '../harness.ts';
+import { UpdateOrganization } from '../ops.ts';
+import { day as dayOf, expiryEvents, keyStatus, makeKey, summary, sweep } from './helpers.ts';
 
 let server: TestServer;
 beforeAll(async () => {

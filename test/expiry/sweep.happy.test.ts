@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { day, expiryEvents, keyStatus, makeKey, setSettings, summary, sweep as sweepAt, useKey } from './helpers.js';
+import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { day, expiryEvents, keyStatus, makeKey, setSettings, summary, sweep as sweepAt, useKey } from './helpers.ts';
 
 let server: TestServer;
 beforeAll(async () => {

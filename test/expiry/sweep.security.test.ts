@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expirySweepJob } from '../../src/jobs/expiry-sweep.job.js';
-import { seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { day, expiryEvents, keyStatus, makeKey, setSettings, summary, sweep } from './helpers.js';
+import { expirySweepJob } from '../../src/jobs/expiry-sweep.job.ts';
+import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { day, expiryEvents, keyStatus, makeKey, setSettings, summary, sweep } from './helpers.ts';
 
 let server: TestServer;
 beforeAll(async () => {

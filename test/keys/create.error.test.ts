@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreateApiKeyInput } from '../gql/graphql.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateUser, DefineResource, UpdateUser } from '../ops.js';
-import { sql } from './helpers.js';
-import { CreateApiKey } from './ops.js';
+import type { CreateApiKeyInput } from '../gql/graphql.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateUser, DefineResource, UpdateUser } from '../ops.ts';
+import { sql } from './helpers.ts';
+import { CreateApiKey } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateOrganization, DefineResource } from '../ops.js';
-import { userWithKey } from '../fixtures.js';
-import { createKey, sql, statusOf, whoAmI } from './helpers.js';
-import { ApiKeyQ, CreateApiKey } from './ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateOrganization, DefineResource } from '../ops.ts';
+import { userWithKey } from '../fixtures.ts';
+import { createKey, sql, statusOf, whoAmI } from './helpers.ts';
+import { ApiKeyQ, CreateApiKey } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

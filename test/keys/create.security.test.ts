@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreateApiKeyInput } from '../gql/graphql.js';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateOrganization, CreateUser } from '../ops.js';
-import { sql, whoAmI } from './helpers.js';
-import { CreateApiKey } from './ops.js';
+import type { CreateApiKeyInput } from '../gql/graphql.ts';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateOrganization, CreateUser } from '../ops.ts';
+import { sql, whoAmI } from './helpers.ts';
+import { CreateApiKey } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

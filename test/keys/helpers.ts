@@ -1,6 +1,6 @@
-import type { CreateApiKeyInput } from '../gql/graphql.js';
-import { gql, success, type Auth, type TestServer } from '../harness.js';
-import { CreateApiKey, WhoAmI } from './ops.js';
+import type { CreateApiKeyInput } from '../gql/graphql.ts';
+import { gql, success, type Auth, type TestServer } from '../harness.ts';
+import { CreateApiKey, WhoAmI } from './ops.ts';
 
 /** The calling key's record id (ApiKey.id), user and organisation. */
 export async function whoAmI(server: TestServer, auth: Auth) {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateOrganization, UpdateOrganization } from '../ops.js';
-import { createKey, sql, whoAmI } from './helpers.js';
-import { ApiKeyQ, ApiKeys, RevokeApiKey } from './ops.js';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateOrganization, UpdateOrganization } from '../ops.ts';
+import { createKey, sql, whoAmI } from './helpers.ts';
+import { ApiKeyQ, ApiKeys, RevokeApiKey } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

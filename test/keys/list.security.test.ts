@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateOrganization } from '../ops.js';
-import { createKey, whoAmI } from './helpers.js';
-import { ApiKeyQ, ApiKeys } from './ops.js';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateOrganization } from '../ops.ts';
+import { createKey, whoAmI } from './helpers.ts';
+import { ApiKeyQ, ApiKeys } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

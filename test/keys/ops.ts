@@ -1,4 +1,4 @@
-import { graphql } from '../gql/index.js';
+import { graphql } from '../gql/index.ts';
 
 /** Typed operations of the key lifecycle tests. */
 export const KeyFields = graphql(`

@@ -11,11 +11,11 @@ import {
   type GraphQLObjectType,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schema } from '../../src/graphql/schema.js';
-import { newId } from '../../src/lib/ids.js';
-import { BUILT_IN_RESOURCES } from '../../src/lib/permissions.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { createKey, sql } from './helpers.js';
+import { schema } from '../../src/graphql/schema.ts';
+import { newId } from '../../src/lib/ids.ts';
+import { BUILT_IN_RESOURCES } from '../../src/lib/permissions.ts';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { createKey, sql } from './helpers.ts';
 
 /** Fields a publishable key may call: reading who it is. Everything else is management. */
 const NOT_MANAGEMENT = new Set(['Query.viewer']);

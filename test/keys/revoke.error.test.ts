@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { createKey, sql } from './helpers.js';
-import { DeleteApiKey, RevokeApiKey, UpdateApiKey } from './ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { createKey, sql } from './helpers.ts';
+import { DeleteApiKey, RevokeApiKey, UpdateApiKey } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

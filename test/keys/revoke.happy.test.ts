@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { createKey, sql, statusOf } from './helpers.js';
-import { ApiKeyQ, ApiKeys, DeleteApiKey, RevokeApiKey, RotateApiKey } from './ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { createKey, sql, statusOf } from './helpers.ts';
+import { ApiKeyQ, ApiKeys, DeleteApiKey, RevokeApiKey, RotateApiKey } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

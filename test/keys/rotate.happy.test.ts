@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { createKey, sql, statusOf } from './helpers.js';
-import { RotateApiKey } from './ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { createKey, sql, statusOf } from './helpers.ts';
+import { RotateApiKey } from './ops.ts';
 
 // A clock the test moves: the verifier and the services read it, so a grace period can end
 // without waiting, and with the key record still warm in the cache.

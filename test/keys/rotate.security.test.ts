@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { createKey, statusOf, whoAmI } from './helpers.js';
-import { RotateApiKey } from './ops.js';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { createKey, statusOf, whoAmI } from './helpers.ts';
+import { RotateApiKey } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

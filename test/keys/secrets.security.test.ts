@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/infra/logger.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { DefineResource } from '../ops.js';
-import { createKey, sql } from './helpers.js';
-import { CreateApiKey, DeleteApiKey, RevokeApiKey, RotateApiKey, UpdateApiKey } from './ops.js';
+import { createLogger } from '../../src/infra/logger.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { DefineResource } from '../ops.ts';
+import { createKey, sql } from './helpers.ts';
+import { CreateApiKey, DeleteApiKey, RevokeApiKey, RotateApiKey, UpdateApiKey } from './ops.ts';
 
 const lines: string[] = [];
 let server: TestServer;

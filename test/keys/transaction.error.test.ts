@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/infra/logger.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { createKey, sql, statusOf } from './helpers.js';
-import { CreateApiKey, DeleteApiKey, RevokeApiKey, RotateApiKey, UpdateApiKey } from './ops.js';
+import { createLogger } from '../../src/infra/logger.ts';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { createKey, sql, statusOf } from './helpers.ts';
+import { CreateApiKey, DeleteApiKey, RevokeApiKey, RotateApiKey, UpdateApiKey } from './ops.ts';
 
 // Names this file's trigger refuses: the mutation gets past every check and fails at flush.
 const suffix = Math.random().toString(36).slice(2, 8);

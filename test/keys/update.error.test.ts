@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { UpdateUser } from '../ops.js';
-import { createKey } from './helpers.js';
-import { DeleteApiKey, RevokeApiKey, UpdateApiKey } from './ops.js';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { UpdateUser } from '../ops.ts';
+import { createKey } from './helpers.ts';
+import { DeleteApiKey, RevokeApiKey, UpdateApiKey } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractCredential } from '../../src/lib/credentials.js';
-import { hashSecret, mintCredential, parseKeyIdSecret, parseToken, secretMatches, SECRET_BODY_LENGTH } from '../../src/lib/token.js';
+import { extractCredential } from '../../src/lib/credentials.ts';
+import { hashSecret, mintCredential, parseKeyIdSecret, parseToken, secretMatches, SECRET_BODY_LENGTH } from '../../src/lib/token.ts';
 
 describe('token format', () => {
   it('is kp_<kind>_<keyId>_<secret> with ≥ 256 bits of base62 secret and a checksum', () => {

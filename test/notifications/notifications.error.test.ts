@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { day, makeKey, sweep } from '../expiry/helpers.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { MarkNotificationsRead, Notifications } from './ops.js';
+import { day, makeKey, sweep } from '../expiry/helpers.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { MarkNotificationsRead, Notifications } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { day, makeKey, sweep } from '../expiry/helpers.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateOrganization } from '../ops.js';
-import { MarkNotificationsRead, Notifications } from './ops.js';
+import { day, makeKey, sweep } from '../expiry/helpers.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateOrganization } from '../ops.ts';
+import { MarkNotificationsRead, Notifications } from './ops.ts';
 
 let server: TestServer;
 const statements: string[] = [];

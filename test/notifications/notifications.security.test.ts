@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { day, makeKey, sweep } from '../expiry/helpers.js';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { MarkNotificationsRead, Notifications } from './ops.js';
+import { day, makeKey, sweep } from '../expiry/helpers.ts';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { MarkNotificationsRead, Notifications } from './ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { graphql } from '../gql/index.js';
+import { graphql } from '../gql/index.ts';
 
 export const Notifications = graphql(`
   query Notifications($unreadOnly: Boolean, $organizationId: ID, $first: Int, $after: String) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { CreateOrganization, DefineResource, Organizations, UpdateOrganization } from '../ops.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { CreateOrganization, DefineResource, Organizations, UpdateOrganization } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

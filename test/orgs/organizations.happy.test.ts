@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { Catalog, CreateOrganization, DefineResource, OrganizationQ, Organizations, UpdateOrganization } from '../ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { Catalog, CreateOrganization, DefineResource, OrganizationQ, Organizations, UpdateOrganization } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { userWithKey } from '../fixtures.js';
-import { Catalog, CreateOrganization, DefineResource, OrganizationQ, Organizations, UpdateOrganization } from '../ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { userWithKey } from '../fixtures.ts';
+import { Catalog, CreateOrganization, DefineResource, OrganizationQ, Organizations, UpdateOrganization } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

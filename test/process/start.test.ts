@@ -61,7 +61,7 @@ describe('the service as a user runs it', () => {
     await expect.poll(() => svc.output(), { timeout: 20_000 }).toContain('keyplane workers started');
     await expect.poll(async () => (await fetch(`http://127.0.0.1:${workersPort}/healthz`).catch(() => null))?.status, { timeout: 10_000 }).toBe(200);
 
-    const boot = run(['--import', 'tsx', 'src/cli/bootstrap.ts', '--org', 'Acme'], e);
+    const boot = run(['src/cli/bootstrap.ts', '--org', 'Acme'], e);
     const code = await new Promise((r) => boot.child.on('exit', r));
     expect(code, boot.output()).toBe(0);
     const lines = boot.output().trim().split('\n');
@@ -86,7 +86,7 @@ describe('the service as a user runs it', () => {
   }, 120_000);
 
   it('refuses to start with a bad configuration, naming the variable', async () => {
-    const bad = run(['--import', 'tsx', 'src/main.ts'], { ...env(1), PORT: 'eighty', NODE_ENV: 'production' });
+    const bad = run(['src/main.ts'], { ...env(1), PORT: 'eighty', NODE_ENV: 'production' });
     const code = await new Promise((r) => bad.child.on('exit', r));
     expect(code).toBe(2);
     expect(bad.output()).toMatch(/PORT/);

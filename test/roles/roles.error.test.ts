@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { AssignRoles, CreateRole, CreateUser, DeleteRole, UpdateRole } from '../ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { AssignRoles, CreateRole, CreateUser, DeleteRole, UpdateRole } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { userWithKey } from '../fixtures.js';
-import { AssignRoles, CreateRole, CreateUser, DefineResource, DeleteRole, Roles, UpdateRole, UserQ, ViewerPerms } from '../ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { userWithKey } from '../fixtures.ts';
+import { AssignRoles, CreateRole, CreateUser, DefineResource, DeleteRole, Roles, UpdateRole, UserQ, ViewerPerms } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -45,7 +45,7 @@ describe('roles', () => {
     const user = success((await gql(server, root.token, CreateUser, { input: { name: 'svc', kind: 'SERVICE' } })).data?.createUser, 'CreateUserSuccess').user;
     success((await gql(server, root.token, AssignRoles, { input: { userId: user.id, roles: [{ roleId: role.id }] } })).data?.assignRoles, 'AssignRolesSuccess');
     const em = server.app.orm.em.fork();
-    const { issueKey } = await import('../../src/modules/keys/api-key.factory.js');
+    const { issueKey } = await import('../../src/modules/keys/api-key.factory.ts');
     const k = issueKey(em, server.config.pepper, { organizationId: root.organizationId, userId: user.id, kind: 'SECRET', name: 'k' });
     await em.flush();
     expect((await gql(server, k.token, CreateUser, { input: { name: 'a' } })).data?.createUser.__typename).toBe('CreateUserSuccess');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { userWithKey } from '../fixtures.js';
-import { AssignRoles, CreateOrganization, CreateRole, CreateUser, DeleteRole, Roles, UpdateRole, ViewerPerms } from '../ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { userWithKey } from '../fixtures.ts';
+import { AssignRoles, CreateOrganization, CreateRole, CreateUser, DeleteRole, Roles, UpdateRole, ViewerPerms } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

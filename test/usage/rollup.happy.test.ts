@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { createLogger } from '../../src/infra/logger.js';
-import { ApiKey } from '../../src/modules/keys/api-key.entity.js';
-import { limiterKeys, usageKeys } from '../../src/modules/usage/usage-keys.js';
-import { applyBatch, moveBatch, readBatch, rollUpUsage } from '../../src/modules/usage/usage-rollup.js';
-import { KeyVerification } from '../../src/modules/usage/usage.entity.js';
-import { startWorkers } from '../../workers/runtime.js';
-import { usageRollupWorker } from '../../workers/usage-rollup.worker.js';
-import { makeKey, makeUser, verifyHttp, type TestKey } from '../verify/fixtures.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
+import { limiterKeys, usageKeys } from '../../src/modules/usage/usage-keys.ts';
+import { applyBatch, moveBatch, readBatch, rollUpUsage } from '../../src/modules/usage/usage-rollup.ts';
+import { KeyVerification } from '../../src/modules/usage/usage.entity.ts';
+import { startWorkers } from '../../workers/runtime.ts';
+import { usageRollupWorker } from '../../workers/usage-rollup.worker.ts';
+import { makeKey, makeUser, verifyHttp, type TestKey } from '../verify/fixtures.ts';
 
 let server: TestServer;
 beforeAll(async () => {

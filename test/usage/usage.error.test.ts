@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { graphql } from '../gql/index.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { makeKey, makeUser } from '../verify/fixtures.js';
+import { graphql } from '../gql/index.ts';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { makeKey, makeUser } from '../verify/fixtures.ts';
 
 const UsageErr = graphql(`
   query UsageErr($filter: UsageFilter) {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { graphql } from '../gql/index.js';
-import { gql, seedOrg, startTestServer, type GqlResponse, type TestServer } from '../harness.js';
-import type { KeyUsageQuery } from '../gql/graphql.js';
-import { mintCredential } from '../../src/lib/token.js';
-import { ApiKey } from '../../src/modules/keys/api-key.entity.js';
-import { rollUpUsage } from '../../src/modules/usage/usage-rollup.js';
-import { makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyInput } from '../verify/fixtures.js';
+import { graphql } from '../gql/index.ts';
+import { gql, seedOrg, startTestServer, type GqlResponse, type TestServer } from '../harness.ts';
+import type { KeyUsageQuery } from '../gql/graphql.ts';
+import { mintCredential } from '../../src/lib/token.ts';
+import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
+import { rollUpUsage } from '../../src/modules/usage/usage-rollup.ts';
+import { makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyInput } from '../verify/fixtures.ts';
 
 const Usage = graphql(`
   query Usage($filter: UsageFilter) {

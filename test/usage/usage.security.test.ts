@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { graphql } from '../gql/index.js';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { rollUpUsage } from '../../src/modules/usage/usage-rollup.js';
-import { defineResource, makeKey, makeSubAccount, makeUser, verifyHttp } from '../verify/fixtures.js';
+import { graphql } from '../gql/index.ts';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { rollUpUsage } from '../../src/modules/usage/usage-rollup.ts';
+import { defineResource, makeKey, makeSubAccount, makeUser, verifyHttp } from '../verify/fixtures.ts';
 
 const UsageSec = graphql(`
   query UsageSec($filter: UsageFilter) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateUser, UpdateUser, Users } from '../ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateUser, UpdateUser, Users } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

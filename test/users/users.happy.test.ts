@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateUser, UpdateUser, Users, ViewerPerms } from '../ops.js';
-import { userWithKey } from '../fixtures.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateUser, UpdateUser, Users, ViewerPerms } from '../ops.ts';
+import { userWithKey } from '../fixtures.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { userWithKey } from '../fixtures.js';
-import { CreateUser, UpdateUser, UserQ, Users } from '../ops.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { userWithKey } from '../fixtures.ts';
+import { CreateUser, UpdateUser, UserQ, Users } from '../ops.ts';
 
 let server: TestServer;
 beforeAll(async () => {

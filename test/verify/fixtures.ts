@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { graphql } from '../gql/index.js';
-import { gql, success, type TestServer } from '../harness.js';
-import { newId } from '../../src/lib/ids.js';
-import { issueKey, type IssueKeyInput } from '../../src/modules/keys/api-key.factory.js';
-import { Organization } from '../../src/modules/orgs/organization.entity.js';
-import { Role, RoleAssignment } from '../../src/modules/roles/role.entity.js';
-import { User } from '../../src/modules/users/user.entity.js';
-import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.js';
+import { graphql } from '../gql/index.ts';
+import { gql, success, type TestServer } from '../harness.ts';
+import { newId } from '../../src/lib/ids.ts';
+import { issueKey, type IssueKeyInput } from '../../src/modules/keys/api-key.factory.ts';
+import { Organization } from '../../src/modules/orgs/organization.entity.ts';
+import { Role, RoleAssignment } from '../../src/modules/roles/role.entity.ts';
+import { User } from '../../src/modules/users/user.entity.ts';
+import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.ts';
 
 export const VerifyKey = graphql(`
   mutation VerifyKey($input: VerifyKeyInput!) {

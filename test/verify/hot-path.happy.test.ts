@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { formatToken, mintCredential } from '../../src/lib/token.js';
-import { initORM } from '../../src/infra/orm.js';
-import { issueKey } from '../../src/modules/keys/api-key.factory.js';
-import { makeKey, makeUser, typo, VerifyKey, verifyHttp } from './fixtures.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { formatToken, mintCredential } from '../../src/lib/token.ts';
+import { initORM } from '../../src/infra/orm.ts';
+import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
+import { makeKey, makeUser, typo, VerifyKey, verifyHttp } from './fixtures.ts';
 
 let server: TestServer;
 /** Every SQL statement MikroORM sends (its onQuery hook sits under em.find, flush and raw execute alike). */

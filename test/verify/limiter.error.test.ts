@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { LimiterUnavailableError, RedisUsageLimiter } from '../../src/modules/usage/usage-limiter.js';
-import { makeKey, makeUser } from './fixtures.js';
+import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { LimiterUnavailableError, RedisUsageLimiter } from '../../src/modules/usage/usage-limiter.ts';
+import { makeKey, makeUser } from './fixtures.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.js';
-import { makeKey, makeUser, verifyHttp, type VerifyInput } from './fixtures.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.ts';
+import { makeKey, makeUser, verifyHttp, type VerifyInput } from './fixtures.ts';
 
 /**
  * Two API processes (the real entry point, src/main.ts) on two ports, sharing PostgreSQL and
@@ -25,7 +25,7 @@ async function freePort(): Promise<number> {
 
 async function startReplica(): Promise<(typeof replicas)[number]> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

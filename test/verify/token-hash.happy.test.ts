@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashSecret, mintCredential, secretMatches } from '../../src/lib/token.js';
+import { hashSecret, mintCredential, secretMatches } from '../../src/lib/token.ts';
 
 describe('the keyed secret hash', () => {
   it('is HMAC-SHA-256(pepper, keyId:secret), whichever pepper buffer is used, with the pepper’s key object reused', () => {

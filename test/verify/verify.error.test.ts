@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { VerifyKey, verifyHttp } from './fixtures.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { VerifyKey, verifyHttp } from './fixtures.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { User } from '../../src/modules/users/user.entity.js';
-import { ApiKey } from '../../src/modules/keys/api-key.entity.js';
-import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.js';
-import { defineResource, makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyAnswer, type VerifyInput } from './fixtures.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { User } from '../../src/modules/users/user.entity.ts';
+import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
+import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.ts';
+import { defineResource, makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyAnswer, type VerifyInput } from './fixtures.ts';
 
 let server: TestServer;
 beforeAll(async () => {

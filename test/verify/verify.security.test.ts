@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.js';
-import { mintCredential } from '../../src/lib/token.js';
-import { ApiKey } from '../../src/modules/keys/api-key.entity.js';
-import { defineResource, makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyAnswer } from './fixtures.js';
+import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { mintCredential } from '../../src/lib/token.ts';
+import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
+import { defineResource, makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyAnswer } from './fixtures.ts';
 
 let server: TestServer;
 beforeAll(async () => {

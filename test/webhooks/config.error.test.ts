@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
 
 describe('webhook and worker configuration', () => {
   it('reads the retry schedule and the failure window, with the Standard Webhooks defaults', () => {

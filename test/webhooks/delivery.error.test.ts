@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateUser } from '../ops.js';
-import { testConfig } from '../harness.js';
-import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, type HookReceiver } from './helpers.js';
-import { Deliveries, ReplayDelivery, UpdateWebhookEndpoint, WebhookEndpointQ } from './ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateUser } from '../ops.ts';
+import { testConfig } from '../harness.ts';
+import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, type HookReceiver } from './helpers.ts';
+import { Deliveries, ReplayDelivery, UpdateWebhookEndpoint, WebhookEndpointQ } from './ops.ts';
 
 const Events = `query($filter: EventFilter) { events(filter: $filter, first: 50) { edges { node { type data } } } }`;
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateOrganization, CreateUser } from '../ops.js';
-import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, webhookHeaders, type HookReceiver } from './helpers.js';
-import { Deliveries, ReplayDelivery, UpdateWebhookEndpoint } from './ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateOrganization, CreateUser } from '../ops.ts';
+import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, webhookHeaders, type HookReceiver } from './helpers.ts';
+import { Deliveries, ReplayDelivery, UpdateWebhookEndpoint } from './ops.ts';
 
 const CreateKey = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { __typename ... on CreateApiKeySuccess { apiKey { id } } ... on Error { message } } }`;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { createEndpoint, dropRedisNamespace, webhookEnv } from './helpers.js';
-import { DeleteWebhookEndpoint, UpdateWebhookEndpoint, WebhookEndpointQ, WebhookEndpoints } from './ops.js';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { createEndpoint, dropRedisNamespace, webhookEnv } from './helpers.ts';
+import { DeleteWebhookEndpoint, UpdateWebhookEndpoint, WebhookEndpointQ, WebhookEndpoints } from './ops.ts';
 
 const Events = `query($filter: EventFilter) { events(filter: $filter, first: 50) { edges { node { type data } } } }`;
 const Audit = `query { auditLog(first: 100) { edges { node { action targetId changes } } } }`;

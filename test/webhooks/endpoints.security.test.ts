@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decrypt } from '../../src/lib/crypto.js';
-import { assertEndpointUrl } from '../../src/modules/webhooks/webhook-url.js';
-import { ValidationError } from '../../src/lib/errors.js';
-import { userWithKey } from '../fixtures.js';
-import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.js';
-import { CreateOrganization, CreateUser } from '../ops.js';
-import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, type HookReceiver } from './helpers.js';
-import { CreateWebhookEndpoint, DeleteWebhookEndpoint, Deliveries, ReplayDelivery, UpdateWebhookEndpoint, WebhookEndpointQ, WebhookEndpoints } from './ops.js';
+import { decrypt } from '../../src/lib/crypto.ts';
+import { assertEndpointUrl } from '../../src/modules/webhooks/webhook-url.ts';
+import { ValidationError } from '../../src/lib/errors.ts';
+import { userWithKey } from '../fixtures.ts';
+import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
+import { CreateOrganization, CreateUser } from '../ops.ts';
+import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, type HookReceiver } from './helpers.ts';
+import { CreateWebhookEndpoint, DeleteWebhookEndpoint, Deliveries, ReplayDelivery, UpdateWebhookEndpoint, WebhookEndpointQ, WebhookEndpoints } from './ops.ts';
 
 // The API refuses loopback here, as in production; the workers run against a loopback-friendly twin.
 let strict: TestServer;

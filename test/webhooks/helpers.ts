@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { queuePrefix } from '../../src/jobs/define-job.js';
-import { createLogger } from '../../src/infra/logger.js';
-import { startWorkers, workerModules } from '../../workers/runtime.js';
-import type { Config } from '../../src/config/config.js';
-import { gql, success, type Auth, type TestServer } from '../harness.js';
-import { CreateWebhookEndpoint } from './ops.js';
+import { queuePrefix } from '../../src/jobs/define-job.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { startWorkers, workerModules } from '../../workers/runtime.ts';
+import type { Config } from '../../src/config/config.ts';
+import { gql, success, type Auth, type TestServer } from '../harness.ts';
+import { CreateWebhookEndpoint } from './ops.ts';
 
 /** Env overrides giving a test file its own Redis namespace (queues, pub/sub) and fast timings. */
 export function webhookEnv(suffix: string, extra: Record<string, string> = {}): Record<string, string> {

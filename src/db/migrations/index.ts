@@ -1,12 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { Migration20261123000000_foundation } from './Migration20261123000000_foundation.js';
-import { Migration20261123010000_keys } from './Migration20261123010000_keys.js';
-import { Migration20261123020000_usage } from './Migration20261123020000_usage.js';
-import { Migration20261123030000_webhooks } from './Migration20261123030000_webhooks.js';
-import { Migration20261123040000_expiry } from './Migration20261123040000_expiry.js';
-import { Migration20261123050000_console } from './Migration20261123050000_console.js';
+import { Migration20261123000000_foundation } from './Migration20261123000000_foundation.ts';
+import { Migration20261123010000_keys } from './Migration20261123010000_keys.ts';
+import { Migration20261123020000_usage } from './Migration20261123020000_usage.ts';
+import { Migration20261123030000_webhooks } from './Migration20261123030000_webhooks.ts';
+import { Migration20261123040000_expiry } from './Migration20261123040000_expiry.ts';
+import { Migration20261123050000_console } from './Migration20261123050000_console.ts';
 
-/** Explicit, ordered list: no glob loading, works the same under tsx, vitest and a bundler. */
+/** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000000_foundation', class: Migration20261123000000_foundation },
   { name: 'Migration20261123010000_keys', class: Migration20261123010000_keys },

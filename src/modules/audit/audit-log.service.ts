@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { fromZodIssues, ValidationError } from '../../lib/errors.js';
-import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
-import { getOrganizationFor } from '../orgs/organization.service.js';
-import type { ServiceContext } from '../service-context.js';
-import { AuditEntry } from './audit-entry.entity.js';
+import { fromZodIssues, ValidationError } from '../../lib/errors.ts';
+import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
+import { getOrganizationFor } from '../orgs/organization.service.ts';
+import type { ServiceContext } from '../service-context.ts';
+import { AuditEntry } from './audit-entry.entity.ts';
 
 const filterSchema = z.object({
   organizationId: z.string().min(1).max(64).nullish(),

@@ -1,7 +1,7 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc } from '../../graphql/context.js';
-import { AuditEntry } from './audit-entry.entity.js';
-import { listAuditEntries } from './audit-log.service.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc } from '../../graphql/context.ts';
+import { AuditEntry } from './audit-entry.entity.ts';
+import { listAuditEntries } from './audit-log.service.ts';
 
 export const AuditEntryRef = builder.objectRef<AuditEntry>('AuditEntry').implement({
   description: 'One change, written in the same transaction as the change; the log is append-only.',

@@ -1,7 +1,7 @@
-import { ForbiddenError } from '../../lib/errors.js';
-import { allows, type PermissionMap } from '../../lib/permissions.js';
-import type { KeyRecord } from '../keys/key-record.js';
-import { pathIds } from '../keys/key-record.js';
+import { ForbiddenError } from '../../lib/errors.ts';
+import { allows, type PermissionMap } from '../../lib/permissions.ts';
+import type { KeyRecord } from '../keys/key-record.ts';
+import { pathIds } from '../keys/key-record.ts';
 
 export type OrgRef = { id: string; path: string };
 
@@ -12,10 +12,13 @@ export type RequestMeta = { requestId: string; ip: string | null; userAgent: str
  * permissions, in its own organisation and the sub-accounts it is granted.
  */
 export class Actor {
-  constructor(
-    readonly key: KeyRecord,
-    readonly meta: RequestMeta,
-  ) {}
+  readonly key: KeyRecord;
+  readonly meta: RequestMeta;
+
+  constructor(key: KeyRecord, meta: RequestMeta) {
+    this.key = key;
+    this.meta = meta;
+  }
 
   get organizationId(): string {
     return this.key.organizationId;

@@ -1,7 +1,7 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc } from '../../graphql/context.js';
-import { defineMutation } from '../../graphql/mutation.js';
-import { defineResource, permissionCatalog, type CatalogResource } from './catalog.service.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc } from '../../graphql/context.ts';
+import { defineMutation } from '../../graphql/mutation.ts';
+import { defineResource, permissionCatalog, type CatalogResource } from './catalog.service.ts';
 
 export const ResourceRef = builder.objectRef<CatalogResource>('Resource').implement({
   description: 'A resource of the permission catalogue and its actions (`resource:action`).',

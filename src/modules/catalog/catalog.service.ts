@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { ValidationError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { BUILT_IN_RESOURCE_NAMES, BUILT_IN_RESOURCES, PERMISSION_RE, WILDCARD } from '../../lib/permissions.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { recordEvent } from '../events/event.service.js';
-import { pathIds } from '../keys/key-record.js';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
-import type { Organization } from '../orgs/organization.entity.js';
-import { commit, type ServiceContext } from '../service-context.js';
-import { ResourceDefinition } from './resource.entity.js';
+import { ValidationError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { BUILT_IN_RESOURCE_NAMES, BUILT_IN_RESOURCES, PERMISSION_RE, WILDCARD } from '../../lib/permissions.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { recordEvent } from '../events/event.service.ts';
+import { pathIds } from '../keys/key-record.ts';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import type { Organization } from '../orgs/organization.entity.ts';
+import { commit, type ServiceContext } from '../service-context.ts';
+import { ResourceDefinition } from './resource.entity.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export type CatalogResource = {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Actor, type RequestMeta } from '../auth/actor.js';
-import type { AppDeps } from '../service-context.js';
-import { csrfMatches, parseSecretToken, sessionSecretMatches, type SecretToken } from './console-session.service.js';
+import { Actor, type RequestMeta } from '../auth/actor.ts';
+import type { AppDeps } from '../service-context.ts';
+import { csrfMatches, parseSecretToken, sessionSecretMatches, type SecretToken } from './console-session.service.ts';
 
 export const CSRF_HEADER = 'x-keyplane-csrf';
 
@@ -37,7 +37,10 @@ function single(v: unknown): string | undefined {
 export class ConsoleSessions {
   private readonly names: { session: string; csrf: string };
 
-  constructor(private readonly deps: AppDeps) {
+  private readonly deps: AppDeps;
+
+  constructor(deps: AppDeps) {
+    this.deps = deps;
     this.names = cookieNames(deps.config.production);
   }
 

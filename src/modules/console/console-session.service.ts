@@ -1,20 +1,20 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { randomBase62 } from '../../lib/base62.js';
-import { ConflictError, ForbiddenError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { firstNotCovered } from '../../lib/permissions.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { Actor, type RequestMeta } from '../auth/actor.js';
-import type { SubAccountGrant } from '../keys/api-key.entity.js';
-import { loadUserPermissions } from '../keys/key-record.js';
-import { Organization } from '../orgs/organization.entity.js';
-import { parseInput } from '../orgs/organization.service.js';
-import { commit, type AppDeps, type ServiceContext } from '../service-context.js';
-import { User } from '../users/user.entity.js';
-import { getUserFor } from '../users/user.service.js';
-import { ConsoleSession } from './console-session.entity.js';
-import { sessionRecord } from './session-record.js';
+import { randomBase62 } from '../../lib/base62.ts';
+import { ConflictError, ForbiddenError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { firstNotCovered } from '../../lib/permissions.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { Actor, type RequestMeta } from '../auth/actor.ts';
+import type { SubAccountGrant } from '../keys/api-key.entity.ts';
+import { loadUserPermissions } from '../keys/key-record.ts';
+import { Organization } from '../orgs/organization.entity.ts';
+import { parseInput } from '../orgs/organization.service.ts';
+import { commit, type AppDeps, type ServiceContext } from '../service-context.ts';
+import { User } from '../users/user.entity.ts';
+import { getUserFor } from '../users/user.service.ts';
+import { ConsoleSession } from './console-session.entity.ts';
+import { sessionRecord } from './session-record.ts';
 
 const SECRET_LENGTH = 43; // 256 bits of base62
 const TOKEN_RE = /^(cs_[0-9A-Za-z]{20})\.([0-9A-Za-z]{43})$/;

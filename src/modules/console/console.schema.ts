@@ -1,6 +1,6 @@
-import { svc, type Context } from '../../graphql/context.js';
-import { defineMutation } from '../../graphql/mutation.js';
-import { createConsoleSession } from './console-session.service.js';
+import { svc, type Context } from '../../graphql/context.ts';
+import { defineMutation } from '../../graphql/mutation.ts';
+import { createConsoleSession } from './console-session.service.ts';
 
 type Link = { url: string; expiresAt: Date };
 

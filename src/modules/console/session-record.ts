@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SubAccountGrant } from '../keys/api-key.entity.js';
-import { loadUserPermissions, type KeyRecord } from '../keys/key-record.js';
-import type { PermissionMap } from '../../lib/permissions.js';
-import type { UserStatus } from '../users/user.entity.js';
+import type { SubAccountGrant } from '../keys/api-key.entity.ts';
+import { loadUserPermissions, type KeyRecord } from '../keys/key-record.ts';
+import type { PermissionMap } from '../../lib/permissions.ts';
+import type { UserStatus } from '../users/user.entity.ts';
 
 /** Console session ids share the key cache and KeyVerifier.lookup with key ids; they never parse as one. */
 export function isConsoleSessionId(id: string): boolean {

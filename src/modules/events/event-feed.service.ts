@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { fromZodIssues } from '../../lib/errors.js';
-import { pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
-import { seqCursor } from '../audit/audit-log.service.js';
-import { getOrganizationFor } from '../orgs/organization.service.js';
-import type { ServiceContext } from '../service-context.js';
-import { EventRecord } from './event.entity.js';
-import { EVENT_TYPE_SET, EVENT_TYPES } from './event.types.js';
+import { fromZodIssues } from '../../lib/errors.ts';
+import { pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
+import { seqCursor } from '../audit/audit-log.service.ts';
+import { getOrganizationFor } from '../orgs/organization.service.ts';
+import type { ServiceContext } from '../service-context.ts';
+import { EventRecord } from './event.entity.ts';
+import { EVENT_TYPE_SET, EVENT_TYPES } from './event.types.ts';
 
 const PREFIXES = new Set(EVENT_TYPES.map((t) => t.slice(0, t.indexOf('.'))));
 

@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
-import { builder, needs } from '../../graphql/builder.js';
-import { ValidationError } from '../../lib/errors.js';
-import { invalidEventPattern } from '../webhooks/event-filter.js';
-import { EventRef } from './event.schema.js';
-import type { StreamItem } from './event-stream.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import { invalidEventPattern } from '../webhooks/event-filter.ts';
+import { EventRef } from './event.schema.ts';
+import type { StreamItem } from './event-stream.ts';
 
 const KeyEventsFilter = builder.inputType('KeyEventsFilter', {
   fields: (t) => ({

@@ -1,11 +1,11 @@
 import { createPubSub, Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
-import type { RedisEventTarget } from '../../infra/pubsub.js';
-import { Actor } from '../auth/actor.js';
-import { INVALIDATION_TOPIC } from '../keys/key-cache.js';
-import type { KeyRecord } from '../keys/key-record.js';
-import type { KeyVerifier } from '../keys/verifier.js';
-import { matchesEventTypes } from '../webhooks/event-filter.js';
-import { EVENT_STREAM_TOPIC, type StreamEvent } from './outbox-relay.js';
+import type { RedisEventTarget } from '../../infra/pubsub.ts';
+import { Actor } from '../auth/actor.ts';
+import { INVALIDATION_TOPIC } from '../keys/key-cache.ts';
+import type { KeyRecord } from '../keys/key-record.ts';
+import type { KeyVerifier } from '../keys/verifier.ts';
+import { matchesEventTypes } from '../webhooks/event-filter.ts';
+import { EVENT_STREAM_TOPIC, type StreamEvent } from './outbox-relay.ts';
 
 const SUBSCRIBER_BUFFER = 1000;
 
@@ -38,11 +38,14 @@ export function revokedBecause(opened: KeyRecord, now: KeyRecord | null, at: num
 export class EventStream {
   private readonly pubsub;
 
-  constructor(
-    private readonly target: RedisEventTarget,
-    private readonly verifier: KeyVerifier,
-    private readonly opts: { recheckMs: number; now?: () => number },
-  ) {
+  private readonly target: RedisEventTarget;
+  private readonly verifier: KeyVerifier;
+  private readonly opts: { recheckMs: number; now?: () => number };
+
+  constructor(target: RedisEventTarget, verifier: KeyVerifier, opts: { recheckMs: number; now?: () => number }) {
+    this.target = target;
+    this.verifier = verifier;
+    this.opts = opts;
     this.pubsub = createPubSub<{ [EVENT_STREAM_TOPIC]: [organizationId: string, event: StreamEvent] }>({ eventTarget: target as never });
   }
 

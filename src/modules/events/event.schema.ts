@@ -1,6 +1,6 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc } from '../../graphql/context.js';
-import { listEvents } from './event-feed.service.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc } from '../../graphql/context.ts';
+import { listEvents } from './event-feed.service.ts';
 
 /**
  * What the `Event` type resolves from: an event row, or its wire form (`toEventJson`, with

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { newId } from '../../lib/ids.js';
-import { EventRecord } from './event.entity.js';
-import type { EventJson, EventType } from './event.types.js';
+import { newId } from '../../lib/ids.ts';
+import { EventRecord } from './event.entity.ts';
+import type { EventJson, EventType } from './event.types.ts';
 
 /**
  * Queues an event row on the unit of work; it is written by the mutation's single flush, in the

@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FlushEventArgs, TransactionEventArgs } from '@mikro-orm/core';
-import type { Logger } from '../../infra/logger.js';
-import type { JobClient } from '../../jobs/job-client.js';
-import { outboxRelayJob } from '../../jobs/outbox-relay.job.js';
+import type { Logger } from '../../infra/logger.ts';
+import type { JobClient } from '../../jobs/job-client.ts';
+import { outboxRelayJob } from '../../jobs/outbox-relay.job.ts';
 
 const EVENT_ENTITY = 'EventRecord';
 

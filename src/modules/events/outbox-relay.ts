@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Queue } from 'bullmq';
-import type { Config } from '../../config/config.js';
-import type { Logger } from '../../infra/logger.js';
-import type { RedisEventTarget } from '../../infra/pubsub.js';
-import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.js';
-import { newId } from '../../lib/ids.js';
-import { pathIds } from '../keys/key-record.js';
-import { endpointWants, type EndpointRoute } from '../webhooks/event-filter.js';
-import type { EventType } from './event.types.js';
+import type { Config } from '../../config/config.ts';
+import type { Logger } from '../../infra/logger.ts';
+import type { RedisEventTarget } from '../../infra/pubsub.ts';
+import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
+import { newId } from '../../lib/ids.ts';
+import { pathIds } from '../keys/key-record.ts';
+import { endpointWants, type EndpointRoute } from '../webhooks/event-filter.ts';
+import type { EventType } from './event.types.ts';
 
 /** Pub/sub routing key of the event stream; an event is published under each ancestor-or-self org. */
 export const EVENT_STREAM_TOPIC = 'events:org';

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { Grant } from '../../lib/permissions.js';
+import type { Grant } from '../../lib/permissions.ts';
 
 export const KEY_KINDS = ['SECRET', 'PUBLISHABLE', 'INTEGRATION'] as const;
 export const KEY_STATUSES = ['ACTIVE', 'REVOKED', 'EXPIRED'] as const;

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { newId } from '../../lib/ids.js';
-import type { Grant } from '../../lib/permissions.js';
-import { displayStart, hashSecret, mintCredential, type KeyKind } from '../../lib/token.js';
-import { ApiKey, type CreditsRefill, type RateLimit, type SubAccountGrant } from './api-key.entity.js';
+import { newId } from '../../lib/ids.ts';
+import type { Grant } from '../../lib/permissions.ts';
+import { displayStart, hashSecret, mintCredential, type KeyKind } from '../../lib/token.ts';
+import { ApiKey, type CreditsRefill, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
 
 export type IssueKeyInput = {
   organizationId: string;

@@ -1,12 +1,12 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc } from '../../graphql/context.js';
-import { defineMutation } from '../../graphql/mutation.js';
-import type { Grant } from '../../lib/permissions.js';
-import { Organization } from '../orgs/organization.entity.js';
-import { OrganizationRef } from '../orgs/organization.schema.js';
-import { User } from '../users/user.entity.js';
-import { UserRef } from '../users/user.schema.js';
-import { ApiKey, KEY_KINDS, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc } from '../../graphql/context.ts';
+import { defineMutation } from '../../graphql/mutation.ts';
+import type { Grant } from '../../lib/permissions.ts';
+import { Organization } from '../orgs/organization.entity.ts';
+import { OrganizationRef } from '../orgs/organization.schema.ts';
+import { User } from '../users/user.entity.ts';
+import { UserRef } from '../users/user.schema.ts';
+import { ApiKey, KEY_KINDS, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
 import {
   apiKeyExpiresAt,
   createApiKey,
@@ -20,7 +20,7 @@ import {
   rotateApiKey,
   updateApiKey,
   type IssuedApiKey,
-} from './api-key.service.js';
+} from './api-key.service.ts';
 
 export const ApiKeyKindEnum = builder.enumType('ApiKeyKind', { values: KEY_KINDS });
 export const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', { values: KEY_STATUSES });

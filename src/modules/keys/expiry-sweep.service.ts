@@ -1,12 +1,12 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { EVENT_SEQ_LOCK } from '../events/event.types.js';
-import type { Logger } from '../../infra/logger.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { recordEvent } from '../events/event.service.js';
-import { notifyFromEvent } from '../notifications/notification.service.js';
-import type { KeyKind } from '../../lib/token.js';
-import { DAY_MS, decideExpiry, type ExpiryDecision } from './expiry.js';
-import type { Invalidation } from './key-cache.js';
+import { EVENT_SEQ_LOCK } from '../events/event.types.ts';
+import type { Logger } from '../../infra/logger.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { recordEvent } from '../events/event.service.ts';
+import { notifyFromEvent } from '../notifications/notification.service.ts';
+import type { KeyKind } from '../../lib/token.ts';
+import { DAY_MS, decideExpiry, type ExpiryDecision } from './expiry.ts';
+import type { Invalidation } from './key-cache.ts';
 
 /**
  * The inactivity sweep: finds active keys with something due (a warning or expiry) and acts on

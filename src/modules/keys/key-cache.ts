@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { pathIds, recordSize, type KeyRecord } from './key-record.js';
+import { pathIds, recordSize, type KeyRecord } from './key-record.ts';
 
 export type Invalidation =
   | { scope: 'key'; keyId: string }

@@ -1,6 +1,6 @@
 import type { FlushEventArgs } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Logger } from '../../infra/logger.js';
+import type { Logger } from '../../infra/logger.ts';
 
 /** Published (Redis pub/sub) when a key row is created, so every replica's filter learns its id. */
 export const KEY_ADDED_TOPIC = 'key-filter:add';
@@ -39,9 +39,10 @@ export class KeyIdFilter {
   private refilledAt: number;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly opts: { orm: MikroORM; missLoadsPerSecond: number; rebuildMs: number; log?: Logger; now?: () => number },
-  ) {
+  private readonly opts: { orm: MikroORM; missLoadsPerSecond: number; rebuildMs: number; log?: Logger; now?: () => number };
+
+  constructor(opts: { orm: MikroORM; missLoadsPerSecond: number; rebuildMs: number; log?: Logger; now?: () => number }) {
+    this.opts = opts;
     this.tokens = opts.missLoadsPerSecond;
     this.refilledAt = this.now();
   }

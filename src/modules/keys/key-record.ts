@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import ipaddr from 'ipaddr.js';
-import { addGrant, BUILT_IN_RESOURCES, fromGrants, intersect, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.js';
-import type { KeyKind } from '../../lib/token.js';
-import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from './api-key.entity.js';
-import type { UserStatus } from '../users/user.entity.js';
-import type { ResourceLimits } from '../roles/role.entity.js';
+import { addGrant, BUILT_IN_RESOURCES, fromGrants, intersect, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.ts';
+import type { KeyKind } from '../../lib/token.ts';
+import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from './api-key.entity.ts';
+import type { UserStatus } from '../users/user.entity.ts';
+import type { ResourceLimits } from '../roles/role.entity.ts';
 
 export type ParsedCidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 

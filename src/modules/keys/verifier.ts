@@ -1,11 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import ipaddr from 'ipaddr.js';
-import { allows, toGrants, type Grant } from '../../lib/permissions.js';
-import { parseKeyIdSecret, parseToken, secretMatches, type ParsedCredential } from '../../lib/token.js';
-import type { KeyCache } from './key-cache.js';
-import type { KeyIdFilter } from './key-id-filter.js';
-import { isConsoleSessionId, loadSessionRecord } from '../console/session-record.js';
-import { loadKeyRecord, type KeyRecord } from './key-record.js';
+import { allows, toGrants, type Grant } from '../../lib/permissions.ts';
+import { parseKeyIdSecret, parseToken, secretMatches, type ParsedCredential } from '../../lib/token.ts';
+import type { KeyCache } from './key-cache.ts';
+import type { KeyIdFilter } from './key-id-filter.ts';
+import { isConsoleSessionId, loadSessionRecord } from '../console/session-record.ts';
+import { loadKeyRecord, type KeyRecord } from './key-record.ts';
 
 export const VERIFY_CODES = [
   'VALID',
@@ -103,7 +103,10 @@ export class KeyVerifier {
   private readonly inflight = new Map<string, Promise<KeyRecord | null>>();
   private readonly now: () => number;
 
-  constructor(private readonly deps: VerifierDeps) {
+  private readonly deps: VerifierDeps;
+
+  constructor(deps: VerifierDeps) {
+    this.deps = deps;
     this.now = deps.now ?? Date.now;
   }
 

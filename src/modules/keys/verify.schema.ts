@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
-import { builder } from '../../graphql/builder.js';
-import { LimiterUnavailableError } from '../usage/usage-limiter.js';
-import { ApiKey } from './api-key.entity.js';
-import { ApiKeyRef, PermissionGrantRef } from './api-key.schema.js';
-import { VERIFY_CODES, type RateLimitState } from './verifier.js';
-import { verifyKey, type VerifyKeyResult } from './verify.service.js';
+import { builder } from '../../graphql/builder.ts';
+import { LimiterUnavailableError } from '../usage/usage-limiter.ts';
+import { ApiKey } from './api-key.entity.ts';
+import { ApiKeyRef, PermissionGrantRef } from './api-key.schema.ts';
+import { VERIFY_CODES, type RateLimitState } from './verifier.ts';
+import { verifyKey, type VerifyKeyResult } from './verify.service.ts';
 
 export const VerifyCodeEnum = builder.enumType('VerifyCode', {
   values: VERIFY_CODES,

@@ -1,11 +1,11 @@
-import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.js';
-import { toGrants, type Grant } from '../../lib/permissions.js';
-import type { Actor } from '../auth/actor.js';
-import type { KeyKind } from '../../lib/token.js';
-import type { KeyRecord } from './key-record.js';
-import type { KeyStatus } from './api-key.entity.js';
-import type { ServiceContext } from '../service-context.js';
-import type { RateLimitState, VerifyCode, VerifyRequest } from './verifier.js';
+import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.ts';
+import { toGrants, type Grant } from '../../lib/permissions.ts';
+import type { Actor } from '../auth/actor.ts';
+import type { KeyKind } from '../../lib/token.ts';
+import type { KeyRecord } from './key-record.ts';
+import type { KeyStatus } from './api-key.entity.ts';
+import type { ServiceContext } from '../service-context.ts';
+import type { RateLimitState, VerifyCode, VerifyRequest } from './verifier.ts';
 
 /** Field → longest accepted value. Longer credentials are refused as input, shorter bad ones answer MALFORMED. */
 const FIELD_LIMITS: Record<keyof VerifyRequest, number> = { token: 512, keyId: 512, secret: 512, ip: 64, permission: 100, resource: 256 };

@@ -1,9 +1,9 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc } from '../../graphql/context.js';
-import { defineMutation } from '../../graphql/mutation.js';
-import { ApiKey } from '../keys/api-key.entity.js';
-import { ApiKeyRef } from '../keys/api-key.schema.js';
-import { listNotifications, markNotificationsRead, NOTIFICATION_PERMISSION, type NotificationView } from './notification.service.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc } from '../../graphql/context.ts';
+import { defineMutation } from '../../graphql/mutation.ts';
+import { ApiKey } from '../keys/api-key.entity.ts';
+import { ApiKeyRef } from '../keys/api-key.schema.ts';
+import { listNotifications, markNotificationsRead, NOTIFICATION_PERMISSION, type NotificationView } from './notification.service.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 

@@ -1,15 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from '../../lib/pagination.js';
-import { recordAudit } from '../audit/audit.service.js';
-import type { EventRecord } from '../events/event.entity.js';
-import { ApiKey } from '../keys/api-key.entity.js';
-import { Organization } from '../orgs/organization.entity.js';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
-import type { ServiceContext } from '../service-context.js';
-import { Notification } from './notification.entity.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from '../../lib/pagination.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { EventRecord } from '../events/event.entity.ts';
+import { ApiKey } from '../keys/api-key.entity.ts';
+import { Organization } from '../orgs/organization.entity.ts';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import type { ServiceContext } from '../service-context.ts';
+import { Notification } from './notification.entity.ts';
 
 /** Who may see an organisation's notifications: its key admins. */
 export const NOTIFICATION_PERMISSION = 'keys:read';

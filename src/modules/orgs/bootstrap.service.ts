@@ -1,12 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { newId } from '../../lib/ids.js';
-import { WILDCARD } from '../../lib/permissions.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { recordEvent } from '../events/event.service.js';
-import { issueKey } from '../keys/api-key.factory.js';
-import { Role, RoleAssignment } from '../roles/role.entity.js';
-import { User } from '../users/user.entity.js';
-import { Organization } from './organization.entity.js';
+import { newId } from '../../lib/ids.ts';
+import { WILDCARD } from '../../lib/permissions.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { recordEvent } from '../events/event.service.ts';
+import { issueKey } from '../keys/api-key.factory.ts';
+import { Role, RoleAssignment } from '../roles/role.entity.ts';
+import { User } from '../users/user.entity.ts';
+import { Organization } from './organization.entity.ts';
 
 export type BootstrapResult = { organizationId: string; userId: string; keyId: string; secret: string; token: string };
 

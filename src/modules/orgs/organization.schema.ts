@@ -1,8 +1,8 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc } from '../../graphql/context.js';
-import { Organization } from './organization.entity.js';
-import { createOrganization, getOrganization, listOrganizations, updateOrganization } from './organization.service.js';
-import { defineMutation } from '../../graphql/mutation.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc } from '../../graphql/context.ts';
+import { Organization } from './organization.entity.ts';
+import { createOrganization, getOrganization, listOrganizations, updateOrganization } from './organization.service.ts';
+import { defineMutation } from '../../graphql/mutation.ts';
 
 export const OrganizationRef = builder.objectRef<Organization>('Organization').implement({
   description: 'A tenant. Agencies own sub-accounts (child organisations).',

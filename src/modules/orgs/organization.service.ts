@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { ConflictError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
-import { diff, recordAudit } from '../audit/audit.service.js';
-import { recordEvent } from '../events/event.service.js';
-import { commit, type ServiceContext } from '../service-context.js';
-import { Organization } from './organization.entity.js';
+import { ConflictError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
+import { diff, recordAudit } from '../audit/audit.service.ts';
+import { recordEvent } from '../events/event.service.ts';
+import { commit, type ServiceContext } from '../service-context.ts';
+import { Organization } from './organization.entity.ts';
 
 export const MAX_DEPTH = 8;
 

@@ -1,10 +1,10 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc } from '../../graphql/context.js';
-import { defineMutation } from '../../graphql/mutation.js';
-import { UserRef } from '../users/user.schema.js';
-import type { User } from '../users/user.entity.js';
-import { Role, type ResourceLimits } from './role.entity.js';
-import { assignmentsOf, assignRoles, createRole, deleteRole, findRole, listRoles, updateRole, type Assignment } from './role.service.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc } from '../../graphql/context.ts';
+import { defineMutation } from '../../graphql/mutation.ts';
+import { UserRef } from '../users/user.schema.ts';
+import type { User } from '../users/user.entity.ts';
+import { Role, type ResourceLimits } from './role.entity.ts';
+import { assignmentsOf, assignRoles, createRole, deleteRole, findRole, listRoles, updateRole, type Assignment } from './role.service.ts';
 
 export const RoleRef = builder.objectRef<Role>('Role').implement({
   description: 'A named set of `resource:action` permissions in an organisation.',

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
-import { firstNotCovered, type PermissionMap } from '../../lib/permissions.js';
-import { diff, recordAudit } from '../audit/audit.service.js';
-import { assertKnownPermissions } from '../catalog/catalog.service.js';
-import { recordEvent } from '../events/event.service.js';
-import { pathIds, userPermissions } from '../keys/key-record.js';
-import { Organization } from '../orgs/organization.entity.js';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
-import { commit, type ServiceContext } from '../service-context.js';
-import { getUserFor } from '../users/user.service.js';
-import { Role, RoleAssignment, type ResourceLimits } from './role.entity.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
+import { firstNotCovered, type PermissionMap } from '../../lib/permissions.ts';
+import { diff, recordAudit } from '../audit/audit.service.ts';
+import { assertKnownPermissions } from '../catalog/catalog.service.ts';
+import { recordEvent } from '../events/event.service.ts';
+import { pathIds, userPermissions } from '../keys/key-record.ts';
+import { Organization } from '../orgs/organization.entity.ts';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import { commit, type ServiceContext } from '../service-context.ts';
+import { getUserFor } from '../users/user.service.ts';
+import { Role, RoleAssignment, type ResourceLimits } from './role.entity.ts';
 
 const permissionList = z.array(z.string().max(100)).max(200);
 const createSchema = z.object({

@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import type { KeyRecord } from '../keys/key-record.js';
-import type { RateLimitState, UsageLimiter } from '../keys/verifier.js';
-import { limiterKeys } from './usage-keys.js';
+import type { KeyRecord } from '../keys/key-record.ts';
+import type { RateLimitState, UsageLimiter } from '../keys/verifier.ts';
+import { limiterKeys } from './usage-keys.ts';
 
 /** Credits counters idle this long leave Redis; the next use re-seeds them from PostgreSQL. */
 const CREDITS_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -94,11 +94,12 @@ type CreditsRow = { credits: number | null; credits_epoch: number; credits_refil
 export class RedisUsageLimiter implements UsageLimiter {
   private readonly redis: LimiterRedis;
 
-  constructor(
-    redis: Redis,
-    private readonly orm: MikroORM,
-    private readonly prefix: string,
-  ) {
+  private readonly orm: MikroORM;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, orm: MikroORM, prefix: string) {
+    this.orm = orm;
+    this.prefix = prefix;
     redis.defineCommand('kpConsume', { numberOfKeys: 2, lua: CONSUME_LUA });
     redis.defineCommand('kpSeedCredits', { numberOfKeys: 1, lua: SEED_LUA });
     this.redis = redis as LimiterRedis;

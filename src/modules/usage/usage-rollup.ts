@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import type { Config } from '../../config/config.js';
-import type { Logger } from '../../infra/logger.js';
-import { VERIFY_CODES } from '../keys/verifier.js';
-import { limiterKeys, parseCountField, usageKeys } from './usage-keys.js';
-import type { VerificationLogEntry } from './usage-sink.js';
+import type { Config } from '../../config/config.ts';
+import type { Logger } from '../../infra/logger.ts';
+import { VERIFY_CODES } from '../keys/verifier.ts';
+import { limiterKeys, parseCountField, usageKeys } from './usage-keys.ts';
+import type { VerificationLogEntry } from './usage-sink.ts';
 
 /**
  * Moves the pending counters aside as one batch (or returns the batch already set aside by a

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../infra/logger.js';
-import type { UsageSink, VerifyCode } from '../keys/verifier.js';
-import type { KeyRecord } from '../keys/key-record.js';
-import { countField, usageKeys, type UsageKeys } from './usage-keys.js';
+import type { Logger } from '../../infra/logger.ts';
+import type { UsageSink, VerifyCode } from '../keys/verifier.ts';
+import type { KeyRecord } from '../keys/key-record.ts';
+import { countField, usageKeys, type UsageKeys } from './usage-keys.ts';
 
 /** Outcomes after which the credential was good and its holder in standing: the key counts as used. */
 const USED_CODES: ReadonlySet<VerifyCode> = new Set(['VALID', 'RATE_LIMITED', 'USAGE_EXCEEDED', 'INSUFFICIENT_PERMISSIONS']);
@@ -36,11 +36,12 @@ export class RedisUsageSink implements UsageSink {
   private dropped = 0;
   private readonly keys: UsageKeys;
 
-  constructor(
-    private readonly redis: Redis,
-    prefix: string,
-    private readonly opts: { flushMs: number; logPerMinute: number; log?: Logger; onOutcome?: (code: VerifyCode) => void },
-  ) {
+  private readonly redis: Redis;
+  private readonly opts: { flushMs: number; logPerMinute: number; log?: Logger; onOutcome?: (code: VerifyCode) => void };
+
+  constructor(redis: Redis, prefix: string, opts: { flushMs: number; logPerMinute: number; log?: Logger; onOutcome?: (code: VerifyCode) => void }) {
+    this.redis = redis;
+    this.opts = opts;
     this.keys = usageKeys(prefix);
   }
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { VerifyCode } from '../keys/verifier.js';
-import { KeyVerification } from './usage.entity.js';
+import type { VerifyCode } from '../keys/verifier.ts';
+import { KeyVerification } from './usage.entity.ts';
 
 export const GRANULARITIES = ['MINUTE', 'HOUR', 'DAY'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];

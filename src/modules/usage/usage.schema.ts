@@ -1,11 +1,11 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc } from '../../graphql/context.js';
-import { ApiKeyRef } from '../keys/api-key.schema.js';
-import { VerifyCodeEnum } from '../keys/verify.schema.js';
-import type { VerifyCode } from '../keys/verifier.js';
-import { KeyVerification } from './usage.entity.js';
-import { GRANULARITIES, type UsagePoint } from './usage.repository.js';
-import { getUsage, listVerifications } from './usage.service.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc } from '../../graphql/context.ts';
+import { ApiKeyRef } from '../keys/api-key.schema.ts';
+import { VerifyCodeEnum } from '../keys/verify.schema.ts';
+import type { VerifyCode } from '../keys/verifier.ts';
+import { KeyVerification } from './usage.entity.ts';
+import { GRANULARITIES, type UsagePoint } from './usage.repository.ts';
+import { getUsage, listVerifications } from './usage.service.ts';
 
 const GranularityEnum = builder.enumType('UsageGranularity', { values: GRANULARITIES });
 

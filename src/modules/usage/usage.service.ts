@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { isIdOf } from '../../lib/ids.js';
-import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
-import { ApiKey } from '../keys/api-key.entity.js';
-import { Organization } from '../orgs/organization.entity.js';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
-import type { ServiceContext } from '../service-context.js';
-import { GRANULARITIES, recentVerifications, usageSeries, type Granularity, type UsagePoint } from './usage.repository.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { isIdOf } from '../../lib/ids.ts';
+import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
+import { ApiKey } from '../keys/api-key.entity.ts';
+import { Organization } from '../orgs/organization.entity.ts';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import type { ServiceContext } from '../service-context.ts';
+import { GRANULARITIES, recentVerifications, usageSeries, type Granularity, type UsagePoint } from './usage.repository.ts';
 
 const MINUTE = 60_000;
 const UNIT_MS: Record<Granularity, number> = { MINUTE, HOUR: 60 * MINUTE, DAY: 1440 * MINUTE };

@@ -1,10 +1,10 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc } from '../../graphql/context.js';
-import { defineMutation } from '../../graphql/mutation.js';
-import { OrganizationRef } from '../orgs/organization.schema.js';
-import { Organization } from '../orgs/organization.entity.js';
-import { User, USER_KINDS, USER_STATUSES } from './user.entity.js';
-import { createUser, findUser, listUsers, updateUser } from './user.service.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc } from '../../graphql/context.ts';
+import { defineMutation } from '../../graphql/mutation.ts';
+import { OrganizationRef } from '../orgs/organization.schema.ts';
+import { Organization } from '../orgs/organization.entity.ts';
+import { User, USER_KINDS, USER_STATUSES } from './user.entity.ts';
+import { createUser, findUser, listUsers, updateUser } from './user.service.ts';
 
 export const UserKindEnum = builder.enumType('UserKind', { values: USER_KINDS });
 export const UserStatusEnum = builder.enumType('UserStatus', { values: USER_STATUSES });

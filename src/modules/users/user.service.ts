@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
-import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.js';
-import { diff, recordAudit } from '../audit/audit.service.js';
-import { recordEvent } from '../events/event.service.js';
-import { Organization } from '../orgs/organization.entity.js';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.js';
-import { commit, type ServiceContext } from '../service-context.js';
-import { User, USER_KINDS, USER_STATUSES } from './user.entity.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
+import { diff, recordAudit } from '../audit/audit.service.ts';
+import { recordEvent } from '../events/event.service.ts';
+import { Organization } from '../orgs/organization.entity.ts';
+import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import { commit, type ServiceContext } from '../service-context.ts';
+import { User, USER_KINDS, USER_STATUSES } from './user.entity.ts';
 
 const createSchema = z.object({
   organizationId: z.string().max(64).nullish(),

@@ -1,12 +1,12 @@
-import { builder } from '../../graphql/builder.js';
-import { toGrants } from '../../lib/permissions.js';
-import type { Actor } from '../auth/actor.js';
-import { ApiKey } from '../keys/api-key.entity.js';
-import { ApiKeyRef, PermissionGrantRef } from '../keys/api-key.schema.js';
-import { Organization } from '../orgs/organization.entity.js';
-import { OrganizationRef } from '../orgs/organization.schema.js';
-import { User } from '../users/user.entity.js';
-import { UserRef } from '../users/user.schema.js';
+import { builder } from '../../graphql/builder.ts';
+import { toGrants } from '../../lib/permissions.ts';
+import type { Actor } from '../auth/actor.ts';
+import { ApiKey } from '../keys/api-key.entity.ts';
+import { ApiKeyRef, PermissionGrantRef } from '../keys/api-key.schema.ts';
+import { Organization } from '../orgs/organization.entity.ts';
+import { OrganizationRef } from '../orgs/organization.schema.ts';
+import { User } from '../users/user.entity.ts';
+import { UserRef } from '../users/user.schema.ts';
 
 const ViewerRef = builder.objectRef<Actor>('Viewer').implement({
   description: 'The calling key, the user it acts as, and what it may do.',

@@ -1,8 +1,8 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
-import type { Config } from '../../config/config.js';
-import { ValidationError } from '../../lib/errors.js';
-import { isRefusedAddress, validateOutgoingUrl } from '../../lib/ssrf.js';
+import type { Config } from '../../config/config.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import { isRefusedAddress, validateOutgoingUrl } from '../../lib/ssrf.ts';
 
 const DNS_TIMEOUT_MS = 3000;
 

@@ -1,10 +1,10 @@
-import { builder, needs } from '../../graphql/builder.js';
-import { svc, type Context } from '../../graphql/context.js';
-import { defineMutation } from '../../graphql/mutation.js';
-import { EventRecord } from '../events/event.entity.js';
-import { EventRef } from '../events/event.schema.js';
-import { Delivery, DeliveryAttempt, DELIVERY_STATUSES } from './delivery.entity.js';
-import { WebhookEndpoint, DISABLED_REASONS, ENDPOINT_KINDS } from './webhook-endpoint.entity.js';
+import { builder, needs } from '../../graphql/builder.ts';
+import { svc, type Context } from '../../graphql/context.ts';
+import { defineMutation } from '../../graphql/mutation.ts';
+import { EventRecord } from '../events/event.entity.ts';
+import { EventRef } from '../events/event.schema.ts';
+import { Delivery, DeliveryAttempt, DELIVERY_STATUSES } from './delivery.entity.ts';
+import { WebhookEndpoint, DISABLED_REASONS, ENDPOINT_KINDS } from './webhook-endpoint.entity.ts';
 import {
   attemptsOf,
   createWebhookEndpoint,
@@ -14,7 +14,7 @@ import {
   listWebhookEndpoints,
   replayDelivery,
   updateWebhookEndpoint,
-} from './webhook.service.js';
+} from './webhook.service.ts';
 
 export const WebhookEndpointKindEnum = builder.enumType('WebhookEndpointKind', {
   values: ENDPOINT_KINDS,
