@@ -60,6 +60,9 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
     schema,
     graphqlEndpoint: '/graphql',
     batching: false,
+    // The body is bounded before Yoga sees it (content-length required and checked; Node's parser
+    // never reads past it), so Yoga's own size limit, a stream transform per request, is off.
+    maxRequestBodySize: false,
     maskedErrors: true,
     landingPage: false,
     graphiql: config.production ? false : { title: 'Keyplane', headers: JSON.stringify({ Authorization: 'Bearer kp_sk_…' }) },
