@@ -86,6 +86,8 @@ async function main() {
       await shot(page, 'sign-in');
 
       await page.goto(await link());
+      await heading('Sign in to the Keyplane console');
+      await page.getByRole('button', { name: 'Continue' }).click();
       await heading('API keys');
       await page.getByRole('cell', { name: 'Billing sync (production)' }).waitFor();
       await shot(page, 'keys');

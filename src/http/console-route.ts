@@ -6,7 +6,8 @@ import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { App } from '../app.ts';
 import type { RequestMeta } from '../modules/auth/actor.ts';
 import { cookieNames, type ConsoleSessions } from '../modules/console/console-auth.ts';
-import { endConsoleSession, exchangeConsoleLink } from '../modules/console/console-session.service.ts';
+import { endConsoleSession, exchangeConsoleLink, previewConsoleLink, type LinkPreview } from '../modules/console/console-session.service.ts';
+import { readBody } from './body.ts';
 import { UNAUTHENTICATED_BODY } from './request-auth.ts';
 
 export const CONSOLE_PREFIX = '/console';
@@ -111,9 +112,48 @@ const LINK_REFUSED = `<!doctype html><html lang="en"><meta charset="utf-8"><meta
 <p>Console links work once and only for a few minutes. Ask the application that sent you here for a new link, or <a href="/console/">sign in with a key</a>.</p>
 </main></html>`;
 
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The page a console link opens: who it signs in as, and a button that posts the token back. */
+function confirmPage(token: string, preview: LinkPreview): string {
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · Keyplane</title>
+<main>
+<h1>Sign in to the Keyplane console</h1>
+<p>You are signing in as <strong>${escapeHtml(preview.userName)}</strong> in <strong>${escapeHtml(preview.organizationName)}</strong>.</p>
+<form method="post" action="${CONSOLE_PREFIX}/auth"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Continue</button></form>
+<p>If you did not ask to sign in, close this page: the link expires on its own.</p>
+</main></html>`;
+}
+
+/** A sign-in token fits in a few hundred bytes of form body. */
+const MAX_AUTH_BODY_BYTES = 1024;
+
+/**
+ * True when a browser says the request comes from another site: Fetch Metadata first, else the
+ * Origin header against this request's host (and the public URL, behind a proxy). Requests with
+ * neither are not from a browser form, so they are not cross-site requests a victim could be
+ * made to send.
+ */
+function crossSite(req: IncomingMessage, publicUrl: string | undefined): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site !== 'same-origin';
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string') return false;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return true; // "null" (sandboxed frames, some redirects) and anything unparsable
+  }
+  if (host === req.headers.host) return false;
+  return !(publicUrl && host === new URL(publicUrl).host);
+}
+
 /**
  * Everything under /console: the static console (correct caching, CSP and security headers),
- * the one-time link exchange `GET /console/auth?token=…` that sets the session and CSRF cookies,
+ * console links (`GET /console/auth?token=…` shows who the link signs in as, without using it;
+ * the page's same-origin `POST /console/auth` uses it and sets the session and CSRF cookies),
  * and `POST /console/logout`.
  */
 export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
@@ -169,8 +209,21 @@ export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 
-  const exchange = async (req: IncomingMessage, res: ServerResponse, meta: RequestMeta) => {
+  const confirm = async (req: IncomingMessage, res: ServerResponse) => {
     const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
+    const preview = token ? await previewConsoleLink(app.deps, token) : null;
+    if (!preview || !token) return send(res, 401, TYPES['.html']!, LINK_REFUSED);
+    send(res, 200, TYPES['.html']!, req.method === 'HEAD' ? '' : confirmPage(token, preview));
+  };
+
+  const exchange = async (req: IncomingMessage, res: ServerResponse, meta: RequestMeta) => {
+    if (crossSite(req, config.publicUrl)) return send(res, 403, 'text/plain; charset=utf-8', 'sign-in must come from the Keyplane console page');
+    const type = req.headers['content-type'] ?? '';
+    if (!type.startsWith('application/x-www-form-urlencoded')) return send(res, 415, 'text/plain; charset=utf-8', 'send the form as application/x-www-form-urlencoded');
+    if (Number(req.headers['content-length'] ?? 0) > MAX_AUTH_BODY_BYTES) return send(res, 413, 'text/plain; charset=utf-8', 'request body too large');
+    const body = await readBody(req, MAX_AUTH_BODY_BYTES);
+    if (body === null) return send(res, 413, 'text/plain; charset=utf-8', 'request body too large');
+    const token = new URLSearchParams(body.toString('utf8')).get('token');
     const session = await exchangeConsoleLink(app.deps, token, meta);
     if (!session) return send(res, 401, TYPES['.html']!, LINK_REFUSED);
     const maxAge = Math.floor(config.consoleSessionTtlMs / 1000);
@@ -207,8 +260,9 @@ export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
   return async (req: IncomingMessage, res: ServerResponse, meta: RequestMeta): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === `${CONSOLE_PREFIX}/auth`) {
-      if (req.method !== 'GET') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed', { allow: 'GET' });
-      return exchange(req, res, meta);
+      if (req.method === 'GET' || req.method === 'HEAD') return confirm(req, res);
+      if (req.method === 'POST') return exchange(req, res, meta);
+      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed', { allow: 'GET, HEAD, POST' });
     }
     if (path === `${CONSOLE_PREFIX}/logout`) {
       if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed', { allow: 'POST' });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
 import { CreateUser, UpdateUser } from '../ops.ts';
 import { CreateConsoleSession } from './ops.ts';
-import { mintLink, openLink } from './session.ts';
+import { mintLink, openLink, postLinkToken } from './session.ts';
 
 function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -63,11 +63,31 @@ describe('createConsoleSession errors', () => {
 });
 
 describe('console routes errors', () => {
+  it('the sign-in form takes only a small urlencoded body', async () => {
+    const org = await seedOrg(server);
+    const url = await mintLink(server, org.token, org.userId);
+    const token = new URL(url).searchParams.get('token')!;
+    const json = await fetch(`${server.url}/console/auth`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    expect(json.status).toBe(415);
+    const big = await fetch(`${server.url}/console/auth`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, pad: 'x'.repeat(4000) }).toString(),
+    });
+    expect(big.status).toBe(413);
+    // Neither used the link.
+    expect((await openLink(url)).status).toBe(303);
+  });
+
   it('wrong methods are 405, a missing token 401, logout without a session 401', async () => {
-    expect((await fetch(`${server.url}/console/auth`, { method: 'POST', headers: { 'content-length': '0' } })).status).toBe(405);
+    const put = await fetch(`${server.url}/console/auth`, { method: 'PUT', headers: { 'content-length': '0' } });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
     expect((await fetch(`${server.url}/console/logout`)).status).toBe(405);
     expect((await fetch(`${server.url}/console/`, { method: 'DELETE' })).status).toBe(405);
     expect((await openLink(`${server.url}/console/auth`)).status).toBe(401);
+    expect((await postLinkToken(`${server.url}/console/auth`)).status).toBe(401);
     const out = await fetch(`${server.url}/console/logout`, { method: 'POST', headers: { 'content-length': '0' } });
     expect(out.status).toBe(401);
     expect((await out.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');

@@ -3,7 +3,7 @@ import { userWithKey } from '../fixtures.ts';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
 import { CreateUser } from '../ops.ts';
 import { ConsoleViewer, CreateConsoleSession } from './ops.ts';
-import { mintLink, signIn } from './session.ts';
+import { mintLink, openLink, signIn } from './session.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -34,7 +34,7 @@ describe('createConsoleSession and the link exchange', () => {
   it('the link becomes a cookie session that acts as the user, then redirects to the return path', async () => {
     const org = await seedOrg(server);
     const url = await mintLink(server, org.token, org.userId, '/keys?status=ACTIVE');
-    const res = await fetch(url, { redirect: 'manual' });
+    const res = await openLink(url);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/console/keys?status=ACTIVE');
     expect(res.headers.get('cache-control')).toBe('no-store');

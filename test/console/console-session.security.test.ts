@@ -5,7 +5,7 @@ import { userWithKey } from '../fixtures.ts';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
 import { AssignRoles, CreateOrganization, CreateRole, CreateUser, UpdateUser } from '../ops.ts';
 import { ConsoleViewer, CreateConsoleSession } from './ops.ts';
-import { mintLink, openLink, signIn } from './session.ts';
+import { mintLink, openLink, postLinkToken, previewLink, signIn } from './session.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -36,6 +36,54 @@ describe('console links', () => {
     const raced = await mintLink(server, org.token, org.userId);
     const statuses = (await Promise.all([openLink(raced), openLink(raced), openLink(raced)])).map((r) => r.status).sort();
     expect(statuses).toEqual([303, 401, 401]);
+  });
+
+  it('following a link only shows who it signs in as: scanners and previews do not use it', async () => {
+    const org = await seedOrg(server);
+    const url = await mintLink(server, org.token, org.userId);
+    for (let i = 0; i < 3; i++) {
+      const page = await previewLink(url);
+      expect(page.status).toBe(200);
+      expect(page.headers.getSetCookie()).toEqual([]);
+      expect(page.headers.get('cache-control')).toBe('no-store');
+      expect(page.headers.get('content-security-policy')).toContain("form-action 'self'");
+      expect(await page.text()).toContain('<form method="post" action="/console/auth">');
+    }
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    expect((await postLinkToken(url)).status).toBe(303);
+    expect((await previewLink(url)).status).toBe(401); // used now
+  });
+
+  it('another site cannot sign a browser in (login CSRF): cross-site posts are refused and do not use the link', async () => {
+    const org = await seedOrg(server);
+    const url = await mintLink(server, org.token, org.userId);
+    const attempts: Record<string, string>[] = [
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'cross-site', origin: server.url },
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { origin: 'not a url' },
+    ];
+    for (const headers of attempts) {
+      const res = await postLinkToken(url, headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+    // Same origin by Origin alone (a browser without Fetch Metadata) works, once.
+    const ok = await postLinkToken(url, { origin: server.url });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.getSetCookie().length).toBe(2);
+  });
+
+  it('the confirmation page escapes the names it shows', async () => {
+    const org = await seedOrg(server);
+    const evil = '<script>alert(1)</script>"\'&';
+    const user = success((await gql(server, org.token, CreateUser, { input: { name: evil, kind: 'HUMAN', organizationId: org.organizationId } })).data?.createUser, 'CreateUserSuccess').user;
+    const url = await mintLink(server, org.token, user.id);
+    const html = await (await previewLink(url)).text();
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#38;');
   });
 
   it('an expired link is refused', async () => {

@@ -10,9 +10,32 @@ export async function mintLink(server: TestServer, token: string, userId: string
   return success(res.data?.createConsoleSession, 'CreateConsoleSessionSuccess').url;
 }
 
-/** Follows a console link as a browser would (no redirect following), returning the raw response. */
-export function openLink(url: string): Promise<Response> {
+/** Follows a console link (GET): the confirmation page, which does not use the link. */
+export function previewLink(url: string): Promise<Response> {
   return fetch(url, { redirect: 'manual' });
+}
+
+/** Posts a link's token as the confirmation page's form does (same-origin), returning the raw response. */
+export function postLinkToken(url: string, headers: Record<string, string> = { 'sec-fetch-site': 'same-origin' }): Promise<Response> {
+  const token = new URL(url).searchParams.get('token') ?? '';
+  return fetch(new URL('/console/auth', url), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams({ token }).toString(),
+  });
+}
+
+/**
+ * Follows a console link and confirms as a person would: the page (GET), then its form (POST).
+ * Returns the page's response when it refused the link, else the POST's (303 with cookies).
+ */
+export async function openLink(url: string): Promise<Response> {
+  const page = await previewLink(url);
+  if (page.status !== 200) return page;
+  const html = await page.text();
+  expect(html).toContain('<form method="post" action="/console/auth">');
+  return postLinkToken(url);
 }
 
 /** Exchanges a link and returns the cookies and the headers a console request sends. */

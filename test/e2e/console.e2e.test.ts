@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
 import { AssignRoles, CreateUser, Roles } from '../ops.ts';
 import { CreateConsoleSession } from '../console/ops.ts';
@@ -49,6 +49,14 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     return success(res.data?.createConsoleSession, 'CreateConsoleSessionSuccess').url;
   }
 
+  /** Opens a console link and confirms on its page, as a person does. */
+  async function followLink(page: Page, link: string): Promise<void> {
+    await page.goto(link);
+    await page.getByRole('heading', { level: 1, name: 'Sign in to the Keyplane console' }).waitFor();
+    await page.getByText('Ada Admin').first().waitFor();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+
   async function viewerStatus(token: string): Promise<number> {
     return (await gql(server, token, '{ viewer { user { id } } }')).status;
   }
@@ -61,7 +69,7 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
 
     // 1. Sign in with the one-time link: it lands on the key list, signed in as Ada.
-    await page.goto(await consoleLink('/keys'));
+    await followLink(page, await consoleLink('/keys'));
     await expect.poll(() => new URL(page.url()).pathname).toBe('/console/keys');
     await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
     await page.getByText('Ada Admin', { exact: false }).first().waitFor();
@@ -144,7 +152,7 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     const link = await consoleLink();
     const first = await localContext(browser);
     const p1 = await first.newPage();
-    await p1.goto(link);
+    await followLink(p1, link);
     await p1.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
     const second = await localContext(browser);
     const p2 = await second.newPage();
@@ -175,7 +183,7 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
   it('is usable by keyboard and on a phone-sized screen, with labelled controls', async () => {
     const context = await localContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
-    await page.goto(await consoleLink('/keys/new'));
+    await followLink(page, await consoleLink('/keys/new'));
     await page.getByRole('heading', { level: 1, name: 'Create an API key' }).waitFor();
     // No horizontal scrolling of the page itself at phone width.
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);

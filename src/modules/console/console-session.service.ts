@@ -115,6 +115,27 @@ export async function createConsoleSession(ctx: ServiceContext, input: unknown):
   return { token: `${link.id}.${link.secret}`, expiresAt, returnPath: data.returnPath ?? null };
 }
 
+/** Who a link would sign in as: shown on the confirmation page before the link is used. */
+export type LinkPreview = { userName: string; organizationName: string };
+
+/**
+ * Reads a link without using it: null (all alike) when it could not sign in now. Following a link
+ * only shows this; signing in is a POST from that page, so neither a link scanner fetching the URL
+ * nor another site sending the browser to it signs anyone in.
+ */
+export async function previewConsoleLink(deps: AppDeps, token: string | null | undefined): Promise<LinkPreview | null> {
+  const link = parseSecretToken(token);
+  if (!link) return null;
+  const em = deps.orm.em.fork();
+  const row = await em.findOne(ConsoleSession, { id: link.id });
+  if (!row || !sameBytes(mac(deps.config.pepper, 'console-link', link), Buffer.from(row.linkHash))) return null;
+  if (row.usedAt || row.revokedAt || row.linkExpiresAt.getTime() <= deps.now().getTime()) return null;
+  const user = await em.findOne(User, { id: row.userId });
+  const org = user ? await em.findOne(Organization, { id: user.organizationId }) : null;
+  if (!user || !org || user.status !== 'ACTIVE') return null;
+  return { userName: user.name, organizationName: org.name };
+}
+
 export type ExchangedSession = { cookie: string; csrf: string; expiresAt: Date; returnPath: string | null };
 
 /**
@@ -143,7 +164,7 @@ export async function exchangeConsoleLink(deps: AppDeps, token: string | null | 
     new Map(),
   );
   const won = await em.transactional(async (tx) => {
-    const n = await tx.nativeUpdate(ConsoleSession, { id: row.id, usedAt: null, revokedAt: null }, { usedAt: now, sessionHash, expiresAt });
+    const n = await tx.nativeUpdate(ConsoleSession, { id: row.id, usedAt: null, revokedAt: null }, { usedAt: now, sessionHash, expiresAt, lastSeenAt: now });
     if (n !== 1) return false;
     recordAudit(tx, new Actor(principal, meta), { organizationId: org.id, action: 'console_session.start', targetType: 'User', targetId: user.id });
     return true;
