@@ -9,6 +9,7 @@ import { initORM } from '../src/infra/orm.ts';
 import { RedisEventTarget } from '../src/infra/pubsub.ts';
 import { createRedis } from '../src/infra/redis.ts';
 import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/keys/key-cache.ts';
+import { consolePruneWorker } from './console-prune.worker.ts';
 import { deliverWebhookModule } from './deliver-webhook.worker.ts';
 import { expirySweepWorker } from './expiry-sweep.worker.ts';
 import { outboxRelayModule } from './outbox-relay.worker.ts';
@@ -29,7 +30,7 @@ export type WorkerDeps = {
 export type WorkerModule = { name: string; start(deps: WorkerDeps): Promise<Worker[]> };
 
 /** Registry of worker modules; each job issue adds its module here. */
-export const workerModules: WorkerModule[] = [outboxRelayModule, deliverWebhookModule, expirySweepWorker, usageRollupWorker];
+export const workerModules: WorkerModule[] = [outboxRelayModule, deliverWebhookModule, expirySweepWorker, usageRollupWorker, consolePruneWorker];
 
 export async function startWorkers(config: Config, opts: { log: Logger; now?: () => Date; modules?: WorkerModule[] }) {
   const orm = await initORM(config.databaseUrl);

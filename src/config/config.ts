@@ -40,6 +40,8 @@ const schema = z.object({
   /** How long a one-time console link can be exchanged, and how long the session it becomes lasts. */
   KEYPLANE_CONSOLE_LINK_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
   KEYPLANE_CONSOLE_SESSION_HOURS: z.coerce.number().int().min(1).max(168).default(8),
+  /** A console session with no request for this long is signed out. */
+  KEYPLANE_CONSOLE_IDLE_MINUTES: z.coerce.number().int().min(5).max(1440).default(30),
   /** How often the inactivity-expiry sweep runs, and how many keys it handles per transaction. */
   KEYPLANE_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   KEYPLANE_EXPIRY_SWEEP_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -100,6 +102,7 @@ export type Config = {
   consoleDir: string;
   consoleLinkTtlMs: number;
   consoleSessionTtlMs: number;
+  consoleIdleMs: number;
   expirySweepMs: number;
   expirySweepBatch: number;
   expiryFullSweepMs: number;
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consoleDir: c.KEYPLANE_CONSOLE_DIR,
     consoleLinkTtlMs: c.KEYPLANE_CONSOLE_LINK_MINUTES * 60_000,
     consoleSessionTtlMs: c.KEYPLANE_CONSOLE_SESSION_HOURS * 3_600_000,
+    consoleIdleMs: c.KEYPLANE_CONSOLE_IDLE_MINUTES * 60_000,
     expirySweepMs: c.KEYPLANE_EXPIRY_SWEEP_SECONDS * 1000,
     expirySweepBatch: c.KEYPLANE_EXPIRY_SWEEP_BATCH,
     expiryFullSweepMs: c.KEYPLANE_EXPIRY_FULL_SWEEP_MINUTES * 60_000,

@@ -1,9 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import { Actor, type RequestMeta } from '../auth/actor.ts';
 import type { AppDeps } from '../service-context.ts';
 import { csrfMatches, parseSecretToken, sessionSecretMatches, type SecretToken } from './console-session.service.ts';
 
 export const CSRF_HEADER = 'x-keyplane-csrf';
+
+/** How often one process records a session's activity: the idle timeout holds to within this. */
+export const TOUCH_EVERY_MS = 60_000;
 
 /** `__Host-` pins the cookies to this exact origin over HTTPS; browsers refuse that prefix without Secure. */
 export function cookieNames(production: boolean) {
@@ -32,12 +36,16 @@ function single(v: unknown): string | undefined {
  * the session secret) must come as a header on every request, and is checked before any lookup,
  * so forged cookies never reach the cache or PostgreSQL. Records load through KeyVerifier.lookup
  * into the key cache under the session id, so user, role and organisation invalidations (and
- * subscription re-checks) treat them like keys.
+ * subscription re-checks) treat them like keys. A session with no request for
+ * KEYPLANE_CONSOLE_IDLE_MINUTES is refused: each process records activity (last_seen_at) at most
+ * once a minute per session, in the same statement that checks the session is still live.
  */
 export class ConsoleSessions {
   private readonly names: { session: string; csrf: string };
 
   private readonly deps: AppDeps;
+  /** Session id → when this process last recorded its activity (bounded: forgotten ones are re-checked). */
+  private readonly touched = new LRUCache<string, number>({ max: 50_000 });
 
   constructor(deps: AppDeps) {
     this.deps = deps;
@@ -59,6 +67,27 @@ export class ConsoleSessions {
     if (!record || !sessionSecretMatches(pepper, session, record.secretHash)) return null;
     if (record.status !== 'ACTIVE' || record.userStatus !== 'ACTIVE') return null;
     if (record.validUntil !== null && this.deps.now().getTime() >= record.validUntil) return null;
+    if (!(await this.recordActivity(session.id))) return null;
     return new Actor(record, meta);
+  }
+
+  /** Records the session's activity; false when it had been idle too long (or was revoked meanwhile). */
+  private async recordActivity(sessionId: string): Promise<boolean> {
+    const now = this.deps.now().getTime();
+    const last = this.touched.get(sessionId);
+    if (last !== undefined && now >= last && now - last < TOUCH_EVERY_MS) return true;
+    const rows = await this.deps.orm.em
+      .getConnection()
+      .execute<{ id: string }[]>(
+        'update console_session set last_seen_at = ? where id = ? and revoked_at is null and last_seen_at > ? returning id',
+        [new Date(now), sessionId, new Date(now - this.deps.config.consoleIdleMs)],
+        'all',
+      );
+    if (rows.length === 1) {
+      this.touched.set(sessionId, now);
+      return true;
+    }
+    this.touched.delete(sessionId);
+    return false;
   }
 }

@@ -16,6 +16,8 @@ export const ConsoleSession = defineEntity({
     sessionHash: p.blob().nullable(),
     expiresAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
+    /** Last request of the session, written at most about once a minute (idle timeout). */
+    lastSeenAt: p.datetime().nullable(),
     subAccounts: p.json<SubAccountGrant>(),
     createdByUserId: p.string().nullable(),
     createdByKeyId: p.string().nullable(),
