@@ -66,6 +66,27 @@ describe('events', () => {
     expect(next.edges.map((e) => e.node.type)).toEqual(['api_key.revoked']);
   });
 
+  it('lists newest first on request: the latest events of a type in one page, older ones by cursor', async () => {
+    const org = await seedOrg(server);
+    const keys = [];
+    for (const name of ['first', 'second', 'third', 'fourth']) keys.push(await createKey(server, org.token, { name }));
+    success((await gql(server, org.token, CreateUser, { input: { name: 'Not a key' } })).data?.createUser, 'CreateUserSuccess');
+
+    const latest = (await gql(server, org.token, Events, { filter: { types: ['api_key.created'] }, first: 2, order: 'NEWEST_FIRST' })).data!.events;
+    expect(latest.edges.map((e) => e.node.keyId)).toEqual([keys[3]!.apiKey.id, keys[2]!.apiKey.id]);
+    expect(latest.pageInfo.hasNextPage).toBe(true);
+    const older = (await gql(server, org.token, Events, { filter: { types: ['api_key.created'] }, first: 2, after: latest.pageInfo.endCursor, order: 'NEWEST_FIRST' })).data!.events;
+    expect(older.edges.map((e) => e.node.keyId)).toEqual([keys[1]!.apiKey.id, keys[0]!.apiKey.id]);
+    expect(older.pageInfo.hasNextPage).toBe(true); // the organisation's first key, made by seedOrg
+    const oldest = (await gql(server, org.token, Events, { filter: { types: ['api_key.created'] }, first: 2, after: older.pageInfo.endCursor, order: 'NEWEST_FIRST' })).data!.events;
+    expect(oldest.edges).toHaveLength(1);
+    expect(oldest.pageInfo.hasNextPage).toBe(false);
+    // Every type, newest first, is the commit-order feed reversed.
+    const commitOrder = (await gql(server, org.token, Events, { first: 50 })).data!.events.edges.map((e) => e.node.id);
+    const newest = (await gql(server, org.token, Events, { first: 50, order: 'NEWEST_FIRST' })).data!.events.edges.map((e) => e.node.id);
+    expect(newest).toEqual([...commitOrder].reverse());
+  });
+
   it('numbers events in commit order: a transaction that commits later never gets a lower seq', async () => {
     const org = await seedOrg(server);
     const url = server.config.databaseUrl;

@@ -91,8 +91,8 @@ export const AuditLog = graphql(`
 `);
 
 export const Events = graphql(`
-  query Events($filter: EventFilter, $first: Int, $after: String) {
-    events(filter: $filter, first: $first, after: $after) {
+  query Events($filter: EventFilter, $first: Int, $after: String, $order: EventOrder) {
+    events(filter: $filter, first: $first, after: $after, order: $order) {
       edges { cursor node { id type occurredAt organizationId keyId data } }
       pageInfo { hasNextPage endCursor }
     }

@@ -126,8 +126,8 @@ export const RevokeApiKey = graphql(`
 `);
 
 export const Events = graphql(`
-  query ZapierEvents($filter: EventFilter, $first: Int, $after: String) {
-    events(filter: $filter, first: $first, after: $after) {
+  query ZapierEvents($filter: EventFilter, $first: Int, $after: String, $order: EventOrder) {
+    events(filter: $filter, first: $first, after: $after, order: $order) {
       edges { node { id type occurredAt organizationId data } }
       pageInfo { hasNextPage endCursor }
     }

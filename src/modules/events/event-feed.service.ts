@@ -31,12 +31,15 @@ export function typeCondition(types: string[] | null | undefined) {
   return { $or: [...(exact.length ? [{ type: { $in: exact } }] : []), ...families] };
 }
 
+export type EventOrder = 'OLDEST_FIRST' | 'NEWEST_FIRST';
+
 /**
  * One organisation's events (default: the caller's) in `seq` order. `seq` is drawn in commit
  * order (see the keys migration), so `after: endCursor` is a polling feed that never skips an
- * event committed later with a lower number.
+ * event committed later with a lower number. NEWEST_FIRST walks the same sequence backwards
+ * (the latest events of a type in one request); its cursors continue backwards.
  */
-export async function listEvents(ctx: ServiceContext, filter: EventFilter | null | undefined, page: PageArgs) {
+export async function listEvents(ctx: ServiceContext, filter: EventFilter | null | undefined, page: PageArgs, order: EventOrder = 'OLDEST_FIRST') {
   const r = filterSchema.safeParse(filter ?? {});
   if (!r.success) throw fromZodIssues(r.error.issues, 'filter');
   const f = r.data;
@@ -48,13 +51,13 @@ export async function listEvents(ctx: ServiceContext, filter: EventFilter | null
     {
       $and: [
         { organizationId: org.id },
-        after ? { seq: { $gt: after } } : {},
+        after ? { seq: order === 'NEWEST_FIRST' ? { $lt: after } : { $gt: after } } : {},
         f.keyId ? { keyId: f.keyId } : {},
         f.since ? { occurredAt: { $gte: f.since } } : {},
         typeCondition(f.types),
       ],
     } as never,
-    { orderBy: { seq: 'asc' }, limit: limit + 1 },
+    { orderBy: { seq: order === 'NEWEST_FIRST' ? 'desc' : 'asc' }, limit: limit + 1 },
   );
   return toConnection(rows, limit, (e) => [e.seq], after !== null);
 }

@@ -36,14 +36,22 @@ export const EventFilterInput = builder.inputType('EventFilter', {
   }),
 });
 
+export const EventOrderEnum = builder.enumType('EventOrder', {
+  description: 'The order of the events feed. A cursor continues the order it came from.',
+  values: {
+    OLDEST_FIRST: { description: 'Commit order: the polling feed (after: endCursor never skips an event).' },
+    NEWEST_FIRST: { description: 'Most recent first; pages go back in time (e.g. the last few events of a type).' },
+  } as const,
+});
+
 builder.queryField('events', (t) =>
   t.connection(
     {
       type: EventRef,
       authScopes: needs('events:read'),
-      description: 'Events of one organization in commit order; poll with after: pageInfo.endCursor.',
-      args: { filter: t.arg({ type: EventFilterInput }) },
-      resolve: (_r, args, ctx) => listEvents(svc(ctx), args.filter as never, args),
+      description: 'Events of one organization, in commit order by default; poll with after: pageInfo.endCursor.',
+      args: { filter: t.arg({ type: EventFilterInput }), order: t.arg({ type: EventOrderEnum, defaultValue: 'OLDEST_FIRST' }) },
+      resolve: (_r, args, ctx) => listEvents(svc(ctx), args.filter as never, args, args.order ?? 'OLDEST_FIRST'),
     },
     { name: 'EventConnection' },
     { name: 'EventEdge' },

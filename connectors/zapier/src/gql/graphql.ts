@@ -100,6 +100,13 @@ export type EventFilter = {
   types?: Array<string> | null | undefined;
 };
 
+/** The order of the events feed. A cursor continues the order it came from. */
+export type EventOrder =
+  /** Most recent first; pages go back in time (e.g. the last few events of a type). */
+  | 'NEWEST_FIRST'
+  /** Commit order: the polling feed (after: endCursor never skips an event). */
+  | 'OLDEST_FIRST';
+
 export type PermissionGrantInput = {
   permission: string;
   /** Limit to these resource instances; omitted or null: every instance. */
@@ -272,6 +279,7 @@ export type ZapierEventsQueryVariables = Exact<{
   filter?: EventFilter | null | undefined;
   first?: number | null | undefined;
   after?: string | null | undefined;
+  order?: EventOrder | null | undefined;
 }>;
 
 
@@ -700,8 +708,8 @@ export const ZapierRevokeApiKeyDocument = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<ZapierRevokeApiKeyMutation, ZapierRevokeApiKeyMutationVariables>;
 export const ZapierEventsDocument = new TypedDocumentString(`
-    query ZapierEvents($filter: EventFilter, $first: Int, $after: String) {
-  events(filter: $filter, first: $first, after: $after) {
+    query ZapierEvents($filter: EventFilter, $first: Int, $after: String, $order: EventOrder) {
+  events(filter: $filter, first: $first, after: $after, order: $order) {
     edges {
       node {
         id

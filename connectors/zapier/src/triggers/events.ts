@@ -11,10 +11,6 @@ export type KeyplaneEvent = { id: string; type: string; occurredAt: string; orga
 /** What performSubscribe returns; Zapier hands it back as bundle.subscribeData. */
 export type Subscription = { id: string; secret: string };
 
-/** performList looks back over these windows (days) until it has enough recent events. */
-const LOOKBACK_DAYS = [1, 7, 30, 365];
-const LIST_PAGE = 200;
-const MAX_PAGES_PER_WINDOW = 5;
 const LIST_COUNT = 3;
 
 /** Creates a ZAPIER webhook endpoint for the Zap's hook URL, subscribed to one event type. */
@@ -52,26 +48,10 @@ export function receive(z: ZObject, bundle: Bundle, type: TriggeredEventType): K
   return event && event.type === type ? [event] : [];
 }
 
-/**
- * Recent real events of the type, newest first, so Zap setup shows live data. The feed pages
- * forward in commit order, so it reads from a short look-back window and widens it until enough
- * events are found; every window costs a bounded number of requests.
- */
+/** Recent real events of the type, newest first (one request), so Zap setup shows live data. */
 export async function latestEvents(z: ZObject, bundle: Bundle, type: TriggeredEventType, count = LIST_COUNT): Promise<KeyplaneEvent[]> {
-  let found: KeyplaneEvent[] = [];
-  for (const days of LOOKBACK_DAYS) {
-    const since = new Date(Date.now() - days * 86_400_000).toISOString();
-    found = [];
-    let after: string | null = null;
-    for (let page = 0; page < MAX_PAGES_PER_WINDOW; page++) {
-      const { events }: ZapierEventsQuery = await execute(z, bundle, Events, { filter: { types: [type], since }, first: LIST_PAGE, after });
-      found = [...found, ...events.edges.map((e) => e.node)].slice(-count);
-      if (!events.pageInfo.hasNextPage || !events.pageInfo.endCursor) break;
-      after = events.pageInfo.endCursor;
-    }
-    if (found.length >= count) break;
-  }
-  return found.reverse();
+  const { events }: ZapierEventsQuery = await execute(z, bundle, Events, { filter: { types: [type] }, first: count, order: 'NEWEST_FIRST' });
+  return events.edges.map((e) => e.node);
 }
 
 type EventTriggerSpec = {
