@@ -26,6 +26,8 @@ const schema = z.object({
   KEYPLANE_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   KEYPLANE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(1_048_576),
   KEYPLANE_VERIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Minute buckets of usage older than this are merged into hourly ones. */
+  KEYPLANE_USAGE_MINUTE_DAYS: z.coerce.number().int().min(3).max(365).default(7),
   /** How often an API process pushes its buffered usage counts to Redis. */
   KEYPLANE_USAGE_FLUSH_MS: z.coerce.number().int().min(10).max(5000).default(250),
   /** How often the worker rolls usage from Redis into PostgreSQL (the issue asks for at least every 10 s). */
@@ -94,6 +96,7 @@ export type Config = {
   keyCacheTtlMs: number;
   maxBodyBytes: number;
   verificationRetentionDays: number;
+  usageMinuteDays: number;
   usageFlushMs: number;
   usageRollupMs: number;
   verificationLogPerMinute: number;
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyCacheTtlMs: c.KEYPLANE_KEY_CACHE_TTL_SECONDS * 1000,
     maxBodyBytes: c.KEYPLANE_MAX_BODY_BYTES,
     verificationRetentionDays: c.KEYPLANE_VERIFICATION_RETENTION_DAYS,
+    usageMinuteDays: c.KEYPLANE_USAGE_MINUTE_DAYS,
     usageFlushMs: c.KEYPLANE_USAGE_FLUSH_MS,
     usageRollupMs: c.KEYPLANE_USAGE_ROLLUP_SECONDS * 1000,
     verificationLogPerMinute: c.KEYPLANE_VERIFICATION_LOG_PER_MINUTE,

@@ -6,6 +6,7 @@ import { Migration20261123030000_webhooks } from './Migration20261123030000_webh
 import { Migration20261123040000_expiry } from './Migration20261123040000_expiry.ts';
 import { Migration20261123050000_console } from './Migration20261123050000_console.ts';
 import { Migration20261123060000_console_idle } from './Migration20261123060000_console_idle.ts';
+import { Migration20261123070000_usage_compaction } from './Migration20261123070000_usage_compaction.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123040000_expiry', class: Migration20261123040000_expiry },
   { name: 'Migration20261123050000_console', class: Migration20261123050000_console },
   { name: 'Migration20261123060000_console_idle', class: Migration20261123060000_console_idle },
+  { name: 'Migration20261123070000_usage_compaction', class: Migration20261123070000_usage_compaction },
 ];

@@ -44,14 +44,16 @@ type RollupRedis = Redis & {
 export type RollupDeps = {
   orm: MikroORM;
   redis: Redis;
-  config: Pick<Config, 'redisPrefix' | 'verificationRetentionDays'>;
+  config: Pick<Config, 'redisPrefix' | 'verificationRetentionDays' | 'usageMinuteDays'>;
   log?: Logger;
 };
 
-export type RollupResult = { batchId: string | null; applied: boolean; counts: number; verifications: number; creditsWritten: number; pruned: number };
+export type RollupResult = { batchId: string | null; applied: boolean; counts: number; verifications: number; creditsWritten: number; pruned: number; compacted: number };
 
 const CHUNK = 500;
 const PRUNE_LIMIT = 10_000;
+/** Minute buckets merged into hours per pass (passes run every few seconds). */
+const COMPACT_LIMIT = 20_000;
 const BATCH_LEDGER_DAYS = 7;
 const CODES: ReadonlySet<string> = new Set(VERIFY_CODES);
 
@@ -95,7 +97,7 @@ function prepare(redis: Redis): RollupRedis {
  * current epoch only), and expired verifications are pruned.
  */
 export async function rollUpUsage(deps: RollupDeps): Promise<RollupResult> {
-  const result: RollupResult = { batchId: null, applied: false, counts: 0, verifications: 0, creditsWritten: 0, pruned: 0 };
+  const result: RollupResult = { batchId: null, applied: false, counts: 0, verifications: 0, creditsWritten: 0, pruned: 0, compacted: 0 };
   const batchId = await moveBatch(deps);
   const batch = batchId ? await readBatch(deps, batchId) : null;
   if (batchId && batch) {
@@ -108,6 +110,7 @@ export async function rollUpUsage(deps: RollupDeps): Promise<RollupResult> {
     if (!result.applied) deps.log?.info({ batchId }, 'usage roll-up: batch already applied, dropped');
   }
   result.pruned = await prune(deps);
+  result.compacted = await compactUsage(deps.orm, deps.config.usageMinuteDays);
   return result;
 }
 
@@ -254,4 +257,33 @@ async function prune(deps: RollupDeps): Promise<number> {
   );
   await run(em, `delete from usage_batch where applied_at < now() - make_interval(days => ${BATCH_LEDGER_DAYS})`);
   return pruned;
+}
+
+/**
+ * Merges minute buckets older than `usageMinuteDays` into their hour's bucket (minute 0 of the
+ * hour, UTC), a bounded number per pass, in one statement: the rows leave and their sums arrive
+ * together or not at all, so totals never change and a crash loses nothing. Rows a late roll-up
+ * writes into an old minute are merged by a later pass. Safe beside another pass (skip locked).
+ */
+export async function compactUsage(orm: MikroORM, minuteDays: number): Promise<number> {
+  const rows = await orm.em.fork().execute<{ moved: string }[]>(
+    `with moved as (
+       delete from usage_bucket b
+        where (b.api_key_id, b.minute, b.code) in (
+          select api_key_id, minute, code from usage_bucket
+           where minute < now() - make_interval(days => ?) and date_part('minute', minute at time zone 'UTC') <> 0
+           order by minute limit ${COMPACT_LIMIT}
+           for update skip locked)
+       returning b.api_key_id, b.organization_id, b.minute, b.code, b.count
+     ), merged as (
+       insert into usage_bucket (api_key_id, organization_id, minute, code, count)
+       select api_key_id, organization_id, date_trunc('hour', minute at time zone 'UTC') at time zone 'UTC', code, sum(count)
+         from moved group by 1, 2, 3, 4
+       on conflict (api_key_id, minute, code) do update set count = usage_bucket.count + excluded.count
+       returning 1
+     )
+     select (select count(*) from moved)::text as moved`,
+    [minuteDays],
+  );
+  return Number(rows[0]?.moved ?? 0);
 }

@@ -46,6 +46,9 @@ export async function getUsage(ctx: ServiceContext, input: unknown): Promise<Usa
   const from = Math.floor(fromMs / unit) * unit;
   const to = Math.ceil(toMs / unit) * unit || from + unit;
   if (fromMs >= toMs) throw ValidationError.field('filter.from', 'must be before filter.to');
+  const minuteDays = ctx.deps.config.usageMinuteDays;
+  if (granularity === 'MINUTE' && from < ctx.deps.now().getTime() - (minuteDays - 1) * 1440 * MINUTE)
+    throw ValidationError.field('filter.from', `minute detail is kept for ${minuteDays} days (older minutes are merged into hours): ask HOUR or DAY for older periods`);
   if (to - from > MAX_SPAN[granularity])
     throw ValidationError.field('filter.from', `at most ${MAX_SPAN[granularity] / (1440 * MINUTE)} days at ${granularity} granularity`);
   const scope = f.keyId
