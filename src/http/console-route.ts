@@ -114,15 +114,20 @@ const LINK_REFUSED = `<!doctype html><html lang="en"><meta charset="utf-8"><meta
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The page a console link opens: who it signs in as, and a button that posts the token back. */
-function confirmPage(token: string, preview: LinkPreview): string {
+/**
+ * The page a console link opens: who it signs in as, and a button that posts the token back.
+ * Styled by the console's own stylesheet when the console is built (no inline styles: the CSP).
+ */
+function confirmPage(token: string, preview: LinkPreview, stylesheet: string | undefined): string {
   return `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Keyplane</title>
-<main>
+<title>Sign in · Keyplane</title>${stylesheet ? `\n<link rel="stylesheet" href="${CONSOLE_PREFIX}${stylesheet}">` : ''}
+<main class="signin" id="main">
 <h1>Sign in to the Keyplane console</h1>
+<div class="panel">
 <p>You are signing in as <strong>${escapeHtml(preview.userName)}</strong> in <strong>${escapeHtml(preview.organizationName)}</strong>.</p>
-<form method="post" action="${CONSOLE_PREFIX}/auth"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Continue</button></form>
-<p>If you did not ask to sign in, close this page: the link expires on its own.</p>
+<form method="post" action="${CONSOLE_PREFIX}/auth"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit" class="primary">Continue</button></form>
+</div>
+<p class="hint">If you did not ask to sign in, close this page: the link expires on its own.</p>
 </main></html>`;
 }
 
@@ -213,7 +218,8 @@ export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
     const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
     const preview = token ? await previewConsoleLink(app.deps, token) : null;
     if (!preview || !token) return send(res, 401, TYPES['.html']!, LINK_REFUSED);
-    send(res, 200, TYPES['.html']!, req.method === 'HEAD' ? '' : confirmPage(token, preview));
+    const stylesheet = [...(getAssets()?.keys() ?? [])].find((p) => p.startsWith('/assets/') && p.endsWith('.css'));
+    send(res, 200, TYPES['.html']!, req.method === 'HEAD' ? '' : confirmPage(token, preview, stylesheet));
   };
 
   const exchange = async (req: IncomingMessage, res: ServerResponse, meta: RequestMeta) => {

@@ -112,10 +112,32 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     expect(await page.content()).not.toContain(token.slice(-50));
     expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).toBe('{}{}');
 
-    // 5. Revoke it, with confirmation.
+    // 5. Edit its settings: an IP allowlist that excludes this machine takes effect at once.
     await row.getByRole('link', { name: 'E2E partner key' }).click();
     await page.getByRole('heading', { level: 1, name: 'E2E partner key' }).waitFor();
     expect(await page.content()).not.toContain(token.slice(-50));
+    await page.getByRole('button', { name: 'Edit settings' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit the key’s settings' });
+    await edit.waitFor();
+    await edit.getByLabel('Description').fill('Edited in the console');
+    await edit.getByLabel('IP allowlist').fill('203.0.113.0/24');
+    await edit.getByLabel('Rate limit (requests)').fill('100');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved: every server applies the new settings').waitFor();
+    await page.locator('dd code', { hasText: '203.0.113.0/24' }).waitFor();
+    await page.locator('dd', { hasText: '100 per 60 s' }).waitFor();
+    await page.getByText('Edited in the console').first().waitFor();
+    expect(await viewerStatus(token)).toBe(401); // 127.0.0.1 is not in the allowlist any more
+    // A bad address is refused with its field named, and nothing changes.
+    await page.getByRole('button', { name: 'Edit settings' }).click();
+    await edit.getByLabel('IP allowlist').fill('not-an-address');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.locator('.field-error').first().waitFor();
+    expect(await edit.locator('.field-error').first().textContent()).toContain('not-an-address');
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('dd code', { hasText: '203.0.113.0/24' }).waitFor();
+
+    // 6. Revoke it, with confirmation.
     await page.getByRole('button', { name: 'Revoke' }).click();
     const dialog = page.getByRole('dialog', { name: /Revoke/ });
     await dialog.waitFor();
@@ -125,17 +147,17 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     await page.getByText('Revoked', { exact: true }).first().waitFor();
     expect(await viewerStatus(token)).toBe(401);
 
-    // 6. Both events arrived live in the other tab.
+    // 7. The events arrived live in the other tab.
     const live = events.getByTestId('live-events');
     await live.locator('[data-event-type="api_key.created"]', { hasText: 'E2E partner key' }).waitFor({ timeout: 15_000 });
     await live.locator('[data-event-type="api_key.revoked"]', { hasText: 'E2E partner key' }).waitFor({ timeout: 15_000 });
 
-    // 7. Audit shows the console as the source.
+    // 8. Audit shows the console as the source.
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
     await page.getByRole('row', { name: /api_key\.revoke/ }).getByText('console:Ada Admin').waitFor();
 
-    // 8. Sign out: back to sign-in, and the session is dead server-side too.
+    // 9. Sign out: back to sign-in, and the session is dead server-side too.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { level: 1, name: 'Keyplane console' }).waitFor();
     const res = await fetch(`${server.url}/graphql`, {

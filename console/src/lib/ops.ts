@@ -74,6 +74,17 @@ export const RotateApiKeyMutation = graphql(`
   }
 `);
 
+export const UpdateApiKeyMutation = graphql(`
+  mutation ConsoleUpdateApiKey($input: UpdateApiKeyInput!) {
+    updateApiKey(input: $input) {
+      __typename
+      ... on UpdateApiKeySuccess { apiKey { id name } }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
 export const RevokeApiKeyMutation = graphql(`
   mutation ConsoleRevokeApiKey($input: RevokeApiKeyInput!) {
     revokeApiKey(input: $input) {

@@ -4,7 +4,7 @@ import { EmptyRow, Badge, ConfirmDialog, ErrorNotice, Field, Link, Loading, Page
 import { ok, request } from '../lib/api.js';
 import { dateTime, relative } from '../lib/format.js';
 import { useLoad, useSubmit, useViewer } from '../lib/hooks.js';
-import { ApiKeyQuery, DeleteApiKeyMutation, KeyUsageQuery, RevokeApiKeyMutation, RotateApiKeyMutation } from '../lib/ops.js';
+import { ApiKeyQuery, DeleteApiKeyMutation, KeyUsageQuery, RevokeApiKeyMutation, RotateApiKeyMutation, UpdateApiKeyMutation } from '../lib/ops.js';
 import { navigate } from '../lib/router.js';
 
 const GRACE = [
@@ -86,11 +86,46 @@ function Usage({ id }: { id: string }) {
   );
 }
 
-/** One key: its settings, rotation with a grace period, revocation (confirmed), usage and verifications. */
+/** An ISO instant as a datetime-local value (the browser's time zone), and back. */
+const toLocalInput = (iso: string | null | undefined) => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (v: string) => (v ? new Date(v).toISOString() : null);
+
+type Settings = { name: string; description: string; allowedIps: string; limit: string; windowSeconds: string; validUntil: string };
+
+function settingsOf(k: { name: string; description?: string | null; allowedIps: string[]; rateLimit?: { limit: number; windowSeconds: number } | null; validUntil?: string | null }): Settings {
+  return {
+    name: k.name,
+    description: k.description ?? '',
+    allowedIps: k.allowedIps.join('\n'),
+    limit: k.rateLimit ? String(k.rateLimit.limit) : '',
+    windowSeconds: k.rateLimit ? String(k.rateLimit.windowSeconds) : '60',
+    validUntil: toLocalInput(k.validUntil),
+  };
+}
+
+/** The UpdateApiKeyInput for what changed (unchanged fields are left out, so nothing is re-validated needlessly). */
+function changes(id: string, before: Settings, after: Settings) {
+  const input: Record<string, unknown> = { id };
+  if (after.name.trim() !== before.name) input.name = after.name.trim();
+  if (after.description.trim() !== before.description) input.description = after.description.trim() || null;
+  const ips = after.allowedIps.split(/[\s,]+/).filter(Boolean);
+  if (ips.join('\n') !== before.allowedIps) input.allowedIps = ips;
+  if (after.limit !== before.limit || (after.limit && after.windowSeconds !== before.windowSeconds))
+    input.rateLimit = after.limit ? { limit: Number(after.limit), windowSeconds: Number(after.windowSeconds) } : null;
+  if (after.validUntil !== before.validUntil) input.validUntil = fromLocalInput(after.validUntil);
+  return input as { id: string };
+}
+
+/** One key: its settings (editable), rotation with a grace period, revocation (confirmed), usage and verifications. */
 export function KeyPage({ id }: { id: string }) {
   const { can } = useViewer();
   const key = useLoad(async () => (await request(ApiKeyQuery, { id })).apiKey, [id]);
-  const [dialog, setDialog] = useState<'rotate' | 'revoke' | 'delete' | null>(null);
+  const [dialog, setDialog] = useState<'edit' | 'rotate' | 'revoke' | 'delete' | null>(null);
+  const [form, setForm] = useState<Settings | null>(null);
   const [grace, setGrace] = useState(0);
   const [reason, setReason] = useState('');
   const [rotated, setRotated] = useState<{ token: string; secret: string } | null>(null);
@@ -110,11 +145,25 @@ export function KeyPage({ id }: { id: string }) {
     );
   const k = key.data;
   const active = k.status === 'ACTIVE';
+  /** The server's message for a field of the last refused change (paths like allowedIps.0 included). */
+  const fieldError = (name: string) => Object.entries(act.fields).find(([path]) => path === name || path.startsWith(`${name}.`))?.[1];
   const writable = can('keys:write');
 
   return (
     <>
       <PageHead title={k.name} intro={k.description ?? undefined}>
+        {writable && active && (
+          <button
+            type="button"
+            onClick={() => {
+              act.setError(null);
+              setForm(settingsOf(k));
+              setDialog('edit');
+            }}
+          >
+            Edit settings
+          </button>
+        )}
         {writable && active && (
           <button type="button" onClick={() => setDialog('rotate')}>
             Rotate secret
@@ -218,6 +267,42 @@ export function KeyPage({ id }: { id: string }) {
         </dl>
       </section>
       {can('usage:read') && <Usage id={k.id} />}
+
+      {form && (
+        <ConfirmDialog
+          open={dialog === 'edit'}
+          title="Edit the key’s settings"
+          confirmLabel="Save"
+          busy={act.busy}
+          onCancel={() => setDialog(null)}
+          onConfirm={() =>
+            void act.run(async () => {
+              ok((await request(UpdateApiKeyMutation, { input: changes(k.id, settingsOf(k), form) })).updateApiKey, 'UpdateApiKeySuccess');
+              setDialog(null);
+              setNotice('Saved: every server applies the new settings within a second.');
+              key.reload();
+            })
+          }
+        >
+          <ErrorNotice error={act.error} />
+          <Field label="Name" error={fieldError('name')}>{(p) => <input {...p} type="text" required maxLength={200} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}</Field>
+          <Field label="Description" error={fieldError('description')}>
+            {(p) => <input {...p} type="text" maxLength={1000} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />}
+          </Field>
+          <Field label="IP allowlist" error={fieldError('allowedIps')} hint="Addresses or CIDR blocks, one per line; empty: any address.">
+            {(p) => <textarea {...p} rows={3} value={form.allowedIps} onChange={(e) => setForm({ ...form, allowedIps: e.target.value })} />}
+          </Field>
+          <Field label="Rate limit (requests)" error={fieldError('rateLimit')} hint="Empty: no limit.">
+            {(p) => <input {...p} type="number" min={1} max={1000000} value={form.limit} onChange={(e) => setForm({ ...form, limit: e.target.value })} />}
+          </Field>
+          <Field label="Per (seconds)">
+            {(p) => <input {...p} type="number" min={1} max={86400} value={form.windowSeconds} onChange={(e) => setForm({ ...form, windowSeconds: e.target.value })} />}
+          </Field>
+          <Field label="Valid until" error={fieldError('validUntil')} hint="Empty: no end date (inactivity expiry still applies).">
+            {(p) => <input {...p} type="datetime-local" value={form.validUntil} onChange={(e) => setForm({ ...form, validUntil: e.target.value })} />}
+          </Field>
+        </ConfirmDialog>
+      )}
 
       <ConfirmDialog
         open={dialog === 'rotate'}
