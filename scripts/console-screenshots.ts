@@ -87,6 +87,7 @@ async function main() {
 
       await page.goto(await link());
       await heading('Sign in to the Keyplane console');
+      await shot(page, 'sign-in-link');
       await page.getByRole('button', { name: 'Continue' }).click();
       await heading('API keys');
       await page.getByRole('cell', { name: 'Billing sync (production)' }).waitFor();
@@ -104,6 +105,10 @@ async function main() {
       await page.getByRole('button', { name: 'Last 30 days' }).click();
       await page.getByText('Verifications per day, last 30 days', { exact: true }).waitFor();
       await shot(page, 'key-usage-30-days');
+      await page.getByRole('button', { name: 'Edit settings' }).click();
+      await page.getByRole('dialog').waitFor();
+      await shot(page, 'key-edit');
+      await page.getByRole('button', { name: 'Cancel' }).click();
       await page.getByRole('button', { name: 'Rotate secret' }).click();
       await page.getByRole('dialog').waitFor();
       await shot(page, 'key-rotate');
