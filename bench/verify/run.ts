@@ -12,7 +12,7 @@
 // Results replace the "verify" section of bench/RESULTS.md.
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
@@ -23,6 +23,7 @@ import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
 import { loadKeyRecord } from '../../src/modules/keys/key-record.ts';
 import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.ts';
 import { makeUserWithRole } from './seed.ts';
+import { API_NODE_FLAGS } from '../../scripts/node-flags.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -97,16 +98,13 @@ type Server = { name: string; url: string; child: ChildProcess };
 async function startServer(name: string, file: string, port: number, cwd = root, args: string[] = []): Promise<Server> {
   // BENCH_NODE_ARGS: extra node flags for every server (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const extra = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...args];
-  const child = PIN
-    ? spawn('taskset', ['-c', '1', process.execPath, ...extra, file], {
-        cwd,
-        env: { ...process.env, ...env, PORT: String(port), BENCH_FIXTURE: fixture },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      })
-    : spawn(process.execPath, [...extra, file], {
+  // BENCH_SERVER_OUT=<dir>: each server's stdout (its log; --trace-gc output) to <dir>/<name>.log.
+  const out = process.env.BENCH_SERVER_OUT ? openSync(join(process.env.BENCH_SERVER_OUT, `${name.replace(/\W+/g, '-')}.log`), 'w') : 'ignore';
+  const command = PIN ? ['taskset', '-c', '1', process.execPath] : [process.execPath];
+  const child = spawn(command[0]!, [...command.slice(1), ...extra, file], {
     cwd,
     env: { ...process.env, ...env, PORT: String(port), BENCH_FIXTURE: fixture },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', out, 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   const started = Date.now();
@@ -275,16 +273,17 @@ const speed = { start: machineSpeed(), end: 0 };
 log('starting servers');
 const [bare, keyplane, yoga] = await Promise.all([
   startServer('bare node:http', 'bench/verify/baseline-http.ts', PORT),
-  startServer('keyplane', 'src/main.ts', PORT + 1),
+  startServer('keyplane', 'src/main.ts', PORT + 1, root, API_NODE_FLAGS),
   startServer('plain yoga', 'bench/verify/baseline-yoga.ts', PORT + 2),
 ]);
 
 // BENCH_ONLY=graphql: (b) alone, printed and not recorded, for iterating on the GraphQL path.
 // BENCH_KEYPLANE_ONLY=1 loads Keyplane alone (a profile of its server then holds only its own work);
 // BENCH_CONTROL_ROOT=<another checkout> adds that checkout's Keyplane as a third target (A/B of a change),
-// started with the node flags in BENCH_CONTROL_ARGS (e.g. "--import tsx" for a checkout that needs it).
+// started with the node flags in BENCH_CONTROL_ARGS (e.g. "--import tsx" for a checkout that needs it;
+// by default the flags `npm start` gives the API).
 if (process.env.BENCH_ONLY === 'graphql') {
-  const control = process.env.BENCH_CONTROL_ROOT ? await startServer('control', 'src/main.ts', PORT + 3, process.env.BENCH_CONTROL_ROOT, (process.env.BENCH_CONTROL_ARGS ?? '').split(' ').filter(Boolean)) : undefined;
+  const control = process.env.BENCH_CONTROL_ROOT ? await startServer('control', 'src/main.ts', PORT + 3, process.env.BENCH_CONTROL_ROOT, process.env.BENCH_CONTROL_ARGS === undefined ? API_NODE_FLAGS : process.env.BENCH_CONTROL_ARGS.split(' ').filter(Boolean)) : undefined;
   const named: [string, Server][] = process.env.BENCH_KEYPLANE_ONLY ? [['Keyplane', keyplane!]] : [['plain Yoga', yoga!], ...(control ? [['control', control] as [string, Server]] : []), ['Keyplane', keyplane!]];
   const results = await peaks(named.map(([, server]) => [server, '/graphql', fixed(gqlBody(valid.token))]));
   const base = results[0]!;
@@ -298,7 +297,9 @@ if (process.env.BENCH_ONLY === 'graphql') {
 
 // BENCH_ONLY=latency: (c) for a warm valid key alone (Keyplane, and the control when given), printed.
 if (process.env.BENCH_ONLY === 'latency') {
-  const control = process.env.BENCH_CONTROL_ROOT ? await startServer('control', 'src/main.ts', PORT + 3, process.env.BENCH_CONTROL_ROOT, (process.env.BENCH_CONTROL_ARGS ?? '').split(' ').filter(Boolean)) : undefined;
+  const control = process.env.BENCH_CONTROL_ROOT ? await startServer('control', 'src/main.ts', PORT + 3, process.env.BENCH_CONTROL_ROOT, process.env.BENCH_CONTROL_ARGS === undefined ? API_NODE_FLAGS : process.env.BENCH_CONTROL_ARGS.split(' ').filter(Boolean)) : undefined;
+  for (const s of [bare, keyplane, control]) unpin(s?.child.pid); // as in the full run
+  unpin(process.pid);
   for (let r = 0; r < ROUNDS; r++)
     for (const [name, server] of [['bare', bare!], ['control', control], ['Keyplane', keyplane!]] as const) {
       if (!server) continue;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -60,6 +61,12 @@ describe('the service as a user runs it', () => {
     expect(ready, svc.output()).toBe(200);
     await expect.poll(() => svc.output(), { timeout: 20_000 }).toContain('keyplane workers started');
     await expect.poll(async () => (await fetch(`http://127.0.0.1:${workersPort}/healthz`).catch(() => null))?.status, { timeout: 10_000 }).toBe(200);
+
+    // The API process runs with the young-generation bound of scripts/node-flags.ts (the workers without).
+    const kids = readFileSync(`/proc/${svc.child.pid}/task/${svc.child.pid}/children`, 'utf8').trim().split(/\s+/);
+    const cmdlines = kids.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+    expect(cmdlines.find((c) => c.includes('src/main.ts'))).toContain('--max-semi-space-size=2');
+    expect(cmdlines.find((c) => c.includes('workers/main.ts'))).not.toContain('--max-semi-space-size=2');
 
     const boot = run(['src/cli/bootstrap.ts', '--org', 'Acme'], e);
     const code = await new Promise((r) => boot.child.on('exit', r));
