@@ -36,8 +36,15 @@ export type AppOptions = { log?: Logger; migrate?: boolean; now?: () => number }
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.log ?? createLogger(config.logLevel);
   const orm = await initORM(config.databaseUrl, { migrate: opts.migrate ?? true });
-  const redis = createRedis(config.redisUrl, 'api');
-  const subscriber = createRedis(config.redisUrl, 'api-sub');
+  // Connection names carry the prefix: `CLIENT LIST` tells deployments sharing a Redis apart.
+  const redis = createRedis(config.redisUrl, `api:${config.redisPrefix}`);
+  const subscriber = createRedis(config.redisUrl, `api-sub:${config.redisPrefix}`);
+  // Counted from the start: a listener added later would take the first reconnect for the connect.
+  let subscriberReadyCount = 0;
+  let onResubscribed = (): void => {};
+  subscriber.on('ready', () => {
+    if (subscriberReadyCount++ > 0) onResubscribed();
+  });
   const pubsub = new RedisEventTarget(redis, subscriber, config.redisPrefix);
   const metrics = createMetrics();
   const now = opts.now ?? Date.now;
@@ -45,7 +52,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const cache = new KeyCache({ max: config.keyCacheMax, ttlMs: config.keyCacheTtlMs });
   // Limits fail fast while Redis is down (no offline queue): a queued call would consume a
   // credit minutes after its answer.
-  const limiterRedis = createRedis(config.redisUrl, 'api-limiter', { enableOfflineQueue: false, commandTimeout: 1000, maxRetriesPerRequest: 1 });
+  const limiterRedis = createRedis(config.redisUrl, `api-limiter:${config.redisPrefix}`, { enableOfflineQueue: false, commandTimeout: 1000, maxRetriesPerRequest: 1 });
   await waitReady(limiterRedis, 5000);
   const limiter = new RedisUsageLimiter(limiterRedis, orm, config.redisPrefix);
   const byCode = new Map(VERIFY_CODES.map((c) => [c, metrics.verifications.labels(c)]));
@@ -65,14 +72,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   pubsub.addEventListener(INVALIDATION_TOPIC, (e) => cache.apply(e.detail as Invalidation));
   // Invalidations published while we were disconnected are lost: start from a clean cache.
-  let connectedOnce = false;
-  subscriber.on('ready', () => {
-    if (connectedOnce) {
-      log.warn('redis subscriber reconnected: flushing key cache');
-      cache.clear();
-    }
-    connectedOnce = true;
-  });
+  onResubscribed = () => {
+    log.warn('redis subscriber reconnected: flushing key cache, rebuilding key id filter');
+    cache.clear();
+    // New key ids announced while we were disconnected are lost too.
+    void filter.rebuild();
+  };
 
   const jobs = new JobClient(redis, config);
   registerOutboxNudge(orm, jobs, log);

@@ -295,15 +295,22 @@ if (process.env.BENCH_ONLY === 'graphql') {
   process.exit(0);
 }
 
-// BENCH_ONLY=latency: (c) for a warm valid key alone (Keyplane, and the control when given), printed.
+// BENCH_ONLY=latency: (c) for a warm valid key alone (Keyplane, and the control when given), printed;
+// BENCH_SCENARIO=forged|unknown for those scenarios instead.
 if (process.env.BENCH_ONLY === 'latency') {
+  const SCENARIO = process.env.BENCH_SCENARIO ?? 'valid';
   const control = process.env.BENCH_CONTROL_ROOT ? await startServer('control', 'src/main.ts', PORT + 3, process.env.BENCH_CONTROL_ROOT, process.env.BENCH_CONTROL_ARGS === undefined ? API_NODE_FLAGS : process.env.BENCH_CONTROL_ARGS.split(' ').filter(Boolean)) : undefined;
   for (const s of [bare, keyplane, control]) unpin(s?.child.pid); // as in the full run
   unpin(process.pid);
   for (let r = 0; r < ROUNDS; r++)
     for (const [name, server] of [['bare', bare!], ['control', control], ['Keyplane', keyplane!]] as const) {
       if (!server) continue;
-      const l = latencyAt80(server, '/v1/keys/verify', fixed(restBody(valid.token)));
+      const l =
+        SCENARIO === 'forged'
+          ? latencyAt80(server, '/v1/keys/verify', () => restBody(forgedToken()), DISTINCT)
+          : SCENARIO === 'unknown'
+            ? latencyAt80(server, '/v1/keys/verify', () => restBody(unknownToken()), DISTINCT)
+            : latencyAt80(server, '/v1/keys/verify', fixed(restBody(valid.token)));
       log(`${name.padEnd(10)} peak ${Math.round(l.peak)}, held ${Math.round(l.achieved)} (asked ${l.rate}): p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms`);
     }
   await Promise.all([bare, keyplane, yoga, control].map((s) => s && stop(s.child)));
@@ -396,7 +403,7 @@ What (b) costs and what was done about it (CPU profiles of both servers under th
 | Bare baseline, warm valid key | ${rps(latency.bareValid!.peak)} | ${latency.bareValid!.cpuUs} µs | ${rps(latency.bareValid!.achieved)} | ${ms(latency.bareValid!.p50)} | ${ms(latency.bareValid!.p99)} | |
 | Bare baseline, random forged tokens | ${rps(latency.bareForged!.peak)} | ${latency.bareForged!.cpuUs} µs | ${rps(latency.bareForged!.achieved)} | ${ms(latency.bareForged!.p50)} | ${ms(latency.bareForged!.p99)} | |
 
-Forged tokens ${forgedOk ? 'are at least as fast as' : '**are slower than**'} a warm valid key (${latency.forged.cpuUs} vs ${latency.valid.cpuUs} µs of server CPU per request; peaks ${rps(latency.forged.peak)} vs ${rps(latency.valid.peak)} req/s, which drift with the machine): the checksum rejects them before any lookup. Random unknown key ids (valid checksums, never issued) are answered by the key id filter (a Bloom filter of existing ids) without PostgreSQL beyond \`KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND\` (100/s); latencies are wrk's (µs resolution, from each request's send to its answer), with requests sent on a fixed schedule so that the rate holds whatever the latency; autocannon, a JavaScript client, added milliseconds of its own to every latency at these rates.
+Forged tokens ${forgedOk ? 'are at least as fast as' : '**are slower than**'} a warm valid key (${latency.forged.cpuUs} vs ${latency.valid.cpuUs} µs of server CPU per request; peaks ${rps(latency.forged.peak)} vs ${rps(latency.valid.peak)} req/s, which drift with the machine): the checksum rejects them before any lookup. Random unknown key ids (valid checksums, never issued) are answered by the key id filter (a Bloom filter of existing ids) without PostgreSQL beyond \`KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND\` (${config.unknownKeyLoadsPerSecond}/s); latencies are wrk's (µs resolution, from each request's send to its answer), with requests sent on a fixed schedule so that the rate holds whatever the latency; autocannon, a JavaScript client, added milliseconds of its own to every latency at these rates.
 
 (d) In process (${inproc.timings[0]!.n.toLocaleString('en-US')} iterations each, after warm-up):
 

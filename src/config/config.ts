@@ -35,7 +35,7 @@ const schema = z.object({
   /** Verifications kept in detail per key, minute and outcome class (valid / refused) per API process. */
   KEYPLANE_VERIFICATION_LOG_PER_MINUTE: z.coerce.number().int().min(0).max(1000).default(30),
   /** Lookups per second (per process) allowed for key ids the key id filter has never seen. */
-  KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
+  KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(10),
   KEYPLANE_PUBLIC_URL: z.url().optional(),
   /** Where the built console is served from (`vite build` output). */
   KEYPLANE_CONSOLE_DIR: z.string().min(1).default('console/dist'),

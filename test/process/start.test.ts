@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -68,11 +69,18 @@ describe('the service as a user runs it', () => {
     expect(cmdlines.find((c) => c.includes('src/main.ts'))).toContain('--max-semi-space-size=2');
     expect(cmdlines.find((c) => c.includes('workers/main.ts'))).not.toContain('--max-semi-space-size=2');
 
+    // The CLI announces its new key id to running API processes (their key id filters).
+    const listener = new Redis(inject('redisUrl'));
+    const announced: string[] = [];
+    listener.on('message', (_channel: string, message: string) => announced.push(message));
+    await listener.subscribe(`${e.KEYPLANE_REDIS_PREFIX}:ps:key-filter:add`);
     const boot = run(['src/cli/bootstrap.ts', '--org', 'Acme'], e);
     const code = await new Promise((r) => boot.child.on('exit', r));
     expect(code, boot.output()).toBe(0);
     const lines = boot.output().trim().split('\n');
     const line = JSON.parse(lines.at(-1)!);
+    await expect.poll(() => announced).toEqual([JSON.stringify({ keyId: line.keyId })]);
+    listener.disconnect();
     expect(Object.keys(line)).toEqual(['organizationId', 'userId', 'keyId', 'secret', 'token']);
     expect(line.token).toBe(`kp_sk_${line.keyId}_${line.secret}`);
 

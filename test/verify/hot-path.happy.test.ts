@@ -19,6 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** Cuts this API's pub/sub connection (as a Redis restart or a network blip would); ioredis reconnects. */
+async function killSubscriber(): Promise<void> {
+  const clients = (await server.app.redis.client('LIST')) as string;
+  const ids = [...clients.matchAll(/id=(\d+) .*name=(\S+)/g)].filter((m) => m[2] === `keyplane:api-sub:${server.config.redisPrefix}`).map((m) => m[1]!);
+  expect(ids).toHaveLength(1);
+  await server.app.redis.client('KILL', 'ID', ids[0]!);
+}
+
 async function sqlDuring(fn: () => Promise<unknown>): Promise<string[]> {
   statements.length = 0;
   await fn();
@@ -119,8 +127,33 @@ describe('the verification hot path', () => {
       await em.flush();
       await new Promise((r) => setTimeout(r, 400));
       expect((await verifyHttp(server, org.token, { token: silent.token })).body.code).toBe('VALID');
+
+      // Announcements sent while this process's subscriber was away are lost: when it reconnects,
+      // the filter is rebuilt. Until then a silent key is refused while the budget is spent…
+      const hidden = issueKey(em, server.config.pepper, { organizationId: org.organizationId, userId, kind: 'SECRET', name: 'hidden' });
+      await em.flush();
+      const spendBudgetThenVerify = async () => {
+        for (let i = 0; i < 8; i++) await verifyHttp(server, org.token, { token: mintCredential('SECRET').token });
+        return (await verifyHttp(server, org.token, { token: hidden.token })).body.code;
+      };
+      expect(await spendBudgetThenVerify()).toBe('NOT_FOUND');
+      // …and found, budget or not, once the subscriber has come back.
+      await killSubscriber();
+      await expect.poll(spendBudgetThenVerify, { timeout: 10_000, interval: 200 }).toBe('VALID');
     } finally {
       await other.close(true);
     }
+  });
+
+  it('forgets every cached key when its pub/sub connection comes back (invalidations sent meanwhile are lost)', async () => {
+    const org = await seedOrg(server);
+    const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
+    const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
+    expect((await verifyHttp(server, org.token, { token: key.token })).body.code).toBe('VALID');
+    // Revoked behind the cache's back: no invalidation is published (as if it had been lost).
+    await server.app.orm.em.getConnection().execute(`update api_key set status = 'REVOKED' where key_id = ?`, [key.keyId]);
+    expect((await verifyHttp(server, org.token, { token: key.token })).body.code).toBe('VALID');
+    await killSubscriber();
+    await expect.poll(async () => (await verifyHttp(server, org.token, { token: key.token })).body.code, { timeout: 10_000, interval: 100 }).toBe('REVOKED');
   });
 });
