@@ -89,7 +89,17 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     verifier,
     now: () => new Date(now()),
     jobs,
-    eventStream: new EventStream(pubsub, verifier, { recheckMs: config.subscriptionRecheckMs, now }),
+    eventStream: new EventStream(pubsub, verifier, {
+      recheckMs: config.subscriptionRecheckMs,
+      now,
+      // The same rule as a console request's (console-auth.ts): live, and seen within the idle time.
+      sessionActive: async (sessionId, at) =>
+        (
+          await orm.em
+            .getConnection()
+            .execute('select 1 from console_session where id = ? and revoked_at is null and last_seen_at > ?', [sessionId, new Date(at - config.consoleIdleMs)], 'all')
+        ).length === 1,
+    }),
     invalidate: async (inv) => {
       cache.apply(inv);
       await pubsub.publish(INVALIDATION_TOPIC, inv);

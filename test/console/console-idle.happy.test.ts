@@ -1,14 +1,16 @@
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { pruneConsoleSessions } from '../../src/modules/console/console-prune.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { ConsoleViewer } from './ops.ts';
-import { mintLink, openLink, signIn } from './session.ts';
+import { mintLink, openLink, signIn, type Browser } from './session.ts';
 
 let server: TestServer;
 let offsetMs = 0;
 const MINUTE = 60_000;
 beforeAll(async () => {
-  server = await startTestServer({ app: { now: () => Date.now() + offsetMs } });
+  server = await startTestServer({ app: { now: () => Date.now() + offsetMs }, config: { KEYPLANE_SUBSCRIPTION_RECHECK_SECONDS: '1' } });
 });
 afterAll(() => server.close());
 
@@ -42,6 +44,47 @@ describe('console session idle timeout', () => {
     expect((await gql(server, { header: browser.headers }, ConsoleViewer)).status).toBe(200);
     offsetMs = 29 * MINUTE + 31 * MINUTE;
     expect((await gql(server, { header: browser.headers }, ConsoleViewer)).status).toBe(401);
+  });
+});
+
+/** A keyEvents subscription over graphql-ws, authenticated by the console session's cookie. */
+function subscribe(browser: Browser) {
+  const state = { ended: null as string | null };
+  class CookieSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers: { cookie: browser.headers.cookie! } });
+    }
+  }
+  const client = createClient({
+    url: `${server.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: CookieSocket,
+    connectionParams: { 'x-keyplane-csrf': browser.csrf },
+    retryAttempts: 0,
+  });
+  const connected = new Promise((resolve) => client.on('connected', resolve));
+  client.subscribe(
+    { query: 'subscription { keyEvents { id type } }' },
+    { next: () => {}, error: (e) => (state.ended = `error ${JSON.stringify(e)}`), complete: () => (state.ended ??= 'complete') },
+  );
+  return { state, client, connected };
+}
+
+describe('console session idle timeout, live events', () => {
+  it('an open keyEvents subscription ends once its session has been idle past the timeout', async () => {
+    offsetMs = 0;
+    const org = await seedOrg(server);
+    const browser = await signIn(await mintLink(server, org.token, org.userId));
+    const sub = subscribe(browser);
+    await sub.connected; // its activity recorded at minute 0
+    // Several re-checks (every second here) while the session is fresh: the stream stays open.
+    offsetMs = 10 * MINUTE;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(sub.state.ended).toBeNull();
+    // Nobody used the console for 31 minutes: the feed alone does not keep the session alive.
+    offsetMs = 31 * MINUTE;
+    await expect.poll(() => sub.state.ended, { timeout: 5000, interval: 100 }).not.toBeNull();
+    expect((await gql(server, { header: browser.headers }, ConsoleViewer)).status).toBe(401);
+    await sub.client.dispose();
   });
 });
 

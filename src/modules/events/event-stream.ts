@@ -1,6 +1,7 @@
 import { createPubSub, Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
 import type { RedisEventTarget } from '../../infra/pubsub.ts';
 import { Actor } from '../auth/actor.ts';
+import { isConsoleSessionId } from '../console/session-record.ts';
 import { INVALIDATION_TOPIC } from '../keys/key-cache.ts';
 import type { KeyRecord } from '../keys/key-record.ts';
 import type { KeyVerifier } from '../keys/verifier.ts';
@@ -35,14 +36,24 @@ export function revokedBecause(opened: KeyRecord, now: KeyRecord | null, at: num
  * each one is then checked against what the key may read. The key is re-checked on every event,
  * on every key-cache invalidation and on a timer; a revoked key or disabled user ends the stream.
  */
+type StreamOptions = {
+  recheckMs: number;
+  now?: () => number;
+  /**
+   * For console sessions: false once the session has been idle past the console's idle timeout
+   * (or was revoked). A live feed is not the user's activity; asked at most once per `recheckMs`.
+   */
+  sessionActive?: (sessionId: string, at: number) => Promise<boolean>;
+};
+
 export class EventStream {
   private readonly pubsub;
 
   private readonly target: RedisEventTarget;
   private readonly verifier: KeyVerifier;
-  private readonly opts: { recheckMs: number; now?: () => number };
+  private readonly opts: StreamOptions;
 
-  constructor(target: RedisEventTarget, verifier: KeyVerifier, opts: { recheckMs: number; now?: () => number }) {
+  constructor(target: RedisEventTarget, verifier: KeyVerifier, opts: StreamOptions) {
     this.target = target;
     this.verifier = verifier;
     this.opts = opts;
@@ -68,13 +79,23 @@ export class EventStream {
         await push({ closed: reason });
         stop();
       };
+      const sessionActive = isConsoleSessionId(actor.key.keyId) ? this.opts.sessionActive : undefined;
+      let sessionCheckedAt = now();
       const check = async (): Promise<boolean> => {
         if (ended) return false;
         const record = await verifier.lookup(actor.key.keyId);
-        const why = revokedBecause(actor.key, record, now());
+        const at = now();
+        const why = revokedBecause(actor.key, record, at);
         if (why) {
           await end(why);
           return false;
+        }
+        if (sessionActive && at - sessionCheckedAt >= recheckMs) {
+          sessionCheckedAt = at;
+          if (!(await sessionActive(actor.key.keyId, at))) {
+            await end('the console session was idle too long');
+            return false;
+          }
         }
         current = new Actor(record!, actor.meta);
         return true;
