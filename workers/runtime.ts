@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import * as bullmq from 'bullmq';
 import type { Worker } from 'bullmq';
-import { queuePrefix } from '../src/jobs/define-job.ts';
+import { createQueue, queuePrefix } from '../src/jobs/define-job.ts';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config/config.ts';
 import type { Logger } from '../src/infra/logger.ts';
@@ -84,3 +84,30 @@ export function createJobWorker<S extends import('zod').ZodType>(
     { connection: deps.redis.duplicate({ maxRetriesPerRequest: null }), prefix: queuePrefix(deps.config), ...opts },
   );
 }
+
+/**
+ * A worker module for a periodic job: every worker process upserts the same BullMQ job scheduler
+ * (so one run is due every `everyMs`, however many processes there are) and runs one job at a
+ * time. A run missed while no worker was up is caught up by the next.
+ */
+export function scheduledWorker<S extends import('zod').ZodType>(spec: {
+  name: string;
+  job: import('../src/jobs/define-job.ts').JobDefinition<S>;
+  schedulerId: string;
+  everyMs: (config: Config) => number;
+  run: (deps: WorkerDeps) => Promise<unknown>;
+}): WorkerModule {
+  return {
+    name: spec.name,
+    async start(deps) {
+      const queue = createQueue(spec.job, deps.redis, deps.config);
+      try {
+        await queue.upsertJobScheduler(spec.schedulerId, { every: spec.everyMs(deps.config) }, { name: spec.job.name, data: {}, opts: spec.job.options });
+      } finally {
+        await queue.close();
+      }
+      return [createJobWorker(deps, spec.job, (_payload, { deps: d }) => spec.run(d), { concurrency: 1 })];
+    },
+  };
+}
+
