@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { CreateUser } from '../ops.ts';
 import { dropRedisNamespace, startEventWorkers, waitFor, webhookEnv } from '../webhooks/helpers.ts';
-import { mintLink, signIn, type Browser } from './session.ts';
+import { consoleSocket, mintLink, signIn, type Browser } from './session.ts';
 
 let server: TestServer;
 let workers: Awaited<ReturnType<typeof startEventWorkers>>;
@@ -21,17 +19,7 @@ afterAll(async () => {
 function subscribe(browser: Browser) {
   const got: { type: string }[] = [];
   const state = { closed: null as string | null, done: false };
-  class CookieSocket extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, { headers: { cookie: browser.headers.cookie! } });
-    }
-  }
-  const client = createClient({
-    url: `${server.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: CookieSocket,
-    connectionParams: { 'x-keyplane-csrf': browser.csrf },
-    retryAttempts: 0,
-  });
+  const client = consoleSocket(server, browser);
   client.subscribe<{ keyEvents: { type: string } }>(
     { query: 'subscription { keyEvents { id type organizationId } }' },
     {

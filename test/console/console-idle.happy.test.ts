@@ -1,10 +1,8 @@
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { pruneConsoleSessions } from '../../src/modules/console/console-prune.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { ConsoleViewer } from './ops.ts';
-import { mintLink, openLink, signIn, type Browser } from './session.ts';
+import { consoleSocket, mintLink, openLink, signIn, type Browser } from './session.ts';
 
 let server: TestServer;
 let offsetMs = 0;
@@ -50,17 +48,7 @@ describe('console session idle timeout', () => {
 /** A keyEvents subscription over graphql-ws, authenticated by the console session's cookie. */
 function subscribe(browser: Browser) {
   const state = { ended: null as string | null };
-  class CookieSocket extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, { headers: { cookie: browser.headers.cookie! } });
-    }
-  }
-  const client = createClient({
-    url: `${server.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: CookieSocket,
-    connectionParams: { 'x-keyplane-csrf': browser.csrf },
-    retryAttempts: 0,
-  });
+  const client = consoleSocket(server, browser);
   const connected = new Promise((resolve) => client.on('connected', resolve));
   client.subscribe(
     { query: 'subscription { keyEvents { id type } }' },

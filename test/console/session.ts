@@ -1,4 +1,6 @@
+import { createClient, type Client } from 'graphql-ws';
 import { expect } from 'vitest';
+import WebSocket from 'ws';
 import { gql, success, type TestServer } from '../harness.ts';
 import { CreateConsoleSession } from './ops.ts';
 
@@ -47,4 +49,19 @@ export async function signIn(url: string, names = { session: 'kp_console', csrf:
   const cookie = value(names.session);
   const csrf = value(names.csrf);
   return { cookie, csrf, setCookies, headers: { cookie: `${names.session}=${cookie}; ${names.csrf}=${csrf}`, 'x-keyplane-csrf': csrf } };
+}
+
+/** A graphql-ws client authenticated as a browser: its session cookie on the upgrade, the CSRF token as a connection param. */
+export function consoleSocket(server: TestServer, browser: Browser): Client {
+  class CookieSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers: { cookie: browser.headers.cookie! } });
+    }
+  }
+  return createClient({
+    url: `${server.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: CookieSocket,
+    connectionParams: { 'x-keyplane-csrf': browser.csrf },
+    retryAttempts: 0,
+  });
 }
