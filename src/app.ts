@@ -11,7 +11,7 @@ import { EventStream } from './modules/events/event-stream.ts';
 import { registerOutboxNudge } from './modules/events/outbox-nudge.ts';
 import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/keys/key-cache.ts';
 import { announceNewKeys, KEY_ADDED_TOPIC, KeyIdFilter } from './modules/keys/key-id-filter.ts';
-import { KeyVerifier, VERIFY_CODES } from './modules/keys/verifier.ts';
+import { KeyVerifier } from './modules/keys/verifier.ts';
 import { RedisUsageLimiter } from './modules/usage/usage-limiter.ts';
 import { RedisUsageSink } from './modules/usage/usage-sink.ts';
 import type { AppDeps } from './modules/service-context.ts';
@@ -55,12 +55,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const limiterRedis = createRedis(config.redisUrl, `api-limiter:${config.redisPrefix}`, { enableOfflineQueue: false, commandTimeout: 1000, maxRetriesPerRequest: 1 });
   await waitReady(limiterRedis, 5000);
   const limiter = new RedisUsageLimiter(limiterRedis, orm, config.redisPrefix);
-  const byCode = new Map(VERIFY_CODES.map((c) => [c, metrics.verifications.labels(c)]));
   const usage = new RedisUsageSink(redis, config.redisPrefix, {
     flushMs: config.usageFlushMs,
     logPerMinute: config.verificationLogPerMinute,
     log,
-    onOutcome: (code) => byCode.get(code)!.inc(),
+    onOutcome: metrics.verification,
   }).start();
   const filter = new KeyIdFilter({ orm, missLoadsPerSecond: config.unknownKeyLoadsPerSecond, rebuildMs: 10 * 60_000, log }).start();
   announceNewKeys(orm, filter, (keyId) => pubsub.publish(KEY_ADDED_TOPIC, { keyId }), log);

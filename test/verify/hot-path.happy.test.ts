@@ -66,6 +66,34 @@ describe('the verification hot path', () => {
     expect(warmGql).toEqual([]);
   });
 
+  it('answers a warm key without rate limit or credits, and a forged token, synchronously (no promise, no microtask)', async () => {
+    const org = await seedOrg(server);
+    const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
+    const plain = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
+    const limited = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId, rateLimit: { limit: 100, windowSeconds: 60 } });
+    const { verifier } = server.app.deps;
+    // Cold: loaded from PostgreSQL, so a promise.
+    const cold = verifier.verify({ token: plain.token, permission: 'keys:read' });
+    expect(cold).toBeInstanceOf(Promise);
+    expect((await cold).code).toBe('VALID');
+    // Warm: the answer itself, whatever the outcome.
+    for (const [req, code] of [
+      [{ token: plain.token, permission: 'keys:read' }, 'VALID'],
+      [{ token: plain.token, permission: 'keys:write' }, 'INSUFFICIENT_PERMISSIONS'],
+      [{ keyId: plain.keyId, secret: typo(plain.secret) }, 'MALFORMED'],
+      [{ token: typo(plain.token) }, 'MALFORMED'],
+    ] as const) {
+      const warm = verifier.verify(req);
+      expect(warm).not.toBeInstanceOf(Promise);
+      expect((warm as Awaited<typeof warm>).code).toBe(code);
+    }
+    // A rate limit is consumed in Redis: always a promise, and counted.
+    await verifier.verify({ token: limited.token });
+    const r = verifier.verify({ token: limited.token });
+    expect(r).toBeInstanceOf(Promise);
+    expect((await r).rateLimit?.remaining).toBe(98);
+  });
+
   it('runs no SQL for forged tokens, even never seen before', async () => {
     const org = await seedOrg(server);
     await verifyHttp(server, org.token, { token: 'kp_sk_warmup' }); // warms the caller's own key

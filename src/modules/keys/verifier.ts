@@ -50,9 +50,13 @@ export interface UsageLimiter {
   >;
 }
 
-/** Receives every verification outcome (usage metering). Must not block or throw. */
+/**
+ * Receives every verification outcome (usage metering): the key whose id existed (null for
+ * malformed tokens and unknown ids), the outcome, the address and permission asked, the time.
+ * Must not block or throw. Positional, so the hot path allocates nothing to report.
+ */
 export interface UsageSink {
-  record(entry: { record: KeyRecord | null; keyId: string | null; code: VerifyCode; ip: string | null; permission: string | null; at: number }): void;
+  record(subject: KeyRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number): void;
 }
 
 export type VerifierDeps = {
@@ -124,42 +128,53 @@ export class KeyVerifier {
     return null;
   }
 
-  async verify(req: VerifyRequest, opts: VerifyOptions = {}): Promise<VerifyOutcome> {
+  verify(req: VerifyRequest, opts: VerifyOptions = {}): VerifyOutcome | Promise<VerifyOutcome> {
     return this.verifyCredential(KeyVerifier.parse(req), req, opts);
   }
 
-  /** For callers that already parsed (and checksum-checked) the credential, e.g. from headers. */
-  async verifyCredential(cred: ParsedCredential | null, req: VerifyRequest, opts: VerifyOptions = {}): Promise<VerifyOutcome> {
+  /**
+   * For callers that already parsed (and checksum-checked) the credential, e.g. from headers.
+   * A cached key without rate limit or credits is answered synchronously (no promise, no
+   * microtask: this runs twice per host request); a cache miss or a limiter call answers a promise.
+   */
+  verifyCredential(cred: ParsedCredential | null, req: VerifyRequest, opts: VerifyOptions = {}): VerifyOutcome | Promise<VerifyOutcome> {
     const at = this.now();
-    const subject: { record: KeyRecord | null } = { record: null };
-    const outcome = await this.run(cred, req, opts, at, subject);
-    // Usage is counted against the key whenever its id exists (a wrong secret too: its owner
-    // should see guessing), although the caller learns nothing about it.
-    this.deps.usage?.record({
-      record: subject.record,
-      keyId: subject.record?.id ?? null,
-      code: outcome.code,
-      ip: req.ip ?? null,
-      permission: req.permission ?? null,
-      at,
-    });
+    if (!cred) return this.counted(MALFORMED, null, req, at);
+    const record = this.deps.cache.get(cred.keyId);
+    if (!record) return this.verifyLoaded(cred, req, opts, at);
+    const outcome = this.check(record, cred, req, opts, at);
+    return outcome === LIMITS ? this.limited(record, req, at) : this.counted(outcome, record, req, at);
+  }
+
+  private async verifyLoaded(cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, at: number): Promise<VerifyOutcome> {
+    const record = await this.lookup(cred.keyId);
+    if (!record) return this.counted(NOT_FOUND, null, req, at);
+    const outcome = this.check(record, cred, req, opts, at);
+    return outcome === LIMITS ? this.limited(record, req, at) : this.counted(outcome, record, req, at);
+  }
+
+  private async limited(record: KeyRecord, req: VerifyRequest, at: number): Promise<VerifyOutcome> {
+    const r = await this.deps.limiter!.consume(record, at);
+    const outcome: VerifyOutcome = r.ok
+      ? { valid: true, code: 'VALID', record, remaining: r.remaining, rateLimit: r.rateLimit }
+      : { valid: false, code: r.code, record, remaining: r.remaining, rateLimit: r.rateLimit };
+    return this.counted(outcome, record, req, at);
+  }
+
+  /**
+   * Usage is counted against the key whenever its id exists (a wrong secret too: its owner
+   * should see guessing), although the caller learns nothing about it.
+   */
+  private counted(outcome: VerifyOutcome, subject: KeyRecord | null, req: VerifyRequest, at: number): VerifyOutcome {
+    this.deps.usage?.record(subject, outcome.code, req.ip ?? null, req.permission ?? null, at);
     return outcome;
   }
 
-  private async run(
-    cred: ParsedCredential | null,
-    req: VerifyRequest,
-    opts: VerifyOptions,
-    now: number,
-    subject: { record: KeyRecord | null },
-  ): Promise<VerifyOutcome> {
-    if (!cred) return fail('MALFORMED');
-    const record = await this.lookup(cred.keyId);
-    if (!record) return fail('NOT_FOUND');
-    subject.record = record;
-    if (opts.visible && !opts.visible(record)) return fail('NOT_FOUND');
-    if (cred.kind !== null && cred.kind !== record.kind) return fail('NOT_FOUND');
-    if (!this.secretOk(record, cred, now)) return fail('NOT_FOUND');
+  /** The checks after existence, in the contract's order; LIMITS when rate limit or credits remain to be consumed. */
+  private check(record: KeyRecord, cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, now: number): VerifyOutcome | typeof LIMITS {
+    if (opts.visible && !opts.visible(record)) return NOT_FOUND;
+    if (cred.kind !== null && cred.kind !== record.kind) return NOT_FOUND;
+    if (!this.secretOk(record, cred, now)) return NOT_FOUND;
     if (record.status === 'REVOKED') return fail('REVOKED', record);
     if (record.status === 'EXPIRED') return fail('EXPIRED', record);
     if (record.validFrom !== null && now < record.validFrom) return fail('NOT_YET_VALID', record);
@@ -167,11 +182,7 @@ export class KeyVerifier {
     if (!ipAllowed(record, req.ip)) return fail('IP_NOT_ALLOWED', record);
     if (record.userStatus !== 'ACTIVE') return fail('USER_DISABLED', record);
     if (req.permission && !allows(record.permissions, req.permission, req.resource ?? null)) return fail('INSUFFICIENT_PERMISSIONS', record);
-    if (!opts.skipLimits && this.deps.limiter && (record.rateLimit || record.hasCredits)) {
-      const r = await this.deps.limiter.consume(record, now);
-      if (!r.ok) return { valid: false, code: r.code, record, remaining: r.remaining, rateLimit: r.rateLimit };
-      return { valid: true, code: 'VALID', record, remaining: r.remaining, rateLimit: r.rateLimit };
-    }
+    if (!opts.skipLimits && this.deps.limiter && (record.rateLimit || record.hasCredits)) return LIMITS;
     return { valid: true, code: 'VALID', record, remaining: null, rateLimit: null };
   }
 
@@ -215,6 +226,13 @@ export class KeyVerifier {
 function fail(code: VerifyCode, record: KeyRecord | null = null): VerifyOutcome {
   return { valid: false, code, record, remaining: null, rateLimit: null };
 }
+
+/** Outcomes that carry no record are shared (callers never mutate an outcome). */
+const MALFORMED: VerifyOutcome = Object.freeze(fail('MALFORMED'));
+const NOT_FOUND: VerifyOutcome = Object.freeze(fail('NOT_FOUND'));
+/** Marker: every check passed and the key's rate limit or credits must be consumed (in Redis). */
+const LIMITS = Symbol('limits');
+
 
 export function grantsOf(record: KeyRecord): Grant[] {
   return toGrants(record.permissions);

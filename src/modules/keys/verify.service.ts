@@ -5,7 +5,7 @@ import type { KeyKind } from '../../lib/token.ts';
 import type { KeyRecord } from './key-record.ts';
 import type { KeyStatus } from './api-key.entity.ts';
 import type { ServiceContext } from '../service-context.ts';
-import type { RateLimitState, VerifyCode, VerifyRequest } from './verifier.ts';
+import type { RateLimitState, VerifyCode, VerifyOutcome, VerifyRequest } from './verifier.ts';
 
 /** Field → longest accepted value. Longer credentials are refused as input, shorter bad ones answer MALFORMED. */
 const FIELD_LIMITS: Record<keyof VerifyRequest, number> = { token: 512, keyId: 512, secret: 512, ip: 64, permission: 100, resource: 256 };
@@ -90,13 +90,19 @@ function grantsOf(record: KeyRecord): Grant[] {
  * (checksum, existence, secret, status, validity window, IP, user status, permission, rate limit,
  * credits, in that order). A failed verification is an answer, not an error; keys out of the
  * caller's reach answer NOT_FOUND. Counts against the verified key's rate limit and credits.
- * Takes no EntityManager: a warm verification runs no SQL.
+ * Takes no EntityManager: a warm verification runs no SQL, and answers synchronously when the key
+ * has no rate limit or credits (a promise otherwise). Throws, synchronously, for a caller that may
+ * not verify and for invalid input.
  */
-export async function verifyKey(ctx: Pick<ServiceContext, 'actor' | 'deps'>, input: unknown): Promise<VerifyKeyResult> {
+export function verifyKey(ctx: Pick<ServiceContext, 'actor' | 'deps'>, input: unknown): VerifyKeyResult | Promise<VerifyKeyResult> {
   const { actor } = ctx;
   assertMayVerify(actor);
   const req = parseVerifyInput(input);
-  const outcome = await ctx.deps.verifier.verify(req, { visible: (r) => withinReach(actor, r) });
+  const outcome = ctx.deps.verifier.verify(req, { visible: (r) => withinReach(actor, r) });
+  return outcome instanceof Promise ? outcome.then((o) => toResult(o, req)) : toResult(outcome, req);
+}
+
+function toResult(outcome: VerifyOutcome, req: VerifyRequest): VerifyKeyResult {
   const r = outcome.record;
   let withheldFields: string[] = [];
   if (r && r.kind === 'PUBLISHABLE' && req.permission) {

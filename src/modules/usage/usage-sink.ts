@@ -15,7 +15,10 @@ const MAX_BUFFERED_FIELDS = 200_000;
 
 export type VerificationLogEntry = { k: string; o: string; t: number; ip: string | null; p: string | null; c: VerifyCode };
 
-export type UsageEntry = Parameters<UsageSink['record']>[0];
+/** Per cached record: its count fields for the current minute, one per outcome, built once. */
+type Fields = { minute: number; byCode: Partial<Record<VerifyCode, string>> };
+/** Last use of a key, kept as numbers until the flush writes `at|ip`. */
+type LastUse = { at: number; ip: string | null };
 
 /**
  * Meters verifications: counts per key, minute and outcome; last use (time and address); and a
@@ -27,10 +30,12 @@ export type UsageEntry = Parameters<UsageSink['record']>[0];
  */
 export class RedisUsageSink implements UsageSink {
   private counts = new Map<string, number>();
-  private last = new Map<string, string>();
+  private last = new Map<string, LastUse>();
   private log: string[] = [];
-  private samples = new Map<string, number>();
+  /** Sampled verifications this minute, by key: [valid, not valid]. */
+  private samples = new Map<string, [number, number]>();
   private samplesMinute = 0;
+  private readonly fields = new WeakMap<KeyRecord, Fields>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private dropped = 0;
@@ -53,34 +58,46 @@ export class RedisUsageSink implements UsageSink {
     return this;
   }
 
-  record(entry: UsageEntry): void {
-    this.opts.onOutcome?.(entry.code);
-    const rec: KeyRecord | null = entry.record;
+  record(rec: KeyRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number): void {
+    this.opts.onOutcome?.(code);
     if (!rec) return;
     if (this.counts.size >= MAX_BUFFERED_FIELDS) {
       this.dropped++;
       return;
     }
-    const minute = Math.floor(entry.at / 60_000);
-    const field = countField(rec.id, rec.organizationId, minute, entry.code);
+    const minute = Math.floor(at / 60_000);
+    const field = this.fieldOf(rec, minute, code);
     this.counts.set(field, (this.counts.get(field) ?? 0) + 1);
-    const ip = entry.ip && entry.ip.length <= 64 ? entry.ip : null;
-    if (USED_CODES.has(entry.code)) this.last.set(rec.id, `${entry.at}|${ip ?? ''}`);
-    if (this.opts.logPerMinute > 0) this.sample(rec, entry, minute, ip);
+    const address = ip && ip.length <= 64 ? ip : null;
+    if (USED_CODES.has(code)) {
+      const last = this.last.get(rec.id);
+      if (last) {
+        last.at = at;
+        last.ip = address;
+      } else this.last.set(rec.id, { at, ip: address });
+    }
+    if (this.opts.logPerMinute > 0) this.sample(rec, code, permission, minute, at, address);
     if (this.counts.size >= FLUSH_AT_FIELDS && !this.flushing) void this.flush();
   }
 
-  private sample(rec: KeyRecord, entry: UsageEntry, minute: number, ip: string | null): void {
+  private fieldOf(rec: KeyRecord, minute: number, code: VerifyCode): string {
+    let f = this.fields.get(rec);
+    if (!f || f.minute !== minute) this.fields.set(rec, (f = { minute, byCode: {} }));
+    return (f.byCode[code] ??= countField(rec.id, rec.organizationId, minute, code));
+  }
+
+  private sample(rec: KeyRecord, code: VerifyCode, permission: string | null, minute: number, at: number, ip: string | null): void {
     if (minute !== this.samplesMinute) {
       this.samples.clear();
       this.samplesMinute = minute;
     }
-    const bucket = `${rec.id}|${entry.code === 'VALID' ? 1 : 0}`;
-    const n = this.samples.get(bucket) ?? 0;
-    if (n >= this.opts.logPerMinute) return;
-    this.samples.set(bucket, n + 1);
-    const permission = entry.permission && entry.permission.length <= 100 ? entry.permission : null;
-    const e: VerificationLogEntry = { k: rec.id, o: rec.organizationId, t: entry.at, ip, p: permission, c: entry.code };
+    let taken = this.samples.get(rec.id);
+    if (!taken) this.samples.set(rec.id, (taken = [0, 0]));
+    const slot = code === 'VALID' ? 0 : 1;
+    if (taken[slot] >= this.opts.logPerMinute) return;
+    taken[slot]++;
+    const p = permission && permission.length <= 100 ? permission : null;
+    const e: VerificationLogEntry = { k: rec.id, o: rec.organizationId, t: at, ip, p, c: code };
     this.log.push(JSON.stringify(e));
   }
 
@@ -96,7 +113,7 @@ export class RedisUsageSink implements UsageSink {
     this.log = [];
     const p = this.redis.pipeline();
     for (const [field, n] of counts) p.hincrby(this.keys.counts, field, n);
-    const pairs = [...last].flat();
+    const pairs = [...last].flatMap(([id, l]) => [id, `${l.at}|${l.ip ?? ''}`]);
     for (let i = 0; i < pairs.length; i += 2000) p.hset(this.keys.last, ...pairs.slice(i, i + 2000));
     for (let i = 0; i < log.length; i += 1000) p.rpush(this.keys.log, ...log.slice(i, i + 1000));
     if (log.length) p.ltrim(this.keys.log, -MAX_PENDING_LOG, -1);
