@@ -87,6 +87,12 @@ describe('the verification hot path', () => {
       expect(warm).not.toBeInstanceOf(Promise);
       expect((warm as Awaited<typeof warm>).code).toBe(code);
     }
+    // An unknown id: once PostgreSQL has said so (negative cache), or when the key id filter rejects it, synchronously.
+    const unknown = mintCredential('SECRET').token;
+    const first = verifier.verify({ token: unknown });
+    const second = first instanceof Promise ? (await first, verifier.verify({ token: unknown })) : first;
+    expect(second).not.toBeInstanceOf(Promise);
+    expect((second as Awaited<typeof second>).code).toBe('NOT_FOUND');
     // A rate limit is consumed in Redis: always a promise, and counted.
     await verifier.verify({ token: limited.token });
     const r = verifier.verify({ token: limited.token });

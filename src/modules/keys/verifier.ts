@@ -140,14 +140,15 @@ export class KeyVerifier {
   verifyCredential(cred: ParsedCredential | null, req: VerifyRequest, opts: VerifyOptions = {}): VerifyOutcome | Promise<VerifyOutcome> {
     const at = this.now();
     if (!cred) return this.counted(MALFORMED, null, req, at);
-    const record = this.deps.cache.get(cred.keyId);
-    if (!record) return this.verifyLoaded(cred, req, opts, at);
-    const outcome = this.check(record, cred, req, opts, at);
-    return outcome === LIMITS ? this.limited(record, req, at) : this.counted(outcome, record, req, at);
+    const found = this.lookup(cred.keyId);
+    if (found instanceof Promise) return this.verifyLoaded(found, cred, req, opts, at);
+    if (!found) return this.counted(NOT_FOUND, null, req, at);
+    const outcome = this.check(found, cred, req, opts, at);
+    return outcome === LIMITS ? this.limited(found, req, at) : this.counted(outcome, found, req, at);
   }
 
-  private async verifyLoaded(cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, at: number): Promise<VerifyOutcome> {
-    const record = await this.lookup(cred.keyId);
+  private async verifyLoaded(loading: Promise<KeyRecord | null>, cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, at: number): Promise<VerifyOutcome> {
+    const record = await loading;
     if (!record) return this.counted(NOT_FOUND, null, req, at);
     const outcome = this.check(record, cred, req, opts, at);
     return outcome === LIMITS ? this.limited(record, req, at) : this.counted(outcome, record, req, at);
@@ -197,8 +198,11 @@ export class KeyVerifier {
     );
   }
 
-  /** Cache, then negative cache, then one coalesced load per key id. */
-  async lookup(keyId: string): Promise<KeyRecord | null> {
+  /**
+   * Cache, then negative cache and key id filter, synchronously (a record, or null for an id known
+   * or judged missing); otherwise one coalesced load per key id (a promise).
+   */
+  lookup(keyId: string): KeyRecord | null | Promise<KeyRecord | null> {
     const { cache, filter } = this.deps;
     const hit = cache.get(keyId);
     if (hit) return hit;
