@@ -7,6 +7,7 @@ import { initORM } from './infra/orm.ts';
 import { RedisEventTarget } from './infra/pubsub.ts';
 import { createRedis } from './infra/redis.ts';
 import { JobClient } from './jobs/job-client.ts';
+import { consoleSessionActive } from './modules/console/console-auth.ts';
 import { EventStream } from './modules/events/event-stream.ts';
 import { registerOutboxNudge } from './modules/events/outbox-nudge.ts';
 import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/keys/key-cache.ts';
@@ -92,12 +93,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       recheckMs: config.subscriptionRecheckMs,
       now,
       // The same rule as a console request's (console-auth.ts): live, and seen within the idle time.
-      sessionActive: async (sessionId, at) =>
-        (
-          await orm.em
-            .getConnection()
-            .execute('select 1 from console_session where id = ? and revoked_at is null and last_seen_at > ?', [sessionId, new Date(at - config.consoleIdleMs)], 'all')
-        ).length === 1,
+      sessionActive: (sessionId, at) => consoleSessionActive(orm, config.consoleIdleMs, sessionId, at),
     }),
     invalidate: async (inv) => {
       cache.apply(inv);

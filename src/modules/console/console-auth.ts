@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
 import { Actor, type RequestMeta } from '../auth/actor.ts';
 import type { AppDeps } from '../service-context.ts';
@@ -25,6 +26,17 @@ export function readCookie(header: string | string[] | undefined, name: string):
     found = part.slice(eq + 1).trim();
   }
   return found;
+}
+
+/**
+ * The idle rule, for readers that must not count as activity (a live-events subscription
+ * re-checking its session): live, and seen within the idle timeout. One indexed select.
+ */
+export async function consoleSessionActive(orm: MikroORM, idleMs: number, sessionId: string, at: number): Promise<boolean> {
+  const rows = await orm.em
+    .getConnection()
+    .execute('select 1 from console_session where id = ? and revoked_at is null and last_seen_at > ?', [sessionId, new Date(at - idleMs)], 'all');
+  return rows.length === 1;
 }
 
 function single(v: unknown): string | undefined {
@@ -71,7 +83,7 @@ export class ConsoleSessions {
     return new Actor(record, meta);
   }
 
-  /** Records the session's activity; false when it had been idle too long (or was revoked meanwhile). */
+  /** Records the session's activity; false when it had been idle too long (or was revoked meanwhile): the same rule as consoleSessionActive. */
   private async recordActivity(sessionId: string): Promise<boolean> {
     const now = this.deps.now().getTime();
     const last = this.touched.get(sessionId);
