@@ -237,7 +237,6 @@ const NOT_FOUND: VerifyOutcome = Object.freeze(fail('NOT_FOUND'));
 /** Marker: every check passed and the key's rate limit or credits must be consumed (in Redis). */
 const LIMITS = Symbol('limits');
 
-
 export function grantsOf(record: KeyRecord): Grant[] {
   return toGrants(record.permissions);
 }
