@@ -26,6 +26,7 @@ function error(res: ServerResponse, status: number, code: string, message: strin
 /** A key's effective permissions as JSON, once per cached record (the array is cached per record too). */
 const permissionsJson = new WeakMap<VerifyKeyResult['permissions'], string>();
 function grantsJson(grants: VerifyKeyResult['permissions']): string {
+  if (grants.length === 0) return '[]'; // not cached: a failed verification's empty list is no record's
   let j = permissionsJson.get(grants);
   if (j === undefined) permissionsJson.set(grants, (j = JSON.stringify(grants)));
   return j;

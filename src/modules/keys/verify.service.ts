@@ -74,6 +74,9 @@ export function withinReach(actor: Actor, record: KeyRecord): boolean {
 }
 
 const grantsCache = new WeakMap<KeyRecord, Grant[]>();
+/** Shared empty answers (frozen: nothing may add to them). */
+const NONE = Object.freeze([]) as unknown as string[];
+const NO_GRANTS = Object.freeze([]) as unknown as Grant[];
 
 /** Effective permissions in their public form, computed once per cached record. */
 function grantsOf(record: KeyRecord): Grant[] {
@@ -104,7 +107,7 @@ export function verifyKey(ctx: Pick<ServiceContext, 'actor' | 'deps'>, input: un
 
 function toResult(outcome: VerifyOutcome, req: VerifyRequest): VerifyKeyResult {
   const r = outcome.record;
-  let withheldFields: string[] = [];
+  let withheldFields: string[] = NONE;
   if (r && r.kind === 'PUBLISHABLE' && req.permission) {
     const colon = req.permission.indexOf(':');
     withheldFields = r.withheldFields.get(colon > 0 ? req.permission.slice(0, colon) : req.permission) ?? [];
@@ -115,7 +118,7 @@ function toResult(outcome: VerifyOutcome, req: VerifyRequest): VerifyKeyResult {
     key: r ? { id: r.id, keyId: r.keyId, name: r.name, kind: r.kind, status: r.status } : null,
     organizationId: r?.organizationId ?? null,
     userId: r?.userId ?? null,
-    permissions: r ? grantsOf(r) : [],
+    permissions: r ? grantsOf(r) : NO_GRANTS,
     withheldFields,
     remaining: outcome.remaining,
     rateLimit: outcome.rateLimit,
