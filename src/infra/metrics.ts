@@ -134,7 +134,6 @@ export function createMetrics() {
       httpRequests.inc(route, STATUS_TEXT[status] ?? String(status));
       httpDuration.observe(route, seconds);
     },
-    httpDuration,
     /** One key verification, by outcome. */
     verification(code: VerifyCode): void {
       verifications.inc(code);

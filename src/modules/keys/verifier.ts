@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import ipaddr from 'ipaddr.js';
-import { allows, toGrants, type Grant } from '../../lib/permissions.ts';
+import { allows } from '../../lib/permissions.ts';
 import { parseKeyIdSecret, parseToken, secretMatches, type ParsedCredential } from '../../lib/token.ts';
 import type { KeyCache } from './key-cache.ts';
 import type { KeyIdFilter } from './key-id-filter.ts';
@@ -142,13 +142,15 @@ export class KeyVerifier {
     if (!cred) return this.counted(MALFORMED, null, req, at);
     const found = this.lookup(cred.keyId);
     if (found instanceof Promise) return this.verifyLoaded(found, cred, req, opts, at);
-    if (!found) return this.counted(NOT_FOUND, null, req, at);
-    const outcome = this.check(found, cred, req, opts, at);
-    return outcome === LIMITS ? this.limited(found, req, at) : this.counted(outcome, found, req, at);
+    return this.decide(found, cred, req, opts, at);
   }
 
   private async verifyLoaded(loading: Promise<KeyRecord | null>, cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, at: number): Promise<VerifyOutcome> {
-    const record = await loading;
+    return this.decide(await loading, cred, req, opts, at);
+  }
+
+  /** The answer once the lookup is done: checks, then the limiter when the key has limits, then metering. */
+  private decide(record: KeyRecord | null, cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, at: number): VerifyOutcome | Promise<VerifyOutcome> {
     if (!record) return this.counted(NOT_FOUND, null, req, at);
     const outcome = this.check(record, cred, req, opts, at);
     return outcome === LIMITS ? this.limited(record, req, at) : this.counted(outcome, record, req, at);
@@ -236,7 +238,3 @@ const MALFORMED: VerifyOutcome = Object.freeze(fail('MALFORMED'));
 const NOT_FOUND: VerifyOutcome = Object.freeze(fail('NOT_FOUND'));
 /** Marker: every check passed and the key's rate limit or credits must be consumed (in Redis). */
 const LIMITS = Symbol('limits');
-
-export function grantsOf(record: KeyRecord): Grant[] {
-  return toGrants(record.permissions);
-}
