@@ -70,11 +70,28 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
   const verifier = new KeyVerifier({ orm, cache, pepper: config.pepper, now, limiter, usage, filter });
 
-  pubsub.addEventListener(INVALIDATION_TOPIC, (e) => cache.apply(e.detail as Invalidation));
+  // Every invalidation this process learns of, from any replica or its own: first the cache, then
+  // whoever holds state derived from keys (open sockets, subscriptions).
+  const invalidationListeners = new Set<(inv: Invalidation) => void>();
+  const applyInvalidation = (inv: Invalidation) => {
+    cache.apply(inv);
+    for (const l of invalidationListeners) {
+      try {
+        l(inv);
+      } catch (err) {
+        log.error({ err }, 'invalidation listener failed');
+      }
+    }
+  };
+  const onInvalidation = (listener: (inv: Invalidation) => void) => {
+    invalidationListeners.add(listener);
+    return () => void invalidationListeners.delete(listener);
+  };
+  pubsub.addEventListener(INVALIDATION_TOPIC, (e) => applyInvalidation(e.detail as Invalidation));
   // Invalidations published while we were disconnected are lost: start from a clean cache.
   onResubscribed = () => {
     log.warn('redis subscriber reconnected: flushing key cache, rebuilding key id filter');
-    cache.clear();
+    applyInvalidation({ scope: 'all' });
     // New key ids announced while we were disconnected are lost too.
     void filter.rebuild();
   };
@@ -89,14 +106,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     verifier,
     now: () => new Date(now()),
     jobs,
+    onInvalidation,
     eventStream: new EventStream(pubsub, verifier, {
       recheckMs: config.subscriptionRecheckMs,
       now,
       // The same rule as a console request's (console-auth.ts): live, and seen within the idle time.
       sessionActive: (sessionId, at) => consoleSessionActive(orm, config.consoleIdleMs, sessionId, at),
+      onInvalidation: (listener) => onInvalidation(listener),
     }),
     invalidate: async (inv) => {
-      cache.apply(inv);
+      applyInvalidation(inv);
       await pubsub.publish(INVALIDATION_TOPIC, inv);
     },
   };

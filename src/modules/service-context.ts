@@ -15,6 +15,8 @@ export type AppDeps = {
   verifier: KeyVerifier;
   /** Drops cached key records on every replica (Redis pub/sub) and locally. */
   invalidate: (inv: Invalidation) => Promise<void>;
+  /** Called for every invalidation this process applies (its own and other replicas'); returns an unsubscribe. */
+  onInvalidation: (listener: (inv: Invalidation) => void) => () => void;
   now: () => Date;
   /** Enqueues background jobs (BullMQ). */
   jobs: JobClient;

@@ -2,7 +2,6 @@ import { createPubSub, Repeater, SlidingBuffer } from '@graphql-yoga/subscriptio
 import type { RedisEventTarget } from '../../infra/pubsub.ts';
 import { Actor } from '../auth/actor.ts';
 import { isConsoleSessionId } from '../console/session-record.ts';
-import { INVALIDATION_TOPIC } from '../keys/key-cache.ts';
 import type { KeyRecord } from '../keys/key-record.ts';
 import type { KeyVerifier } from '../keys/verifier.ts';
 import { matchesEventTypes } from '../webhooks/event-filter.ts';
@@ -44,17 +43,17 @@ type StreamOptions = {
    * (or was revoked). A live feed is not the user's activity; asked at most once per `recheckMs`.
    */
   sessionActive?: (sessionId: string, at: number) => Promise<boolean>;
+  /** Every key-cache invalidation this process applies (see AppDeps.onInvalidation). */
+  onInvalidation: (listener: () => void) => () => void;
 };
 
 export class EventStream {
   private readonly pubsub;
 
-  private readonly target: RedisEventTarget;
   private readonly verifier: KeyVerifier;
   private readonly opts: StreamOptions;
 
   constructor(target: RedisEventTarget, verifier: KeyVerifier, opts: StreamOptions) {
-    this.target = target;
     this.verifier = verifier;
     this.opts = opts;
     this.pubsub = createPubSub<{ [EVENT_STREAM_TOPIC]: [organizationId: string, event: StreamEvent] }>({ eventTarget: target as never });
@@ -63,7 +62,6 @@ export class EventStream {
   subscribe(actor: Actor, filter: StreamFilter): AsyncIterableIterator<StreamItem> {
     const now = this.opts.now ?? Date.now;
     const verifier = this.verifier;
-    const target = this.target;
     const recheckMs = this.opts.recheckMs;
     const source = this.pubsub.subscribe(EVENT_STREAM_TOPIC, actor.organizationId);
     const types = filter.types?.length ? [...filter.types] : [];
@@ -101,11 +99,11 @@ export class EventStream {
         return true;
       };
       const onInvalidation = () => void check().catch(() => undefined);
-      target.addEventListener(INVALIDATION_TOPIC, onInvalidation);
+      const unlisten = this.opts.onInvalidation(onInvalidation);
       const timer = setInterval(onInvalidation, recheckMs);
       stop.then(() => {
         clearInterval(timer);
-        target.removeEventListener(INVALIDATION_TOPIC, onInvalidation);
+        unlisten();
         void source.return?.();
       });
 
