@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config/config.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { createMetrics, type Metrics } from './infra/metrics.ts';
-import { initORM } from './infra/orm.ts';
+import { openDatabase } from './infra/orm.ts';
 import { RedisEventTarget } from './infra/pubsub.ts';
 import { createRedis } from './infra/redis.ts';
 import { JobClient } from './jobs/job-client.ts';
@@ -36,7 +36,7 @@ export type AppOptions = { log?: Logger; migrate?: boolean; now?: () => number }
  */
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.log ?? createLogger(config.logLevel);
-  const orm = await initORM(config.databaseUrl, { migrate: opts.migrate ?? true });
+  const orm = await openDatabase(config, { migrate: opts.migrate ?? true });
   // Connection names carry the prefix: `CLIENT LIST` tells deployments sharing a Redis apart.
   const redis = createRedis(config.redisUrl, `api:${config.redisPrefix}`);
   const subscriber = createRedis(config.redisUrl, `api-sub:${config.redisPrefix}`);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { initORM } from '../src/infra/orm.ts';
+import { grantRuntimeRole, initORM } from '../src/infra/orm.ts';
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -16,6 +16,8 @@ export default async function setup(project: TestProject) {
   const dbName = `keyplane_test_${runId}`;
   const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
   const orm = await initORM(databaseUrl);
+  // The service under test runs as the runtime role, as `npm start` sets it up.
+  await grantRuntimeRole(orm, 'keyplane_app', null);
   await orm.close(true);
   const redisPrefix = `kpt:${runId}`;
   project.provide('databaseUrl', databaseUrl);

@@ -1,12 +1,28 @@
 import type { AddressInfo } from 'node:net';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { createApp, type App, type AppOptions } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config/config.ts';
 import { createHttpServer, type Route } from '../src/http/server.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { bootstrapOrganization, type BootstrapResult } from '../src/modules/orgs/bootstrap.service.ts';
+
+/**
+ * Runs SQL as the database's owner (what migrations run as). The service under test connects as
+ * the runtime role, which may not create functions or triggers; tests that need such fixtures
+ * use this. Parameters are pg-style ($1, $2, …).
+ */
+export async function ownerSql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: inject('databaseUrl') });
+  await client.connect();
+  try {
+    return (await client.query(query, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
 
 /** Config for this test run's database and Redis prefix; `overrides` are env-style strings. */
 export function testConfig(overrides: Record<string, string> = {}): Config {

@@ -5,7 +5,7 @@ import { createQueue, queuePrefix } from '../src/jobs/define-job.ts';
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config/config.ts';
 import type { Logger } from '../src/infra/logger.ts';
-import { initORM } from '../src/infra/orm.ts';
+import { openDatabase } from '../src/infra/orm.ts';
 import { RedisEventTarget } from '../src/infra/pubsub.ts';
 import { createRedis } from '../src/infra/redis.ts';
 import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/keys/key-cache.ts';
@@ -33,7 +33,7 @@ export type WorkerModule = { name: string; start(deps: WorkerDeps): Promise<Work
 export const workerModules: WorkerModule[] = [outboxRelayModule, deliverWebhookModule, expirySweepWorker, usageRollupWorker, consolePruneWorker];
 
 export async function startWorkers(config: Config, opts: { log: Logger; now?: () => Date; modules?: WorkerModule[] }) {
-  const orm = await initORM(config.databaseUrl);
+  const orm = await openDatabase(config);
   const redis = createRedis(config.redisUrl, 'workers');
   const subscriber = createRedis(config.redisUrl, 'workers-sub');
   const pubsub = new RedisEventTarget(redis, subscriber, config.redisPrefix);

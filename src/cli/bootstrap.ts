@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { initORM } from '../infra/orm.ts';
+import { openDatabase } from '../infra/orm.ts';
 import { RedisEventTarget } from '../infra/pubsub.ts';
 import { createRedis } from '../infra/redis.ts';
 import { KEY_ADDED_TOPIC } from '../modules/keys/key-id-filter.ts';
@@ -13,7 +13,7 @@ if (!values.org) {
 }
 try {
   const config = loadConfig();
-  const orm = await initORM(config.databaseUrl);
+  const orm = await openDatabase(config);
   const result = await bootstrapOrganization(orm, config.pepper, values.org);
   await orm.close(true);
   // Running API processes learn the new key id at once (their key id filters would otherwise

@@ -70,7 +70,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const orm = await initORM(config.databaseUrl, { migrate: false, poolMax: 2 });
+  const orm = await initORM(config.databaseAppUrl, { migrate: false, poolMax: 2 });
   const out = process.stdout;
   try {
     if (!values.json) {

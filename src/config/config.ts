@@ -69,6 +69,21 @@ const schema = z.object({
   KEYPLANE_SUBSCRIPTION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** The workers process answers GET /healthz here; 0 turns it off. */
   KEYPLANE_WORKERS_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
+  /**
+   * The connection the service runs with: a role that owns no table (DATABASE_URL, the owner,
+   * only migrates). Default: DATABASE_URL with its user replaced by KEYPLANE_DATABASE_APP_ROLE.
+   */
+  KEYPLANE_DATABASE_APP_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  KEYPLANE_DATABASE_APP_ROLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL role name').default('keyplane_app'),
+  /** Slow clients: a request's headers, and the whole request, must arrive within these. */
+  KEYPLANE_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  KEYPLANE_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Open connections (HTTP and WebSocket) per API process; more are closed at once. */
+  KEYPLANE_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** When set, /metrics answers only requests with `Authorization: Bearer <token>`. */
+  KEYPLANE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  /** When set, /metrics is served on this port only (a listener apart from the API's). */
+  KEYPLANE_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -119,9 +134,33 @@ export type Config = {
   workerLockMs: number;
   subscriptionRecheckMs: number;
   workersHealthPort: number;
+  /** The runtime (non-owner) connection, its role, and the password to give the role when creating it. */
+  databaseAppUrl: string;
+  databaseAppRole: string;
+  databaseAppPassword: string | null;
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  maxConnections: number;
+  metricsToken: string | undefined;
+  metricsPort: number | undefined;
 };
 
+/** DATABASE_URL with another user (and no password): the runtime role's URL by default. */
+function withUser(url: string, user: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = '';
+  return u.toString();
+}
+
 export class ConfigError extends Error {}
+
+/** The runtime connection: given, or derived from DATABASE_URL; its role name is the URL's user. */
+function databaseApp(ownerUrl: string, appUrl: string | undefined, role: string) {
+  if (!appUrl) return { databaseAppUrl: withUser(ownerUrl, role), databaseAppRole: role, databaseAppPassword: null };
+  const u = new URL(appUrl);
+  return { databaseAppUrl: appUrl, databaseAppRole: decodeURIComponent(u.username) || role, databaseAppPassword: u.password ? decodeURIComponent(u.password) : null };
+}
 
 /**
  * Reads and validates the environment once. The only reader of process.env in the codebase.
@@ -137,6 +176,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push('  KEYPLANE_ENCRYPTION_KEY: required in production (not the development default)');
     if (env.KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK === 'true' || env.KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK === '1')
       problems.push('  KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: must be false in production');
+  }
+  if (env.NODE_ENV === 'production' && parsed.success) {
+    const owner = decodeURIComponent(new URL(parsed.data.DATABASE_URL).username);
+    const app = databaseApp(parsed.data.DATABASE_URL, parsed.data.KEYPLANE_DATABASE_APP_URL, parsed.data.KEYPLANE_DATABASE_APP_ROLE);
+    if (app.databaseAppRole === owner) problems.push('  KEYPLANE_DATABASE_APP_URL: must name a role other than the owner in DATABASE_URL in production');
   }
   const schedule = parsed.success ? parseSchedule(parsed.data.KEYPLANE_WEBHOOK_RETRY_SCHEDULE) : [];
   if (schedule.some((ms) => ms > 24 * 3_600_000)) problems.push('  KEYPLANE_WEBHOOK_RETRY_SCHEDULE: each delay must be at most 24h');
@@ -182,5 +226,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerLockMs: c.KEYPLANE_WORKER_LOCK_SECONDS * 1000,
     subscriptionRecheckMs: c.KEYPLANE_SUBSCRIPTION_RECHECK_SECONDS * 1000,
     workersHealthPort: c.KEYPLANE_WORKERS_HEALTH_PORT,
+    ...databaseApp(c.DATABASE_URL, c.KEYPLANE_DATABASE_APP_URL, c.KEYPLANE_DATABASE_APP_ROLE),
+    httpHeadersTimeoutMs: c.KEYPLANE_HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: Math.max(c.KEYPLANE_HTTP_REQUEST_TIMEOUT_MS, c.KEYPLANE_HTTP_HEADERS_TIMEOUT_MS),
+    maxConnections: c.KEYPLANE_MAX_CONNECTIONS,
+    metricsToken: c.KEYPLANE_METRICS_TOKEN,
+    metricsPort: c.KEYPLANE_METRICS_PORT,
   };
 }

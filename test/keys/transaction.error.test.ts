@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/infra/logger.ts';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { gql, ownerSql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { createKey, sql, statusOf } from './helpers.ts';
 import { CreateApiKey, DeleteApiKey, RevokeApiKey, RotateApiKey, UpdateApiKey } from './ops.ts';
 
@@ -26,8 +26,7 @@ beforeAll(async () => {
       ),
     },
   });
-  await sql(
-    server,
+  await ownerSql(
     `create function test_refuse_${suffix}() returns trigger language plpgsql as $$
      begin
        if (tg_op = 'INSERT' and new.name = '${REFUSE_INSERT}') or (tg_op = 'UPDATE' and old.name = '${FROZEN}') then
@@ -36,11 +35,11 @@ beforeAll(async () => {
        return new;
      end $$`,
   );
-  await sql(server, `create trigger test_refuse_${suffix} before insert or update on api_key for each row execute function test_refuse_${suffix}()`);
+  await ownerSql(`create trigger test_refuse_${suffix} before insert or update on api_key for each row execute function test_refuse_${suffix}()`);
 });
 afterAll(async () => {
-  await sql(server, `drop trigger if exists test_refuse_${suffix} on api_key`);
-  await sql(server, `drop function if exists test_refuse_${suffix}()`);
+  await ownerSql(`drop trigger if exists test_refuse_${suffix} on api_key`);
+  await ownerSql(`drop function if exists test_refuse_${suffix}()`);
   await server.close();
 });
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -39,14 +40,31 @@ function run(args: string[], e: NodeJS.ProcessEnv): { child: ChildProcess; outpu
 }
 
 const children: ChildProcess[] = [];
-afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+// A database and a runtime role that do not exist yet: what a fresh machine gives `npm start`.
+const suffix = Math.random().toString(36).slice(2, 10);
+const freshDb = `${new URL(inject('databaseUrl')).pathname.slice(1)}_start_${suffix}`;
+const freshRole = `kp_app_${suffix}`;
+const adminUrl = inject('databaseUrl').replace(/\/[^/]*$/, '/postgres');
+afterAll(async () => {
+  children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists "${freshDb}" with (force)`);
+  await admin.query(`drop role if exists "${freshRole}"`);
+  await admin.end();
+});
 
 describe('the service as a user runs it', () => {
   it('starts API and workers, answers /readyz, bootstraps an organisation, and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
     const workersPort = await freePort();
     // A young-generation bound asked for (V8 chooses by default) goes to the API process only.
-    const e: NodeJS.ProcessEnv = { ...env(port, workersPort), KEYPLANE_API_SEMI_SPACE_MB: '4' };
+    const e: NodeJS.ProcessEnv = {
+      ...env(port, workersPort),
+      KEYPLANE_API_SEMI_SPACE_MB: '4',
+      DATABASE_URL: inject('databaseUrl').replace(/\/[^/]*$/, `/${freshDb}`),
+      KEYPLANE_DATABASE_APP_ROLE: freshRole,
+    };
     const started = Date.now();
     const svc = run(['scripts/start.mjs'], e);
     children.push(svc.child);
@@ -91,6 +109,23 @@ describe('the service as a user runs it', () => {
       body: JSON.stringify({ query: '{ viewer { organization { name } } }' }),
     });
     expect(await res.json()).toEqual({ data: { viewer: { organization: { name: 'Acme' } } } });
+
+    // The service runs as the runtime role start-up created, which owns nothing and cannot
+    // disable the audit log's append-only triggers.
+    const appUrl = new URL(e.DATABASE_URL!);
+    appUrl.username = freshRole;
+    const asApp = new pg.Client({ connectionString: appUrl.toString() });
+    await asApp.connect();
+    try {
+      const { rows } = await asApp.query('select distinct usename from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      expect(rows.map((r) => r.usename)).toContain(freshRole);
+      const owner = await asApp.query("select tableowner from pg_tables where tablename = 'audit_entry'");
+      expect(owner.rows[0].tableowner).not.toBe(freshRole);
+      await expect(asApp.query('alter table audit_entry disable trigger all')).rejects.toThrow(/must be owner/);
+      await expect(asApp.query('truncate audit_entry')).rejects.toThrow(/permission denied/);
+    } finally {
+      await asApp.end();
+    }
 
     svc.child.kill('SIGTERM');
     const exit = await new Promise((r) => svc.child.on('exit', (c) => r(c)));
