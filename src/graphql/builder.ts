@@ -3,6 +3,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { ForbiddenError } from '../lib/errors.ts';
+import type { OwnedType } from '../modules/auth/reach.ts';
 import type { Context } from './context.ts';
 
 /**
@@ -16,6 +17,8 @@ export const builder = new SchemaBuilder<{
     management: boolean;
     /** The key holds this permission somewhere it can act. */
     permission: string;
+    /** The object is within the caller's reach (src/modules/auth/reach.ts). */
+    reach: { type: OwnedType; obj: { id: string } };
   };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
@@ -26,9 +29,12 @@ export const builder = new SchemaBuilder<{
   plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    // A subscription is refused when it is made, not when its first event would resolve.
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       management: !ctx.actor.isPublishable,
       permission: (p: string) => ctx.actor.has(p),
+      reach: ({ type, obj }) => ctx.reach.sees(type, obj),
     }),
     unauthorizedError: (_parent, _ctx, _info, result) => new ForbiddenError(result.message),
   },
@@ -44,4 +50,14 @@ export const builder = new SchemaBuilder<{
 /** The scopes a management field needs: not publishable, and holds the permission. */
 export function needs(permission: string) {
   return { $all: { management: true, permission } } as const;
+}
+
+/**
+ * Type options for an organisation-owned object type: before any object of the type is returned
+ * (by any field, present or future) reach re-checks it, so a resolver that loads around
+ * `Reach.load` fails closed instead of leaking. Loaders return null for what is out of reach, so
+ * this check only fires on a bug.
+ */
+export function reachable<T extends { id: string }>(type: OwnedType) {
+  return { runScopesOnType: true, authScopes: (obj: T) => ({ reach: { type, obj } }) } as const;
 }

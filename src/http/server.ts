@@ -1,20 +1,20 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import type { App } from '../app.ts';
-import type { Context } from '../graphql/context.ts';
+import type { Context, ServerContext } from '../graphql/context.ts';
 import { useForwardOnlyConnections } from '../graphql/forward-only.ts';
 import { schema } from '../graphql/schema.ts';
-import type { Actor, RequestMeta } from '../modules/auth/actor.ts';
+import type { RequestMeta } from '../modules/auth/actor.ts';
+import { Reach } from '../modules/auth/reach.ts';
 import { ConsoleSessions } from '../modules/console/console-auth.ts';
 import { CONSOLE_PREFIX, createConsoleRoute } from './console-route.ts';
+import { createGraphqlWs } from './graphql-ws.ts';
 import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.ts';
 import { VERIFY_PATH, verifyRoute } from './verify-route.ts';
 
-type ServerContext = { actor: Actor; requestId: string };
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -31,26 +31,46 @@ function requestMeta(req: IncomingMessage): RequestMeta {
   };
 }
 
+/**
+ * The `operation` label of GraphQL metrics: the operation's root field (`apiKeys`, `createApiKey`),
+ * `multiple` for several, `other` otherwise. Bounded by the schema, never by what a client names
+ * its operations (2,000 client-chosen names once made 32,000 series).
+ */
+export function operationLabel(document: DocumentNode): { operation: string; type: string } {
+  const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!op) return { operation: 'other', type: 'unknown' };
+  const fields = new Set<string>();
+  for (const sel of op.selectionSet.selections) {
+    if (sel.kind === Kind.FIELD && sel.name.value !== '__typename') fields.add(sel.name.value);
+    else if (sel.kind !== Kind.FIELD) return { operation: 'other', type: op.operation };
+  }
+  const [only] = fields;
+  return { operation: fields.size === 1 && only ? (only.startsWith('__') ? 'introspection' : only) : fields.size > 1 ? 'multiple' : 'other', type: op.operation };
+}
+
 function operationMetrics(app: App): Plugin {
   const { metrics } = app;
   return {
     onExecute({ args }) {
-      const op = args.document.definitions.find((d: { kind: string }) => d.kind === 'OperationDefinition');
-      const type = op && 'operation' in op ? op.operation : 'unknown';
-      const name = (args.operationName ?? (op && 'name' in op ? op.name?.value : undefined) ?? 'anonymous').slice(0, 64);
-      const end = metrics.graphqlDuration.startTimer({ operation: name, type });
+      const { operation, type } = operationLabel(args.document);
+      const end = metrics.graphqlDuration.startTimer({ operation, type });
       return {
         onExecuteDone({ result }) {
           end();
           const failed = result && 'errors' in result && result.errors?.length;
-          metrics.graphqlOperations.inc({ operation: name, type, outcome: failed ? 'error' : 'ok' });
+          metrics.graphqlOperations.inc({ operation, type, outcome: failed ? 'error' : 'ok' });
         },
       };
     },
   };
 }
 
-export function createHttpServer(app: App, extraRoutes: Record<string, Route> = {}): { server: Server; close(): Promise<void> } {
+/** A request path as the log may show it: tokens that a client put in it are cut out. */
+export function loggablePath(path: string): string {
+  return path.slice(0, 200).replace(/kp_([a-z]{2})_[A-Za-z0-9_]*/g, 'kp_$1_[redacted]').replace(/cs_[A-Za-z0-9]{20}\.[A-Za-z0-9]+/g, 'cs_[redacted]');
+}
+
+export function createHttpServer(app: App, extraRoutes: Record<string, Route> = {}): { server: Server; metricsServer: Server | null; close(): Promise<void> } {
   const { deps, metrics } = app;
   const { config, log } = deps;
   const sessions = new ConsoleSessions(deps);
@@ -72,7 +92,10 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
       warn: (...a) => log.warn({ yoga: a }, 'yoga'),
       error: (...a) => log.error({ yoga: a.map((x) => (x instanceof Error ? { message: x.message, stack: x.stack } : x)) }, 'yoga error'),
     },
-    context: ({ actor, requestId }) => ({ actor, requestId, em: deps.orm.em.fork(), deps }),
+    context: ({ actor, requestId }) => {
+      const em = deps.orm.em.fork();
+      return { actor, requestId, em, deps, reach: new Reach(actor, em) };
+    },
     plugins: [
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
@@ -94,11 +117,8 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
       const body = { postgres: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down' };
       json(res, db.status === 'fulfilled' && redis.status === 'fulfilled' ? 200 : 503, body);
     },
-    '/metrics': async (_req, res) => {
-      metrics.keyCacheSize.set(deps.verifier.cache.size);
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      res.end(await metrics.registry.metrics());
-    },
+    // With KEYPLANE_METRICS_PORT, metrics are served by their own listener only (metricsListener).
+    ...(config.metricsPort ? {} : { '/metrics': metricsRoute(app) }),
     [VERIFY_PATH]: verifyRoute(app),
     ...extraRoutes,
   } satisfies Record<string, Route>));
@@ -117,7 +137,7 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
       metrics.httpRequest(route, res.statusCode, ms / 1000);
       // The verify fast path is the host's per-request call: metrics, not a log line, unless it fails.
       if (route !== VERIFY_PATH || res.statusCode >= 500)
-        log.info({ requestId: meta.requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+        log.info({ requestId: meta.requestId, method: req.method, path: r || path === '/graphql' ? path : loggablePath(path), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     try {
       if (r) return await r(req, res, meta);
@@ -142,60 +162,71 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
     }
   };
 
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16_384 }, (req, res) => void handle(req, res));
-  server.keepAliveTimeout = 65_000;
-
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
-  const wsServer = useServer<Record<string, unknown>, { actor?: Actor; meta?: RequestMeta; request: IncomingMessage; socket: unknown }>(
+  const server = createServer(
     {
-      execute: (args: any) => args.rootValue.execute(args),
-      subscribe: (args: any) => args.rootValue.subscribe(args),
-      onConnect: async (ctx) => {
-        const params = Object.fromEntries(Object.entries(ctx.connectionParams ?? {}).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : undefined]));
-        const meta = requestMeta(ctx.extra.request);
-        // The console's browser socket carries its session cookie and sends the CSRF token as a connection param.
-        const actor = await authenticate(deps.verifier, { ...params, cookie: ctx.extra.request.headers.cookie }, meta, sessions);
-        if (!actor) {
-          (ctx.extra.socket as { close(code: number, reason: string): void }).close(4401, 'Unauthorized');
-          return false;
-        }
-        ctx.extra.actor = actor;
-        ctx.extra.meta = meta;
-        return true;
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          actor: ctx.extra.actor,
-          requestId: ctx.extra.meta?.requestId ?? randomUUID(),
-        });
-        const args = {
-          schema: s,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args as never;
-      },
+      requestTimeout: config.httpRequestTimeoutMs,
+      headersTimeout: config.httpHeadersTimeoutMs,
+      // Node checks both timeouts on this interval (30 s by default, so a 10 s limit fired after up to 40 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.httpHeadersTimeoutMs / 4))),
+      maxHeaderSize: 16_384,
     },
-    wss,
+    (req, res) => void handle(req, res),
   );
+  server.keepAliveTimeout = 65_000;
+  // Beyond this many open connections (HTTP and WebSocket) new ones are closed at once.
+  server.maxConnections = config.maxConnections;
+
+  const ws = createGraphqlWs(app, yoga, sessions, server, requestMeta);
+
+  const metricsServer = config.metricsPort ? metricsListener(app) : null;
 
   return {
     server,
+    metricsServer,
     async close() {
-      await wsServer.dispose();
+      await ws.close();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },
   };
+}
+
+/**
+ * Prometheus metrics. With KEYPLANE_METRICS_TOKEN set, only `Authorization: Bearer <token>`
+ * (compared in constant time) gets them: series names and counts tell an outsider about traffic.
+ */
+function metricsRoute(app: App): Route {
+  const { metrics, deps } = app;
+  const token = deps.config.metricsToken ? Buffer.from(`Bearer ${deps.config.metricsToken}`) : null;
+  return async (req, res) => {
+    if (token) {
+      const given = Buffer.from(typeof req.headers.authorization === 'string' ? req.headers.authorization.slice(0, 600) : '');
+      if (given.length !== token.length || !timingSafeEqual(given, token)) {
+        res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' });
+        return void res.end(JSON.stringify({ error: 'metrics need Authorization: Bearer <KEYPLANE_METRICS_TOKEN>' }));
+      }
+    }
+    metrics.keyCacheSize.set(deps.verifier.cache.size);
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(await metrics.registry.metrics());
+  };
+}
+
+/** GET /metrics on a port of its own (KEYPLANE_METRICS_PORT), e.g. reachable only from inside the cluster. */
+function metricsListener(app: App): Server {
+  const { config, log } = app.deps;
+  const route = metricsRoute(app);
+  const server = createServer({ headersTimeout: 5000, requestTimeout: 10_000 }, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics') return json(res, 404, { error: 'not found' });
+    route(req, res, requestMeta(req)).catch((err: unknown) => {
+      log.error({ err }, 'metrics failed');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+    });
+  });
+  server.listen(config.metricsPort, config.host, () => log.info({ port: config.metricsPort }, 'metrics listening'));
+  return server;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

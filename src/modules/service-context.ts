@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { JobClient } from '../jobs/job-client.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Actor } from './auth/actor.ts';
+import type { Reach } from './auth/reach.ts';
 import type { EventStream } from './events/event-stream.ts';
 import type { Invalidation } from './keys/key-cache.ts';
 import type { KeyVerifier } from './keys/verifier.ts';
@@ -25,7 +26,7 @@ export type AppDeps = {
 };
 
 /** Per-request: a forked EntityManager (own identity map) and the caller. */
-export type ServiceContext = { em: EntityManager; actor: Actor; deps: AppDeps };
+export type ServiceContext = { em: EntityManager; actor: Actor; deps: AppDeps; reach: Reach };
 
 /** The mutation's single flush (one transaction), then cache invalidation on every replica. */
 export async function commit(ctx: ServiceContext, invalidations: Invalidation[] = []): Promise<void> {

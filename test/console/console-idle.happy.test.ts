@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneConsoleSessions } from '../../src/modules/console/console-prune.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { subscribersOn } from '../events/helpers.ts';
 import { ConsoleViewer } from './ops.ts';
 import { consoleSocket, mintLink, openLink, signIn, type Browser } from './session.ts';
 
@@ -63,7 +64,9 @@ describe('console session idle timeout, live events', () => {
     const org = await seedOrg(server);
     const browser = await signIn(await mintLink(server, org.token, org.userId));
     const sub = subscribe(browser);
-    await sub.connected; // its activity recorded at minute 0
+    await sub.connected;
+    // Subscribing authenticates too (each operation on a socket does): its activity is recorded at minute 0.
+    await expect.poll(() => subscribersOn(server, org.organizationId), { timeout: 5000, interval: 50 }).toBeGreaterThan(0);
     // Several re-checks (every second here) while the session is fresh: the stream stays open.
     offsetMs = 10 * MINUTE;
     await new Promise((r) => setTimeout(r, 2500));

@@ -52,7 +52,7 @@ export async function signIn(url: string, names = { session: 'kp_console', csrf:
 }
 
 /** A graphql-ws client authenticated as a browser: its session cookie on the upgrade, the CSRF token as a connection param. */
-export function consoleSocket(server: TestServer, browser: Browser): Client {
+export function consoleSocket(server: TestServer, browser: Browser, opts: { lazy?: boolean } = {}): Client {
   class CookieSocket extends WebSocket {
     constructor(address: string, protocols?: string | string[]) {
       super(address, protocols, { headers: { cookie: browser.headers.cookie! } });
@@ -63,5 +63,6 @@ export function consoleSocket(server: TestServer, browser: Browser): Client {
     webSocketImpl: CookieSocket,
     connectionParams: { 'x-keyplane-csrf': browser.csrf },
     retryAttempts: 0,
+    ...(opts.lazy === false ? { lazy: false, onNonLazyError: () => undefined } : {}),
   });
 }

@@ -104,7 +104,7 @@ describe('Zapier actions against a running Keyplane', () => {
     expect(person).toMatchObject({ name: 'Ada Lovelace', email: 'ada@example.com', kind: 'HUMAN', status: 'ACTIVE', organizationId: org.organizationId });
     expect(person.roles.map((r) => r.name).sort()).toEqual(['key readers', 'readers']);
     const stored = await gql(server, org.token, OwnerUser, { id: person.id });
-    expect(stored.data?.user?.roles.map((r) => r.role.id).sort()).toEqual([readers.id, keyReaders.id].sort());
+    expect(stored.data?.user?.roles?.map((r) => r.role?.id).sort()).toEqual([readers.id, keyReaders.id].sort());
 
     const service = await run<{ id: string; kind: string; roles: unknown[] }>('create_user', auth, { name: 'ETL', kind: 'SERVICE' });
     expect(service).toMatchObject({ kind: 'SERVICE', roles: [], email: null });

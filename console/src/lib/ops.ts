@@ -126,7 +126,7 @@ export const DefineResourceMutation = graphql(`
 export const UsersQuery = graphql(`
   query ConsoleUsers($filter: UserFilter, $first: Int, $after: String) {
     users(filter: $filter, first: $first, after: $after) {
-      edges { node { id name email kind status createdAt roles { role { id name } } } }
+      edges { node { id name email kind status createdAt roles { roleId role { id name } } } }
       pageInfo { hasNextPage endCursor }
     }
   }

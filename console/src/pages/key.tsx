@@ -220,9 +220,9 @@ export function KeyPage({ id }: { id: string }) {
             <code>{k.start}…</code>
           </dd>
           <dt>Acts as</dt>
-          <dd>{k.user.name}</dd>
+          <dd>{k.user?.name ?? <span className="hint">a user outside your reach</span>}</dd>
           <dt>Organisation</dt>
-          <dd>{k.organization.name}</dd>
+          <dd>{k.organization?.name ?? <span className="hint">—</span>}</dd>
           <dt>Permissions</dt>
           <dd>{k.permissions ? k.permissions.map((p) => <code key={p.permission}>{p.permission} </code>) : 'All of the user’s'}</dd>
           <dt>Valid</dt>

@@ -160,7 +160,7 @@ export function KeysPage() {
                   <td className="hide-narrow">
                     <code>{k.start}…</code>
                   </td>
-                  <td className="hide-narrow">{k.user.name}</td>
+                  <td className="hide-narrow">{k.user?.name ?? '—'}</td>
                   <td>{relative(k.lastUsedAt)}</td>
                   <td className="hide-narrow">{k.status === 'ACTIVE' ? relative(k.expiresAt, 'does not expire') : '—'}</td>
                 </tr>

@@ -92,7 +92,7 @@ export function UsersPage() {
                     <Badge value={u.status} />
                   </td>
                   <td className="hide-narrow">{u.kind === 'SERVICE' ? 'Service' : 'Person'}</td>
-                  <td>{u.roles.length ? u.roles.map((r) => r.role.name).join(', ') : <span className="hint">none</span>}</td>
+                  <td>{u.roles?.length ? u.roles.map((r) => r.role?.name ?? 'a role outside your reach').join(', ') : <span className="hint">none</span>}</td>
                   <td className="hide-narrow">{dateTime(u.createdAt)}</td>
                   <td>
                     <div className="actions" style={{ marginTop: 0 }}>
@@ -102,7 +102,7 @@ export function UsersPage() {
                           aria-label={`Roles of ${u.name}`}
                           onClick={() => {
                             setEditing(u);
-                            setChosen(new Set(u.roles.map((r) => r.role.id)));
+                            setChosen(new Set((u.roles ?? []).map((r) => r.roleId)));
                           }}
                         >
                           Roles

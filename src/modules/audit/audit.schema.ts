@@ -1,10 +1,11 @@
-import { builder, needs } from '../../graphql/builder.ts';
+import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { AuditEntry } from './audit-entry.entity.ts';
 import { listAuditEntries } from './audit-log.service.ts';
 
 export const AuditEntryRef = builder.objectRef<AuditEntry>('AuditEntry').implement({
   description: 'One change, written in the same transaction as the change; the log is append-only.',
+  ...reachable<AuditEntry>('AuditEntry'),
   fields: (t) => ({
     id: t.exposeID('id'),
     organizationId: t.exposeID('organizationId'),

@@ -66,9 +66,9 @@ export class Actor {
       throw new ForbiddenError(`Missing permission ${permission}`, permission);
   }
 
-  /** Like require, but only tells: for filtering lists. */
-  may(permission: string, org: OrgRef): boolean {
-    return !this.isPublishable && this.canActIn(org) && allows(this.key.permissions, permission, null);
+  /** Like require, but only tells: for filtering lists and deciding reach. */
+  may(permission: string, org: OrgRef, resourceId?: string | null): boolean {
+    return !this.isPublishable && this.canActIn(org) && allows(this.key.permissions, permission, resourceId ?? null);
   }
 
   /** Where audit entries and created records get their "source" from. */

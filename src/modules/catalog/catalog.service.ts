@@ -4,11 +4,11 @@ import { newId } from '../../lib/ids.ts';
 import { BUILT_IN_RESOURCE_NAMES, BUILT_IN_RESOURCES, PERMISSION_RE, WILDCARD } from '../../lib/permissions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
-import { pathIds } from '../keys/key-record.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import type { Organization } from '../orgs/organization.entity.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
 import { ResourceDefinition } from './resource.entity.ts';
+import { nearestDefinitions } from './resource-definitions.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export type CatalogResource = {
@@ -40,7 +40,6 @@ const defineSchema = z
 
 /** Built-in resources plus the host application's, defined in the organisation or any ancestor. */
 export async function catalogFor(em: EntityManager, org: Pick<Organization, 'path'>): Promise<CatalogResource[]> {
-  const defs = await em.find(ResourceDefinition, { organizationId: { $in: pathIds(org.path) } }, { orderBy: { name: 'asc' } });
   const builtIns: CatalogResource[] = BUILT_IN_RESOURCES.map((r) => ({
     name: r.name,
     description: r.description,
@@ -51,19 +50,16 @@ export async function catalogFor(em: EntityManager, org: Pick<Organization, 'pat
     organizationId: null,
   }));
   // A nearer organisation's definition of the same name overrides an ancestor's.
-  const byName = new Map<string, CatalogResource>();
-  const depthOf = (id: string) => pathIds(org.path).indexOf(id);
-  for (const d of defs.sort((a, b) => depthOf(a.organizationId) - depthOf(b.organizationId)))
-    byName.set(d.name, {
-      name: d.name,
-      description: d.description ?? null,
-      actions: d.actions,
-      publicActions: d.publicActions,
-      sensitiveFields: d.sensitiveFields,
-      builtIn: false,
-      organizationId: d.organizationId,
-    });
-  return [...builtIns, ...[...byName.values()].sort((a, b) => a.name.localeCompare(b.name))];
+  const defs = (await nearestDefinitions(em, org.path)).map((d) => ({
+    name: d.name,
+    description: d.description ?? null,
+    actions: d.actions,
+    publicActions: d.public_actions,
+    sensitiveFields: d.sensitive_fields,
+    builtIn: false,
+    organizationId: d.organization_id,
+  }));
+  return [...builtIns, ...defs.sort((a, b) => a.name.localeCompare(b.name))];
 }
 
 /** All `resource:action` strings the organisation's catalogue knows. */

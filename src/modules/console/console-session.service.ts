@@ -1,15 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { randomBase62 } from '../../lib/base62.ts';
-import { ConflictError, ForbiddenError } from '../../lib/errors.ts';
+import { ConflictError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import { firstNotCovered } from '../../lib/permissions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { Actor, type RequestMeta } from '../auth/actor.ts';
 import type { SubAccountGrant } from '../keys/api-key.entity.ts';
-import { loadUserPermissions } from '../keys/key-record.ts';
 import { Organization } from '../orgs/organization.entity.ts';
 import { parseInput } from '../orgs/organization.service.ts';
+import { assertMayManageUser } from '../auth/policy.ts';
 import { commit, type AppDeps, type ServiceContext } from '../service-context.ts';
 import { User } from '../users/user.entity.ts';
 import { getUserFor } from '../users/user.service.ts';
@@ -78,9 +77,8 @@ export async function createConsoleSession(ctx: ServiceContext, input: unknown):
   const data = parseInput(createSchema, input);
   const { user, org } = await getUserFor(ctx, data.userId, 'users:write');
   if (user.status !== 'ACTIVE') throw new ConflictError(`User ${user.id} is ${user.status.toLowerCase()}: only an active user can sign in`);
-  const held = await loadUserPermissions(ctx.em, user.id, org.path);
-  const missing = firstNotCovered(held, ctx.actor.permissions);
-  if (missing) throw new ForbiddenError(`Cannot open a console session for a user holding ${missing}: the calling key does not hold it`, missing);
+  // A session acts with all of the user's permissions: opening one is acting as them.
+  await assertMayManageUser(ctx, user);
   // In the caller's own organisation the caller's grant bounds the session; below it, the
   // caller reaches the user's organisation and therefore every sub-account under it.
   const subAccounts: SubAccountGrant = org.id === ctx.actor.organizationId ? ctx.actor.key.subAccounts : { mode: 'ALL' };

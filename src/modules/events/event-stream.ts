@@ -1,6 +1,7 @@
 import { createPubSub, Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
 import type { RedisEventTarget } from '../../infra/pubsub.ts';
 import { Actor } from '../auth/actor.ts';
+import { invalidatedBecause } from '../auth/principal-check.ts';
 import { isConsoleSessionId } from '../console/session-record.ts';
 import type { KeyRecord } from '../keys/key-record.ts';
 import type { KeyVerifier } from '../keys/verifier.ts';
@@ -14,17 +15,10 @@ export type StreamFilter = { types?: readonly string[] | null; keyId?: string | 
 export type StreamItem = { event: StreamEvent } | { closed: string };
 
 /** Why the key a subscription was opened with may no longer read events, or null. */
-export function revokedBecause(opened: KeyRecord, now: KeyRecord | null, at: number): string | null {
-  if (!now) return 'the key was deleted';
-  if (now.status !== 'ACTIVE') return `the key is ${now.status.toLowerCase()}`;
-  if (now.validUntil !== null && at >= now.validUntil) return 'the key expired';
-  if (now.userStatus !== 'ACTIVE') return 'the key’s user is disabled';
-  if (!now.secretHash.equals(opened.secretHash)) {
-    // Rotated since: the secret used is the previous one, good only until its grace ends.
-    const inGrace = now.previousSecretHash?.equals(opened.secretHash) && now.previousSecretExpiresAt !== null && at < now.previousSecretExpiresAt;
-    if (!inGrace) return 'the key’s secret was rotated';
-  }
-  if (now.kind === 'PUBLISHABLE' || !now.permissions.has('events:read')) return 'the key no longer holds events:read';
+export function revokedBecause(opened: KeyRecord, now: KeyRecord | null, at: number, ip: string | null = null): string | null {
+  const invalid = invalidatedBecause(opened, now, at, ip);
+  if (invalid) return invalid.reason;
+  if (now!.kind === 'PUBLISHABLE' || !now!.permissions.has('events:read')) return 'the key no longer holds events:read';
   return null;
 }
 
@@ -83,7 +77,7 @@ export class EventStream {
         if (ended) return false;
         const record = await verifier.lookup(actor.key.keyId);
         const at = now();
-        const why = revokedBecause(actor.key, record, at);
+        const why = revokedBecause(actor.key, record, at, actor.meta.ip);
         if (why) {
           await end(why);
           return false;

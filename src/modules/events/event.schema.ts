@@ -1,4 +1,4 @@
-import { builder, needs } from '../../graphql/builder.ts';
+import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { listEvents } from './event-feed.service.ts';
 
@@ -17,6 +17,7 @@ export type EventShape = {
 
 export const EventRef = builder.objectRef<EventShape>('Event').implement({
   description: 'A lifecycle event (api_key.*, user.*, role.*, organization.*, webhook_endpoint.*). Never carries a secret.',
+  ...reachable<EventShape>('Event'),
   fields: (t) => ({
     id: t.exposeID('id'),
     type: t.exposeString('type', { description: 'e.g. api_key.created' }),

@@ -1,10 +1,8 @@
-import { builder, needs } from '../../graphql/builder.ts';
+import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
 import type { Grant } from '../../lib/permissions.ts';
-import { Organization } from '../orgs/organization.entity.ts';
 import { OrganizationRef } from '../orgs/organization.schema.ts';
-import { User } from '../users/user.entity.ts';
 import { UserRef } from '../users/user.schema.ts';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
 import {
@@ -47,6 +45,7 @@ export const SubAccountGrantRef = builder.objectRef<SubAccountGrant>('SubAccount
 
 /** The key as clients see it: never its secret, token or hash. */
 export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
+  ...reachable<ApiKey>('ApiKey'),
   fields: (t) => ({
     id: t.exposeID('id'),
     keyId: t.exposeString('keyId', { description: 'Public identifier; the username in Basic auth.' }),
@@ -73,7 +72,10 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
       type: 'DateTime',
       nullable: true,
       description: 'When an active key stops working: the earlier of validUntil and last activity + the organization’s inactivityDays.',
-      resolve: async (k, _a, ctx) => apiKeyExpiresAt(k, await ctx.em.findOneOrFail(Organization, { id: k.organizationId })),
+      resolve: async (k, _a, ctx) => {
+        const org = await ctx.reach.org(k.organizationId);
+        return org ? apiKeyExpiresAt(k, org) : null;
+      },
     }),
     previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
       type: 'DateTime',
@@ -90,8 +92,18 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     userId: t.exposeID('userId'),
     organizationId: t.exposeID('organizationId'),
-    user: t.field({ type: UserRef, resolve: (k, _a, ctx) => ctx.em.findOneOrFail(User, { id: k.userId }) }),
-    organization: t.field({ type: OrganizationRef, resolve: (k, _a, ctx) => ctx.em.findOneOrFail(Organization, { id: k.organizationId }) }),
+    user: t.field({
+      type: UserRef,
+      nullable: true,
+      description: 'The user the key acts as; null when that user is beyond the caller’s reach (userId still names them).',
+      resolve: (k, _a, ctx) => ctx.reach.load('User', k.userId),
+    }),
+    organization: t.field({
+      type: OrganizationRef,
+      nullable: true,
+      description: 'The organisation the key lives in; null when the caller may not read it.',
+      resolve: (k, _a, ctx) => ctx.reach.load('Organization', k.organizationId),
+    }),
   }),
 });
 

@@ -2,10 +2,11 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
-import { firstNotCovered, fromGrants, intersect, toGrants, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.ts';
+import { firstNotCovered, fromGrants, toGrants, type Grant } from '../../lib/permissions.ts';
 import { displayStart, hashSecret, mintCredential } from '../../lib/token.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
-import { assertKnownPermissions, catalogFor } from '../catalog/catalog.service.ts';
+import { assertHolds, assertMayManageKey, isUnrestricted, keyPermissionMap, publicActions, reachesAllBelow, userPermissionMap } from '../auth/policy.ts';
+import { assertKnownPermissions } from '../catalog/catalog.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
@@ -14,7 +15,6 @@ import { User } from '../users/user.entity.ts';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.ts';
 import { issueKey } from './api-key.factory.ts';
 import { DAY_MS, keyExpiresAt } from './expiry.ts';
-import { loadUserPermissions } from './key-record.ts';
 
 export const MAX_ALLOWED_IPS = 100;
 export const MAX_METADATA_BYTES = 4096;
@@ -189,20 +189,13 @@ const isWithin = (org: Pick<Organization, 'path'>, ancestor: Pick<Organization, 
 
 /** Loads a key the caller may act on with `permission`; NotFound when deleted or out of reach. */
 export async function getApiKeyFor(ctx: ServiceContext, apiKeyId: string, permission: string): Promise<{ key: ApiKey; org: Organization }> {
-  const key = apiKeyId.length <= 64 ? await ctx.em.findOne(ApiKey, { id: apiKeyId, deletedAt: null }) : null;
-  const org = key ? await ctx.em.findOne(Organization, { id: key.organizationId }) : null;
-  if (!key || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('ApiKey', apiKeyId);
-  ctx.actor.require(permission, org);
-  return { key, org };
+  const { obj, org } = await ctx.reach.require('ApiKey', apiKeyId, permission);
+  return { key: obj, org };
 }
 
-export async function findApiKey(ctx: ServiceContext, apiKeyId: string): Promise<ApiKey | null> {
-  try {
-    return (await getApiKeyFor(ctx, apiKeyId, 'keys:read')).key;
-  } catch (e) {
-    if (e instanceof NotFoundError) return null;
-    throw e;
-  }
+/** A key the caller may read, or null (missing, deleted or out of reach). */
+export function findApiKey(ctx: ServiceContext, apiKeyId: string): Promise<ApiKey | null> {
+  return ctx.reach.load('ApiKey', apiKeyId);
 }
 
 export type ApiKeyFilter = z.input<typeof filterSchema>;
@@ -246,41 +239,6 @@ export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter | nu
   return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
 }
 
-/** A user's permissions from role assignments, `*` expanded: the same computation as the verifier's. */
-async function userPermissionMap(ctx: ServiceContext, user: User): Promise<PermissionMap> {
-  const userOrg = await ctx.em.findOneOrFail(Organization, { id: user.organizationId });
-  return loadUserPermissions(ctx.em, user.id, userOrg.path);
-}
-
-async function publicActions(ctx: ServiceContext, org: Organization): Promise<PermissionMap> {
-  const map: PermissionMap = new Map();
-  for (const r of await catalogFor(ctx.em, org)) for (const a of r.publicActions) map.set(`${r.name}:${a}`, null);
-  return map;
-}
-
-const isUnrestricted = (g: Grant[] | null | undefined): boolean => !g || g.some((x) => x.permission === WILDCARD);
-
-/** What a key can do: its user's permissions ∩ its restriction (∩ public actions when publishable). */
-async function effectiveOf(ctx: ServiceContext, k: { user: User; kind: ApiKey['kind']; permissions: Grant[] | null; org: Organization }): Promise<PermissionMap> {
-  let map = await userPermissionMap(ctx, k.user);
-  if (!isUnrestricted(k.permissions)) map = intersect(map, fromGrants(k.permissions!));
-  if (k.kind === 'PUBLISHABLE') map = intersect(map, await publicActions(ctx, k.org));
-  return map;
-}
-
-/** Nobody grants what they do not hold: `map` must be within the calling key's own permissions. */
-function assertCallerHolds(ctx: ServiceContext, map: PermissionMap, what: string): void {
-  const missing = firstNotCovered(map, ctx.actor.permissions);
-  if (missing) throw new ForbiddenError(`${what} would hold ${missing}, which the calling key does not hold`, missing);
-}
-
-/** True when the caller reaches every sub-account below `org` (present and future). */
-function reachesAllBelow(ctx: ServiceContext, org: Organization): boolean {
-  if (!ctx.actor.canActIn(org)) return false;
-  // Below a reachable sub-account everything is reachable; below the caller's own organisation only with ALL.
-  return org.id !== ctx.actor.organizationId || ctx.actor.key.subAccounts.mode === 'ALL';
-}
-
 /** Validates a sub-account grant for a key of `org`: only sub-accounts below it that the caller itself reaches. */
 async function checkSubAccounts(ctx: ServiceContext, org: Organization, input: z.infer<typeof subAccounts> | null, field: string): Promise<SubAccountGrant> {
   if (!input || input.mode === 'NONE') {
@@ -289,7 +247,7 @@ async function checkSubAccounts(ctx: ServiceContext, org: Organization, input: z
   }
   if (input.mode === 'ALL') {
     if (input.organizationIds?.length) throw ValidationError.field(`${field}.organizationIds`, 'only with mode SELECTED');
-    if (!reachesAllBelow(ctx, org)) throw new ForbiddenError('Cannot grant every sub-account: the calling key does not reach them all');
+    if (!reachesAllBelow(ctx.actor, org)) throw new ForbiddenError('Cannot grant every sub-account: the calling key does not reach them all');
     return { mode: 'ALL' };
   }
   const ids = [...new Set(input.organizationIds ?? [])];
@@ -305,26 +263,21 @@ async function checkSubAccounts(ctx: ServiceContext, org: Organization, input: z
   return { mode: 'SELECTED', ids };
 }
 
-/** The caller must reach everything an existing grant reaches before it may manage the key. */
-async function assertReachesGrant(ctx: ServiceContext, org: Organization, grant: SubAccountGrant): Promise<void> {
-  if (grant.mode === 'ALL' && !reachesAllBelow(ctx, org)) throw new ForbiddenError('The key reaches sub-accounts the calling key does not');
-  if (grant.mode === 'SELECTED') {
-    const orgs = await ctx.em.find(Organization, { id: { $in: grant.ids } });
-    if (orgs.some((o) => !ctx.actor.canActIn(o))) throw new ForbiddenError('The key reaches sub-accounts the calling key does not');
-  }
-}
-
 /**
  * The user a key of `org` acts as. The caller's own user needs nothing more; any other user must
  * be in reach with `users:write` (acting as someone else is an administrator's act). The key's
  * organisation must be the user's or one of its sub-accounts, and the user active.
  */
+/** The caller's own user, which it always sees (reach.ts). */
+async function ownUser(ctx: ServiceContext): Promise<{ user: User; org: Organization }> {
+  const user = await ctx.reach.load('User', ctx.actor.userId);
+  const org = user ? await ctx.reach.org(user.organizationId) : null;
+  if (!user || !org) throw new NotFoundError('User', ctx.actor.userId);
+  return { user, org };
+}
+
 async function resolveKeyUser(ctx: ServiceContext, userId: string, org: Organization, field: string): Promise<User> {
-  const user = await ctx.em.findOne(User, { id: userId });
-  const userOrg = user ? await ctx.em.findOne(Organization, { id: user.organizationId }) : null;
-  const own = user?.id === ctx.actor.userId;
-  if (!user || !userOrg || (!own && !ctx.actor.canActIn(userOrg))) throw new NotFoundError('User', userId);
-  if (!own) ctx.actor.require('users:write', userOrg);
+  const { user, org: userOrg } = userId === ctx.actor.userId ? await ownUser(ctx) : await ctx.reach.require('User', userId, 'users:write').then((r) => ({ user: r.obj, org: r.org }));
   if (user.status !== 'ACTIVE') throw ValidationError.field(field, `the user is ${user.status.toLowerCase()}`);
   if (!isWithin(org, userOrg)) throw ValidationError.field(field, 'the user belongs neither to the key’s organization nor to an organization above it');
   return user;
@@ -341,7 +294,7 @@ async function checkRestriction(
   field: string,
 ): Promise<Grant[] | null> {
   if (isUnrestricted(k.permissions)) {
-    assertCallerHolds(ctx, await effectiveOf(ctx, { ...k, permissions: null }), 'A key without a permissions restriction');
+    assertHolds(ctx.actor, await keyPermissionMap(ctx, { ...k, permissions: null }), 'A key without a permissions restriction');
     return null;
   }
   const raw = k.permissions!;
@@ -354,25 +307,8 @@ async function checkRestriction(
     const i = raw.findIndex((g) => !pub.has(g.permission));
     if (i >= 0) throw ValidationError.field(`${field}.${i}`, `${raw[i]!.permission} is not a public action; publishable keys hold only public actions`);
   }
-  assertCallerHolds(ctx, requested, 'The key');
+  assertHolds(ctx.actor, requested, 'The key');
   return toGrants(requested);
-}
-
-/**
- * Before a caller may change or re-secret a key it must already hold everything the key can do
- * and reach every sub-account it reaches; minting a secret for a key acting as someone else also
- * needs `users:write` over that user (it is a way to act as them).
- */
-async function assertMayManage(ctx: ServiceContext, key: ApiKey, org: Organization, opts: { actAsUser: boolean }): Promise<User> {
-  const user = await ctx.em.findOneOrFail(User, { id: key.userId });
-  if (opts.actAsUser && user.id !== ctx.actor.userId) {
-    const userOrg = await ctx.em.findOneOrFail(Organization, { id: user.organizationId });
-    if (!ctx.actor.canActIn(userOrg)) throw new ForbiddenError('The key acts as a user outside the calling key’s reach', 'users:write');
-    ctx.actor.require('users:write', userOrg);
-  }
-  assertCallerHolds(ctx, await effectiveOf(ctx, { user, kind: key.kind, permissions: key.permissions ?? null, org }), 'The key');
-  await assertReachesGrant(ctx, org, key.subAccounts);
-  return user;
 }
 
 function checkWindow(validFrom: Date | null, validUntil: Date | null, now: Date, untilChanged: boolean): void {
@@ -441,7 +377,7 @@ export async function updateApiKey(ctx: ServiceContext, input: unknown): Promise
   const now = ctx.deps.now();
   const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
   assertActive(key, 'changed');
-  const currentUser = await assertMayManage(ctx, key, org, { actAsUser: false });
+  const currentUser = await assertMayManageKey(ctx, key, org, { actAsUser: false });
   const before = apiKeyJson(key);
 
   const user = data.userId != null && data.userId !== key.userId ? await resolveKeyUser(ctx, data.userId, org, 'input.userId') : currentUser;
@@ -479,7 +415,7 @@ export async function rotateApiKey(ctx: ServiceContext, input: unknown): Promise
   const now = ctx.deps.now();
   const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
   assertActive(key, 'rotated');
-  await assertMayManage(ctx, key, org, { actAsUser: true });
+  await assertMayManageKey(ctx, key, org, { actAsUser: true });
   const grace = data.gracePeriodSeconds ?? 0;
   const before = { start: key.start, previousSecretExpiresAt: key.previousSecretExpiresAt?.toISOString() ?? null };
   const { secret, token } = mintCredential(key.kind, key.keyId);
@@ -514,6 +450,7 @@ export async function revokeApiKey(ctx: ServiceContext, input: unknown): Promise
   const now = ctx.deps.now();
   const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
   if (key.status === 'REVOKED') throw new ConflictError('The key is already revoked');
+  await assertMayManageKey(ctx, key, org, { actAsUser: false });
   const before = { status: key.status };
   key.status = 'REVOKED';
   key.revokedAt = now;
@@ -537,6 +474,7 @@ export async function deleteApiKey(ctx: ServiceContext, input: unknown): Promise
   const data = parseInput(deleteSchema, input);
   const now = ctx.deps.now();
   const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
+  await assertMayManageKey(ctx, key, org, { actAsUser: false });
   key.deletedAt = now;
   key.previousSecretHash = null;
   key.previousSecretExpiresAt = null;

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import ipaddr from 'ipaddr.js';
 import { addGrant, BUILT_IN_RESOURCES, fromGrants, intersect, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.ts';
 import type { KeyKind } from '../../lib/token.ts';
+import { nearestDefinitions } from '../catalog/resource-definitions.ts';
 import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from './api-key.entity.ts';
 import type { UserStatus } from '../users/user.entity.ts';
 import type { ResourceLimits } from '../roles/role.entity.ts';
@@ -82,11 +83,6 @@ select r.permissions, ra.resource_limits
   from role_assignment ra join role r on r.id = ra.role_id
  where ra.user_id = ?`;
 
-const HOST_PERMISSIONS_SQL = `
-select name, actions from resource_definition where organization_id = any(string_to_array(?, '/'))`;
-
-const CATALOG_SQL = `
-select name, public_actions, sensitive_fields from resource_definition where organization_id = any(string_to_array(?, '/'))`;
 
 export function parseCidr(value: string): ParsedCidr {
   return value.includes('/') ? ipaddr.parseCIDR(value) : (() => {
@@ -122,7 +118,7 @@ export async function loadUserPermissions(em: EntityManager, userId: string, use
   const roleRows = await conn.execute<{ permissions: string[]; resource_limits: ResourceLimits | null }[]>(ROLES_SQL, [userId]);
   const permissions = userPermissions(roleRows);
   if (permissions.has(WILDCARD)) {
-    const host = await conn.execute<{ name: string; actions: string[] }[]>(HOST_PERMISSIONS_SQL, [userOrgPath]);
+    const host = await nearestDefinitions(em, userOrgPath);
     for (const r of [...BUILT_IN_RESOURCES, ...host]) for (const a of r.actions) permissions.set(`${r.name}:${a}`, null);
   }
   return permissions;
@@ -144,7 +140,7 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
 
   const withheldFields = new Map<string, string[]>();
   if (row.kind === 'PUBLISHABLE') {
-    const catalog = await conn.execute<{ name: string; public_actions: string[]; sensitive_fields: string[] }[]>(CATALOG_SQL, [row.org_path]);
+    const catalog = await nearestDefinitions(em, row.org_path);
     const publicMap: PermissionMap = new Map();
     for (const res of catalog) {
       for (const a of res.public_actions) publicMap.set(`${res.name}:${a}`, null);

@@ -1,7 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../../graphql/builder.ts';
 import { LimiterUnavailableError } from '../usage/usage-limiter.ts';
-import { ApiKey } from './api-key.entity.ts';
 import { ApiKeyRef, PermissionGrantRef } from './api-key.schema.ts';
 import { VERIFY_CODES, type RateLimitState } from './verifier.ts';
 import { verifyKey, type VerifyKeyResult } from './verify.service.ts';
@@ -28,8 +27,14 @@ export const VerifyKeyResultRef = builder.objectRef<VerifyKeyResult>('VerifyKeyR
     apiKey: t.field({
       type: ApiKeyRef,
       nullable: true,
-      description: 'The verified key once its secret matched. Selecting it reads the key from the database; the other fields never do.',
-      resolve: (r, _a, ctx) => (r.key ? ctx.em.findOne(ApiKey, { id: r.key.id }) : null),
+      description:
+        'The verified key once its secret matched. Selecting it reads the key from the database; the other fields never do. Its nested objects (user, organization) follow the caller’s reach.',
+      resolve: (r, _a, ctx) => {
+        if (!r.key) return null;
+        // Verifying grants sight of the verified key itself, not of what lies around it.
+        ctx.reach.grant('ApiKey', r.key.id);
+        return ctx.reach.load('ApiKey', r.key.id);
+      },
     }),
     organizationId: t.id({ nullable: true, resolve: (r) => r.organizationId }),
     userId: t.id({ nullable: true, resolve: (r) => r.userId }),

@@ -1,5 +1,5 @@
 import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.ts';
-import { toGrants, type Grant } from '../../lib/permissions.ts';
+import { allows, toGrants, type Grant } from '../../lib/permissions.ts';
 import type { Actor } from '../auth/actor.ts';
 import type { KeyKind } from '../../lib/token.ts';
 import type { KeyRecord } from './key-record.ts';
@@ -66,11 +66,15 @@ export function assertMayVerify(actor: Actor): void {
   if (!actor.has('keys:verify')) throw new ForbiddenError('Missing permission keys:verify', 'keys:verify');
 }
 
-/** True when `record` lives in the caller's organisation or below it. */
+/**
+ * True when `record` lives in the caller's organisation or below it, and the caller's
+ * `keys:verify` covers it (a grant limited to chosen keys verifies only those).
+ */
 export function withinReach(actor: Actor, record: KeyRecord): boolean {
   const own = actor.organizationPath;
   const path = record.organizationPath;
-  return path === own || (path.length > own.length && path.startsWith(own) && path.charCodeAt(own.length) === 47 /* '/' */);
+  const below = path === own || (path.length > own.length && path.startsWith(own) && path.charCodeAt(own.length) === 47 /* '/' */);
+  return below && allows(actor.permissions, 'keys:verify', record.id);
 }
 
 const grantsCache = new WeakMap<KeyRecord, Grant[]>();

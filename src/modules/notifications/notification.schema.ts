@@ -1,7 +1,6 @@
-import { builder, needs } from '../../graphql/builder.ts';
+import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
-import { ApiKey } from '../keys/api-key.entity.ts';
 import { ApiKeyRef } from '../keys/api-key.schema.ts';
 import { listNotifications, markNotificationsRead, NOTIFICATION_PERMISSION, type NotificationView } from './notification.service.ts';
 
@@ -9,6 +8,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 
 export const NotificationRef = builder.objectRef<NotificationView>('Notification').implement({
   description: 'An in-app notice for an organisation’s key admins, made from a lifecycle event (key expiring soon, key expired).',
+  ...reachable<NotificationView>('Notification'),
   fields: (t) => ({
     id: t.exposeID('id'),
     type: t.exposeString('type', { description: 'The event type it comes from: `api_key.expiring_soon` or `api_key.expired`.' }),
@@ -20,9 +20,8 @@ export const NotificationRef = builder.objectRef<NotificationView>('Notification
       type: ApiKeyRef,
       nullable: true,
       resolve: async (n, _a, ctx) => {
-        // By primary key: served from the identity map the list filled.
-        const key = n.keyId ? await ctx.em.findOne(ApiKey, n.keyId) : null;
-        return key && key.organizationId === n.organizationId && !key.deletedAt ? key : null;
+        const key = await ctx.reach.load('ApiKey', n.keyId);
+        return key && key.organizationId === n.organizationId ? key : null;
       },
     }),
     daysLeft: t.int({ nullable: true, description: 'For `api_key.expiring_soon`: whole days left when it was sent.', resolve: (n) => num(n.data.daysLeft) }),

@@ -4,15 +4,14 @@ import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from '../../lib/pagination.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { READ_PERMISSION } from '../auth/reach.ts';
 import type { EventRecord } from '../events/event.entity.ts';
-import { ApiKey } from '../keys/api-key.entity.ts';
-import { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import type { ServiceContext } from '../service-context.ts';
 import { Notification } from './notification.entity.ts';
 
-/** Who may see an organisation's notifications: its key admins. */
-export const NOTIFICATION_PERMISSION = 'keys:read';
+/** Who may see an organisation's notifications: its key admins (the reach rule's read permission). */
+export const NOTIFICATION_PERMISSION = READ_PERMISSION.Notification;
 
 /** Event types that become in-app notifications. */
 export const NOTIFIED_EVENT_TYPES: ReadonlySet<string> = new Set(['api_key.expiring_soon', 'api_key.expired']);
@@ -121,9 +120,6 @@ export async function listNotifications(
   sql += ' order by n.created_at desc, n.id desc limit ?';
   params.push(limit + 1);
   const rows = (await ctx.em.execute<Row[]>(sql, params)).map(toView);
-  // One query for the page's keys: the `apiKey` field then finds them in the identity map.
-  const keyIds = [...new Set(rows.flatMap((r) => (r.keyId ? [r.keyId] : [])))];
-  if (keyIds.length) await ctx.em.find(ApiKey, { id: { $in: keyIds } });
   const [count] = await ctx.em.execute<{ n: string }[]>(
     `select count(*) as n from notification n
       where n.organization_id = ? and not exists (select 1 from notification_read r where r.notification_id = n.id and r.user_id = ?)`,
@@ -142,16 +138,10 @@ const markSchema = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max
  */
 export async function markNotificationsRead(ctx: ServiceContext, input: unknown): Promise<NotificationView[]> {
   const ids = [...new Set(parseInput(markSchema, input).ids)];
-  const found = await ctx.em.find(Notification, { id: { $in: ids } });
-  const orgs = await ctx.em.find(Organization, { id: { $in: [...new Set(found.map((n) => n.organizationId))] } });
-  const orgById = new Map(orgs.map((o) => [o.id, o]));
-  const byId = new Map(found.map((n) => [n.id, n]));
-  for (const id of ids) {
-    const n = byId.get(id);
-    const org = n ? orgById.get(n.organizationId) : undefined;
-    if (!n || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('Notification', id);
-    ctx.actor.require(NOTIFICATION_PERMISSION, org);
-  }
+  const found = await Promise.all(ids.map((id) => ctx.reach.load('Notification', id)));
+  const byId = new Map(found.flatMap((n) => (n ? [[n.id, n] as const] : [])));
+  const missing = ids.find((id) => !byId.has(id));
+  if (missing) throw new NotFoundError('Notification', missing);
   const userId = ctx.actor.userId;
   const now = ctx.deps.now();
   await ctx.em.transactional(async (em) => {

@@ -1,4 +1,4 @@
-import { builder, needs } from '../../graphql/builder.ts';
+import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { Organization } from './organization.entity.ts';
 import { createOrganization, getOrganization, listOrganizations, updateOrganization } from './organization.service.ts';
@@ -6,6 +6,7 @@ import { defineMutation } from '../../graphql/mutation.ts';
 
 export const OrganizationRef = builder.objectRef<Organization>('Organization').implement({
   description: 'A tenant. Agencies own sub-accounts (child organisations).',
+  ...reachable<Organization>('Organization'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),

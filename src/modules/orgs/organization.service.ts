@@ -1,9 +1,11 @@
+import { raw } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ConflictError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
+import { reachSql } from '../auth/reach.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
 import { Organization } from './organization.entity.ts';
 
@@ -36,29 +38,29 @@ export function organizationJson(o: Organization) {
 
 /** Loads an organisation the caller may act in with `permission`; NotFound otherwise (no existence oracle). */
 export async function getOrganizationFor(ctx: ServiceContext, id: string, permission: string): Promise<Organization> {
-  const org = id.length <= 64 ? await ctx.em.findOne(Organization, { id }) : null;
+  const org = await ctx.reach.org(id);
   if (!org || !ctx.actor.canActIn(org)) throw new NotFoundError('Organization', id);
   ctx.actor.require(permission, org);
   return org;
 }
 
-export async function getOrganization(ctx: ServiceContext, id: string): Promise<Organization | null> {
-  const org = id.length <= 64 ? await ctx.em.findOne(Organization, { id }) : null;
-  return org && ctx.actor.may('organizations:read', org) ? org : null;
+/** An organisation the caller may read, or null. */
+export function getOrganization(ctx: ServiceContext, id: string): Promise<Organization | null> {
+  return ctx.reach.load('Organization', id);
 }
 
-/** The caller's organisation and the sub-accounts its key reaches. */
+/** The caller's organisation and the sub-accounts its key reaches (reach decided in the query, so pages keep their size). */
 export async function listOrganizations(ctx: ServiceContext, args: PageArgs & { parentId?: string | null }) {
   const limit = pageSize(args.first);
   const ks = createdAtKeyset(args.after);
-  const own = ctx.actor.organizationPath;
+  ctx.actor.require('organizations:read', { id: ctx.actor.organizationId, path: ctx.actor.organizationPath });
+  const inReach = reachSql(ctx.actor, 'path');
   const rows = await ctx.em.find(
     Organization,
-    { $and: [ks.where, { $or: [{ id: ctx.actor.organizationId }, { path: { $like: `${own}/%` } }] }, args.parentId ? { parentId: args.parentId } : {}] },
-    { orderBy: ks.orderBy, limit: limit * 4 + 1 },
+    { $and: [ks.where, { [raw(inReach.sql, inReach.params)]: [] }, args.parentId ? { parentId: args.parentId } : {}] },
+    { orderBy: ks.orderBy, limit: limit + 1 },
   );
-  const visible = rows.filter((o) => ctx.actor.may('organizations:read', o));
-  return toConnection(visible.slice(0, limit + 1), limit, ks.cursorOf, ks.hasPrevious);
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
 }
 
 /** Creates a sub-account under `parentId` (default: the caller's organisation). */
@@ -77,6 +79,8 @@ export async function createOrganization(ctx: ServiceContext, input: unknown): P
     warningDays: parent.warningDays,
   } as never);
   recordEvent(ctx.em, { type: 'organization.created', organizationId: parent.id, data: { organization: organizationJson(org) } });
+  // Its creator sees it in the payload even when its key's grant does not reach the new sub-account.
+  ctx.reach.grant('Organization', id);
   recordAudit(ctx.em, ctx.actor, { organizationId: parent.id, action: 'organization.create', targetType: 'Organization', targetId: id, changes: { name: { new: data.name } } });
   await commit(ctx);
   return org;

@@ -1,4 +1,4 @@
-import { builder, needs } from '../../graphql/builder.ts';
+import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
 import { UserRef } from '../users/user.schema.ts';
@@ -8,6 +8,7 @@ import { assignmentsOf, assignRoles, createRole, deleteRole, findRole, listRoles
 
 export const RoleRef = builder.objectRef<Role>('Role').implement({
   description: 'A named set of `resource:action` permissions in an organisation.',
+  ...reachable<Role>('Role'),
   fields: (t) => ({
     id: t.exposeID('id'),
     organizationId: t.exposeID('organizationId'),
@@ -27,13 +28,28 @@ const limitsList = (l: ResourceLimits | null) => (l ? Object.entries(l).map(([re
 
 export const RoleAssignmentRef = builder.objectRef<Assignment>('RoleAssignment').implement({
   fields: (t) => ({
-    role: t.field({ type: RoleRef, resolve: (a) => a.role }),
+    roleId: t.id({ resolve: (a) => a.role.id }),
+    role: t.field({
+      type: RoleRef,
+      nullable: true,
+      description: 'Null when the role lives in an organisation beyond the caller’s reach (an agency’s role held in a sub-account).',
+      resolve: async (a, _x, ctx) => ((await ctx.reach.sees('Role', a.role)) ? a.role : null),
+    }),
     resourceLimits: t.field({ type: [ResourceLimitRef], description: 'Empty: every instance.', resolve: (a) => limitsList(a.resourceLimits) }),
   }),
 });
 
 builder.objectField(UserRef, 'roles', (t) =>
-  t.field({ type: [RoleAssignmentRef], authScopes: needs('roles:read'), resolve: (u, _a, ctx) => assignmentsOf(svc(ctx), u.id) }),
+  t.field({
+    type: [RoleAssignmentRef],
+    nullable: true,
+    authScopes: needs('roles:read'),
+    description: 'Null when the caller may not read roles in the user’s organisation.',
+    resolve: async (u, _a, ctx) => {
+      const org = await ctx.reach.org(u.organizationId);
+      return org && ctx.actor.may('roles:read', org) ? assignmentsOf(svc(ctx), u.id) : null;
+    },
+  }),
 );
 
 builder.queryField('roles', (t) =>

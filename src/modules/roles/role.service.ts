@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { ConflictError, ValidationError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
-import { firstNotCovered, type PermissionMap } from '../../lib/permissions.ts';
+import type { PermissionMap } from '../../lib/permissions.ts';
+import { assertHolds, assertMayManageRole } from '../auth/policy.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { assertKnownPermissions } from '../catalog/catalog.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { pathIds, userPermissions } from '../keys/key-record.ts';
-import { Organization } from '../orgs/organization.entity.ts';
+import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
 import { getUserFor } from '../users/user.service.ts';
@@ -49,25 +50,17 @@ const normalise = (perms: string[]) => [...new Set(perms)].sort();
 
 /** Nobody grants what they do not hold: every permission must be within the caller's own. */
 function assertHeld(ctx: ServiceContext, granted: PermissionMap, what: string): void {
-  const missing = firstNotCovered(granted, ctx.actor.permissions);
-  if (missing) throw new ForbiddenError(`Cannot grant ${missing} in ${what}: the calling key does not hold it`, missing);
+  assertHolds(ctx.actor, granted, what);
 }
 
 async function getRoleFor(ctx: ServiceContext, id: string, permission: string): Promise<{ role: Role; org: Organization }> {
-  const role = id.length <= 64 ? await ctx.em.findOne(Role, { id }) : null;
-  const org = role ? await ctx.em.findOne(Organization, { id: role.organizationId }) : null;
-  if (!role || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('Role', id);
-  ctx.actor.require(permission, org);
-  return { role, org };
+  const { obj, org } = await ctx.reach.require('Role', id, permission);
+  return { role: obj, org };
 }
 
-export async function findRole(ctx: ServiceContext, id: string): Promise<Role | null> {
-  try {
-    return (await getRoleFor(ctx, id, 'roles:read')).role;
-  } catch (e) {
-    if (e instanceof NotFoundError) return null;
-    throw e;
-  }
+/** A role the caller may read, or null. */
+export function findRole(ctx: ServiceContext, id: string): Promise<Role | null> {
+  return ctx.reach.load('Role', id);
 }
 
 export async function listRoles(ctx: ServiceContext, filter: { organizationId?: string | null }, page: PageArgs) {
@@ -83,7 +76,7 @@ export async function createRole(ctx: ServiceContext, input: unknown): Promise<R
   const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'roles:write');
   await assertKnownPermissions(ctx.em, org, data.permissions, 'input.permissions');
   const permissions = normalise(data.permissions);
-  assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'a role');
+  assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'The role');
   if (await ctx.em.findOne(Role, { organizationId: org.id, name: data.name })) throw new ConflictError(`A role named ${data.name} already exists`);
   const role = ctx.em.create(Role, { id: newId('role'), organizationId: org.id, name: data.name, description: data.description ?? null, permissions } as never);
   recordEvent(ctx.em, { type: 'role.created', organizationId: org.id, data: { role: roleJson(role) } });
@@ -97,11 +90,11 @@ export async function updateRole(ctx: ServiceContext, input: unknown): Promise<R
   const { role, org } = await getRoleFor(ctx, data.id, 'roles:write');
   const before = roleJson(role);
   // Changing a role changes what its holders can do: the caller must hold all of it, before and after.
-  assertHeld(ctx, userPermissions([{ permissions: role.permissions, resource_limits: null }]), 'this role');
+  assertMayManageRole(ctx.actor, role);
   if (data.permissions) {
     await assertKnownPermissions(ctx.em, org, data.permissions, 'input.permissions');
     const permissions = normalise(data.permissions);
-    assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'a role');
+    assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'The role');
     role.permissions = permissions;
   }
   if (data.name != null && data.name !== role.name) {
@@ -121,7 +114,7 @@ export async function updateRole(ctx: ServiceContext, input: unknown): Promise<R
 export async function deleteRole(ctx: ServiceContext, input: unknown): Promise<Role> {
   const data = parseInput(z.object({ id: z.string().max(64) }), input);
   const { role, org } = await getRoleFor(ctx, data.id, 'roles:write');
-  assertHeld(ctx, userPermissions([{ permissions: role.permissions, resource_limits: null }]), 'this role');
+  assertMayManageRole(ctx.actor, role);
   const json = roleJson(role);
   // Assignments, the role, its event and audit entry: one transaction.
   await ctx.em.transactional(async (tx) => {
@@ -153,7 +146,10 @@ export async function assignRoles(ctx: ServiceContext, input: unknown) {
   if (user.status === 'DELETED') throw new ConflictError('A deleted user cannot be given roles');
   const roleIds = data.roles.map((r) => r.roleId);
   if (new Set(roleIds).size !== roleIds.length) throw ValidationError.field('input.roles', 'a role is listed twice');
-  const roles = roleIds.length ? await ctx.em.find(Role, { id: { $in: roleIds }, organizationId: { $in: pathIds(org.path) } }) : [];
+  // Roles of the user's organisation or above it, and within the caller's reach (a sub-account's
+  // admin cannot hand out an agency's roles it cannot see).
+  const found = roleIds.length ? await ctx.em.find(Role, { id: { $in: roleIds }, organizationId: { $in: pathIds(org.path) } }) : [];
+  const roles = await ctx.reach.filter('Role', found);
   const byId = new Map(roles.map((r) => [r.id, r]));
   const fields = roleIds.flatMap((id, i) => (byId.has(id) ? [] : [{ path: `input.roles.${i}.roleId`, message: `role ${id} not found` }]));
   if (fields.length) throw new ValidationError(fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
@@ -165,11 +161,11 @@ export async function assignRoles(ctx: ServiceContext, input: unknown) {
   const current = await ctx.em.find(RoleAssignment, { userId: user.id });
   const currentRoles = current.length ? await ctx.em.find(Role, { id: { $in: current.map((c) => c.roleId) } }) : [];
   const currentById = new Map(currentRoles.map((r) => [r.id, r]));
-  assertHeld(ctx, userPermissions(next.map((n) => ({ permissions: n.role.permissions, resource_limits: n.limits }))), 'the new assignments');
+  assertHeld(ctx, userPermissions(next.map((n) => ({ permissions: n.role.permissions, resource_limits: n.limits }))), 'The new assignments');
   assertHeld(
     ctx,
     userPermissions(current.filter((c) => currentById.has(c.roleId)).map((c) => ({ permissions: currentById.get(c.roleId)!.permissions, resource_limits: c.resourceLimits ?? null }))),
-    'the current assignments',
+    'The current assignments',
   );
 
   const changes = {

@@ -24,11 +24,16 @@ const filterSchema = z.object({
 
 /** Loads a key (by id `key_…` or public key id) whose usage the caller may read; NotFound when out of reach. */
 async function getKeyForUsage(ctx: ServiceContext, id: string): Promise<{ key: ApiKey; org: Organization }> {
-  const key = await ctx.em.findOne(ApiKey, isIdOf('apiKey', id) ? { id } : { keyId: id });
-  const org = key ? await ctx.em.findOne(Organization, { id: key.organizationId }) : null;
-  if (!key || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('ApiKey', id);
-  ctx.actor.require('usage:read', org);
-  return { key, org };
+  // The public key id names the same key: resolve it, then the same reach as everywhere.
+  const byKeyId = isIdOf('apiKey', id) || id.length > 64 ? null : await ctx.em.findOne(ApiKey, { keyId: id, deletedAt: null });
+  try {
+    const { obj: key, org } = await ctx.reach.require('ApiKey', byKeyId?.id ?? id, 'usage:read');
+    return { key, org };
+  } catch (e) {
+    // Named as the caller named it.
+    if (e instanceof NotFoundError) throw new NotFoundError('ApiKey', id);
+    throw e;
+  }
 }
 
 /**

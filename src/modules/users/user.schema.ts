@@ -1,8 +1,7 @@
-import { builder, needs } from '../../graphql/builder.ts';
+import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
 import { OrganizationRef } from '../orgs/organization.schema.ts';
-import { Organization } from '../orgs/organization.entity.ts';
 import { User, USER_KINDS, USER_STATUSES } from './user.entity.ts';
 import { createUser, findUser, listUsers, updateUser } from './user.service.ts';
 
@@ -11,6 +10,7 @@ export const UserStatusEnum = builder.enumType('UserStatus', { values: USER_STAT
 
 export const UserRef = builder.objectRef<User>('User').implement({
   description: 'A person (HUMAN) or a standalone API user (SERVICE).',
+  ...reachable<User>('User'),
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -18,7 +18,12 @@ export const UserRef = builder.objectRef<User>('User').implement({
     kind: t.expose('kind', { type: UserKindEnum }),
     status: t.expose('status', { type: UserStatusEnum }),
     organizationId: t.exposeID('organizationId'),
-    organization: t.field({ type: OrganizationRef, resolve: (u, _a, ctx) => ctx.em.findOneOrFail(Organization, { id: u.organizationId }) }),
+    organization: t.field({
+      type: OrganizationRef,
+      nullable: true,
+      description: 'Null when the caller may not read the user’s organisation.',
+      resolve: (u, _a, ctx) => ctx.reach.load('Organization', u.organizationId),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),

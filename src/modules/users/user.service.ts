@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { ConflictError, ValidationError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
-import { Organization } from '../orgs/organization.entity.ts';
+import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import { assertMayManageUser } from '../auth/policy.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
 import { User, USER_KINDS, USER_STATUSES } from './user.entity.ts';
 
@@ -28,20 +29,13 @@ export function userJson(u: User) {
 
 /** Loads a user the caller may act on with `permission`; NotFound when out of reach. */
 export async function getUserFor(ctx: ServiceContext, id: string, permission: string): Promise<{ user: User; org: Organization }> {
-  const user = id.length <= 64 ? await ctx.em.findOne(User, { id }) : null;
-  const org = user ? await ctx.em.findOne(Organization, { id: user.organizationId }) : null;
-  if (!user || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('User', id);
-  ctx.actor.require(permission, org);
-  return { user, org };
+  const { obj, org } = await ctx.reach.require('User', id, permission);
+  return { user: obj, org };
 }
 
-export async function findUser(ctx: ServiceContext, id: string): Promise<User | null> {
-  try {
-    return (await getUserFor(ctx, id, 'users:read')).user;
-  } catch (e) {
-    if (e instanceof NotFoundError) return null;
-    throw e;
-  }
+/** A user the caller may read, or null. */
+export function findUser(ctx: ServiceContext, id: string): Promise<User | null> {
+  return ctx.reach.load('User', id);
 }
 
 export type UserFilter = { organizationId?: string | null; status?: User['status'] | null; kind?: User['kind'] | null; search?: string | null };
@@ -105,6 +99,8 @@ export async function updateUser(ctx: ServiceContext, input: unknown): Promise<U
   const data = parseInput(updateSchema, input);
   const { user, org } = await getUserFor(ctx, data.id, 'users:write');
   if (user.status === 'DELETED') throw new ConflictError('A deleted user cannot be changed');
+  // Re-enabling, disabling or re-addressing someone is acting on everything they hold.
+  await assertMayManageUser(ctx, user);
   const before = userJson(user);
   if (data.name != null) user.name = data.name;
   if (data.email !== undefined && data.email !== user.email) {

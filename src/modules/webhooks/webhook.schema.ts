@@ -1,7 +1,6 @@
-import { builder, needs } from '../../graphql/builder.ts';
+import { builder, reachable, needs } from '../../graphql/builder.ts';
 import { svc, type Context } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
-import { EventRecord } from '../events/event.entity.ts';
 import { EventRef } from '../events/event.schema.ts';
 import { Delivery, DeliveryAttempt, DELIVERY_STATUSES } from './delivery.entity.ts';
 import { WebhookEndpoint, DISABLED_REASONS, ENDPOINT_KINDS } from './webhook-endpoint.entity.ts';
@@ -29,6 +28,7 @@ export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', { values: D
 /** An endpoint as clients see it: never its signing secret. */
 export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint').implement({
   description: 'Where an organisation’s lifecycle events are sent, signed per Standard Webhooks.',
+  ...reachable<WebhookEndpoint>('WebhookEndpoint'),
   fields: (t) => ({
     id: t.exposeID('id'),
     organizationId: t.exposeID('organizationId'),
@@ -77,15 +77,26 @@ async function loadAttempts(ctx: Context, delivery: Delivery): Promise<DeliveryA
 
 export const DeliveryRef = builder.objectRef<Delivery>('Delivery').implement({
   description: 'One event sent to one endpoint, with every attempt.',
+  ...reachable<Delivery>('Delivery'),
   fields: (t) => ({
     id: t.exposeID('id'),
     webhookId: t.exposeString('msgId', { description: 'The webhook-id header: the same on every attempt and replay (the event id).' }),
     status: t.expose('status', { type: DeliveryStatusEnum }),
     endpointId: t.exposeID('endpointId'),
-    endpoint: t.field({ type: WebhookEndpointRef, resolve: (d, _a, ctx) => ctx.em.findOneOrFail(WebhookEndpoint, { id: d.endpointId }) }),
+    endpoint: t.field({
+      type: WebhookEndpointRef,
+      nullable: true,
+      description: 'Null once the endpoint is deleted (endpointId still names it).',
+      resolve: (d, _a, ctx) => ctx.reach.load('WebhookEndpoint', d.endpointId),
+    }),
     eventId: t.exposeID('eventId'),
     eventType: t.exposeString('eventType'),
-    event: t.field({ type: EventRef, authScopes: needs('events:read'), resolve: (d, _a, ctx) => ctx.em.findOneOrFail(EventRecord, { id: d.eventId }) }),
+    event: t.field({
+      type: EventRef,
+      nullable: true,
+      description: 'The event sent; null when the caller may not read events there.',
+      resolve: (d, _a, ctx) => ctx.reach.load('Event', d.eventId),
+    }),
     organizationId: t.exposeID('organizationId'),
     attemptCount: t.exposeInt('attemptCount'),
     round: t.exposeInt('round'),

@@ -1,8 +1,9 @@
+import { raw } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { generateWebhookSecret } from '../../../connectors/webhook/index.ts';
 import type { Config } from '../../config/config.ts';
 import { decrypt, encrypt } from '../../lib/crypto.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
@@ -10,6 +11,8 @@ import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import { assertMayManageEndpoint } from '../auth/policy.ts';
+import { reachSql } from '../auth/reach.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
 import { Delivery, DeliveryAttempt, DELIVERY_STATUSES, type DeliveryStatus } from './delivery.entity.ts';
 import { invalidEventPattern } from './event-filter.ts';
@@ -83,33 +86,15 @@ function assertEventTypes(types: string[] | null | undefined): void {
   });
 }
 
-/**
- * An endpoint that includes sub-accounts receives events the creator must be able to read
- * everywhere below: a key reaching a sub-account reaches its whole subtree, while at its own
- * organisation only an ALL sub-account grant covers every sub-account (present and future).
- */
-function assertCoversSubtree(ctx: ServiceContext, org: Organization): void {
-  const key = ctx.actor.key;
-  const covered = org.id !== ctx.actor.organizationId ? ctx.actor.canActIn(org) : key.subAccounts.mode === 'ALL';
-  if (!covered) throw new ForbiddenError('includeSubAccounts needs a key that reaches every sub-account of the organization', 'events:read');
-}
-
 /** Loads an endpoint the caller may act on with `permission`; NotFound when out of reach or deleted. */
 export async function getEndpointFor(ctx: ServiceContext, id: string, permission: string): Promise<{ endpoint: WebhookEndpoint; org: Organization }> {
-  const endpoint = id.length <= 64 ? await ctx.em.findOne(WebhookEndpoint, { id, deletedAt: null }) : null;
-  const org = endpoint ? await ctx.em.findOne(Organization, { id: endpoint.organizationId }) : null;
-  if (!endpoint || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('WebhookEndpoint', id);
-  ctx.actor.require(permission, org);
-  return { endpoint, org };
+  const { obj, org } = await ctx.reach.require('WebhookEndpoint', id, permission);
+  return { endpoint: obj, org };
 }
 
-export async function findWebhookEndpoint(ctx: ServiceContext, id: string): Promise<WebhookEndpoint | null> {
-  try {
-    return (await getEndpointFor(ctx, id, 'webhooks:read')).endpoint;
-  } catch (e) {
-    if (e instanceof NotFoundError) return null;
-    throw e;
-  }
+/** An endpoint the caller may read, or null. */
+export function findWebhookEndpoint(ctx: ServiceContext, id: string): Promise<WebhookEndpoint | null> {
+  return ctx.reach.load('WebhookEndpoint', id);
 }
 
 export type EndpointFilter = { organizationId?: string | null; kind?: EndpointKind | null; enabled?: boolean | null };
@@ -141,9 +126,7 @@ export async function listWebhookEndpoints(ctx: ServiceContext, filter: Endpoint
 export async function createWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const data = parseInput(createSchema, input);
   const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'webhooks:write');
-  // An endpoint is a standing read of the organisation's events.
-  ctx.actor.require('events:read', org);
-  if (data.includeSubAccounts) assertCoversSubtree(ctx, org);
+  assertMayManageEndpoint(ctx.actor, org, { includeSubAccounts: data.includeSubAccounts ?? false });
   assertEventTypes(data.eventTypes);
   await assertEndpointUrl(ctx.deps.config, data.url);
   const count = await ctx.em.count(WebhookEndpoint, { organizationId: org.id, deletedAt: null });
@@ -191,8 +174,9 @@ export async function createWebhookEndpoint(ctx: ServiceContext, input: unknown)
 export async function updateWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<{ endpoint: WebhookEndpoint; secret: string | null }> {
   const data = parseInput(updateSchema, input);
   const { endpoint, org } = await getEndpointFor(ctx, data.id, 'webhooks:write');
-  ctx.actor.require('events:read', org);
-  if (data.includeSubAccounts) assertCoversSubtree(ctx, org);
+  // Before and after: an endpoint that receives sub-accounts' events is theirs too.
+  assertMayManageEndpoint(ctx.actor, org, endpoint);
+  if (data.includeSubAccounts) assertMayManageEndpoint(ctx.actor, org, { includeSubAccounts: true });
   assertEventTypes(data.eventTypes);
   if (data.url != null && data.url !== endpoint.url) await assertEndpointUrl(ctx.deps.config, data.url);
   if (data.secretOverlapSeconds != null && !data.rotateSecret) throw ValidationError.field('input.secretOverlapSeconds', 'only with rotateSecret: true');
@@ -234,6 +218,7 @@ export async function updateWebhookEndpoint(ctx: ServiceContext, input: unknown)
 export async function deleteWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<WebhookEndpoint> {
   const data = parseInput(idSchema, input);
   const { endpoint, org } = await getEndpointFor(ctx, data.id, 'webhooks:write');
+  assertMayManageEndpoint(ctx.actor, org, endpoint);
   endpoint.deletedAt = ctx.deps.now();
   endpoint.enabled = false;
   recordEvent(ctx.em, { type: 'webhook_endpoint.deleted', organizationId: org.id, data: { webhookEndpoint: endpointJson(endpoint) } });
@@ -258,21 +243,29 @@ export async function listDeliveries(ctx: ServiceContext, filter: DeliveryFilter
   if (filter.endpointId) {
     // A deleted endpoint's log stays readable.
     const endpoint = filter.endpointId.length <= 64 ? await ctx.em.findOne(WebhookEndpoint, { id: filter.endpointId }) : null;
-    const org = endpoint ? await ctx.em.findOne(Organization, { id: endpoint.organizationId }) : null;
-    if (!endpoint || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('WebhookEndpoint', filter.endpointId);
-    ctx.actor.require('webhooks:read', org);
-    organizationId = org.id;
+    if (!endpoint || !(await ctx.reach.sees('WebhookEndpoint', endpoint))) throw new NotFoundError('WebhookEndpoint', filter.endpointId);
+    organizationId = endpoint.organizationId;
   } else {
     organizationId = (await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'webhooks:read')).id;
   }
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
+  // Only deliveries of events the caller may read: an endpoint that includes sub-accounts carries
+  // their events, which a key without a grant for them must not see (reach.ts, as SQL).
+  const inReach = reachSql(ctx.actor, 'o.path');
+  const eventInReach = raw(
+    (alias) =>
+      `exists (select 1 from event e join organization o on o.id = e.organization_id where e.id = ${alias}.event_id and ${inReach.sql})`,
+    inReach.params,
+  );
+  if (!ctx.actor.has('events:read')) return toConnection<Delivery>([], limit, ks.cursorOf, ks.hasPrevious);
   const rows = await ctx.em.find(
     Delivery,
     {
       $and: [
         ks.where,
         { organizationId },
+        { [eventInReach]: [] },
         filter.endpointId ? { endpointId: filter.endpointId } : {},
         filter.eventId ? { eventId: filter.eventId } : {},
         filter.status ? { status: filter.status } : {},
@@ -306,12 +299,11 @@ export async function attemptsOf(ctx: ServiceContext, deliveryIds: readonly stri
  */
 export async function replayDelivery(ctx: ServiceContext, input: unknown): Promise<Delivery> {
   const data = parseInput(idSchema, input);
-  const delivery = data.id.length <= 64 ? await ctx.em.findOne(Delivery, { id: data.id }) : null;
-  const org = delivery ? await ctx.em.findOne(Organization, { id: delivery.organizationId }) : null;
-  if (!delivery || !org || !ctx.actor.canActIn(org)) throw new NotFoundError('Delivery', data.id);
-  ctx.actor.require('webhooks:write', org);
+  // Reach covers the delivery's event too: a replay re-sends that event's data.
+  const { obj: delivery, org } = await ctx.reach.require('Delivery', data.id, 'webhooks:write');
   const endpoint = await ctx.em.findOne(WebhookEndpoint, { id: delivery.endpointId });
   if (!endpoint || endpoint.deletedAt) throw new ConflictError('The endpoint of this delivery was deleted');
+  assertMayManageEndpoint(ctx.actor, org, endpoint);
   if (!endpoint.enabled) throw new ConflictError('The endpoint is disabled; enable it first');
   if (delivery.status === 'PENDING') throw new ConflictError('The delivery is still being attempted');
   const now = ctx.deps.now();

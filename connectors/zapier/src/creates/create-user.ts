@@ -46,7 +46,7 @@ export const createUser = defineCreate({
       // Two mutations: if the assignment is refused the user exists without roles, and the error says why.
       const assigned = await execute(z, bundle, AssignRoles, { input: { userId: user.id, roles: roles.map((roleId) => ({ roleId })) } });
       const { user: withRoles } = expectSuccess(z, assigned.assignRoles, 'AssignRolesSuccess');
-      return { ...user, roles: withRoles.roles.map((r) => r.role) };
+      return { ...user, roles: (withRoles.roles ?? []).flatMap((r) => (r.role ? [r.role] : [])) };
     },
     sample: { ...USER_SAMPLE, roles: [] },
     outputFields: [

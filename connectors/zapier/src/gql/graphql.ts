@@ -211,14 +211,14 @@ export type ZapierAssignRolesMutationVariables = Exact<{
 
 
 export type ZapierAssignRolesMutation = { assignRoles:
-    | { __typename: 'AssignRolesSuccess', user: { id: string, roles: Array<{ role: { id: string, name: string } }> } }
+    | { __typename: 'AssignRolesSuccess', user: { id: string, roles: Array<{ role: { id: string, name: string } | null }> | null } }
     | { __typename: 'ConflictError', code: ErrorCode, message: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
 
-export type ZapierApiKeyFieldsFragment = { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } };
+export type ZapierApiKeyFieldsFragment = { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } | null };
 
 export type ZapierApiKeysQueryVariables = Exact<{
   filter?: ApiKeyFilter | null | undefined;
@@ -227,14 +227,14 @@ export type ZapierApiKeysQueryVariables = Exact<{
 }>;
 
 
-export type ZapierApiKeysQuery = { apiKeys: { edges: Array<{ node: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ZapierApiKeysQuery = { apiKeys: { edges: Array<{ node: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type ZapierApiKeyQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ZapierApiKeyQuery = { apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } | null };
+export type ZapierApiKeyQuery = { apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } | null } | null };
 
 export type ZapierCreateApiKeyMutationVariables = Exact<{
   input: CreateApiKeyInput;
@@ -243,7 +243,7 @@ export type ZapierCreateApiKeyMutationVariables = Exact<{
 
 export type ZapierCreateApiKeyMutation = { createApiKey:
     | { __typename: 'ConflictError', code: ErrorCode, message: string }
-    | { __typename: 'CreateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } }
+    | { __typename: 'CreateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } | null } }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
@@ -258,7 +258,7 @@ export type ZapierRotateApiKeyMutation = { rotateApiKey:
     | { __typename: 'ConflictError', code: ErrorCode, message: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
-    | { __typename: 'RotateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } }
+    | { __typename: 'RotateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } | null } }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
 
@@ -271,7 +271,7 @@ export type ZapierRevokeApiKeyMutation = { revokeApiKey:
     | { __typename: 'ConflictError', code: ErrorCode, message: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
-    | { __typename: 'RevokeApiKeySuccess', apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } } }
+    | { __typename: 'RevokeApiKeySuccess', apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } | null } }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
 
