@@ -128,7 +128,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     metrics,
     usage,
     async close() {
-      filter.stop();
+      await filter.stop();
       await usage.close();
       limiterRedis.disconnect();
       await jobs.close();

@@ -38,6 +38,7 @@ export class KeyIdFilter {
   private tokens: number;
   private refilledAt: number;
   private timer: NodeJS.Timeout | null = null;
+  private inflight: Promise<void> | null = null;
 
   private readonly opts: { orm: MikroORM; missLoadsPerSecond: number; rebuildMs: number; log?: Logger; now?: () => number };
 
@@ -92,13 +93,22 @@ export class KeyIdFilter {
     return this;
   }
 
-  stop(): void {
+  /** Stops the timer and waits for a rebuild in flight (closing the pool under it would hang). */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.inflight;
   }
 
-  async rebuild(): Promise<void> {
-    if (this.building) return;
+  rebuild(): Promise<void> {
+    if (this.inflight) return this.inflight;
+    this.inflight = this.build().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async build(): Promise<void> {
     this.building = new Set();
     try {
       const conn = this.opts.orm.em.getConnection();
