@@ -123,7 +123,8 @@ export class InvalidationFeed {
   async close(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    await this.client.dispose();
+    // A socket on a dead network never completes its closing handshake: do not wait for it.
+    await Promise.race([this.client.dispose(), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.set('down');
   }
 }

@@ -154,3 +154,41 @@ export function expectRefused(r: Awaited<ReturnType<typeof call>>, status: numbe
   expect(r.status, JSON.stringify(r.body)).toBe(status);
   expect(r.body.errors?.[0]?.extensions.code).toBe(code);
 }
+
+/**
+ * A TCP proxy in front of Keyplane, to break the network under an SDK: `blackhole()` keeps the
+ * connections open but delivers nothing (a silent failure), `cut()` resets every connection,
+ * `pass()` forwards again.
+ */
+export async function startProxy(target: { port: number }) {
+  const { createServer: tcp, connect } = await import('node:net');
+  let mode: 'pass' | 'blackhole' = 'pass';
+  const sockets = new Set<import('node:net').Socket>();
+  const server = tcp((client) => {
+    const upstream = connect(target.port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.on('data', (d) => mode === 'pass' && upstream.write(d));
+    upstream.on('data', (d) => mode === 'pass' && client.write(d));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    blackhole: () => void (mode = 'blackhole'),
+    pass: () => void (mode = 'pass'),
+    cut: () => {
+      for (const s of sockets) s.resetAndDestroy();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
