@@ -45,7 +45,7 @@ export class InvalidationFeed {
       shouldRetry: (e) => {
         const code = (e as { code?: number } | null)?.code;
         if (code === 4401 || code === 4403) {
-          this.set('refused', `Keyplane closed the feed (${code}): the SDK's own key no longer ${code === 4401 ? 'authenticates' : 'may verify keys'}`);
+          this.refuse(code);
           return false;
         }
         return !this.stopped;
@@ -58,13 +58,19 @@ export class InvalidationFeed {
         message: () => {
           this.lastAlive = opts.now();
         },
-        closed: () => {
-          if (this.state !== 'refused') this.set('down');
+        closed: (e) => {
+          const code = (e as { code?: number } | null)?.code;
+          if (code === 4401 || code === 4403) this.refuse(code);
+          else if (this.state !== 'refused') this.set('down');
         },
       },
     });
     // graphql-ws re-sends the subscription on every new socket; READY on it makes answers local again.
     this.subscribe();
+  }
+
+  private refuse(code: number): void {
+    this.set('refused', `Keyplane closed the feed (${code}): the SDK's own key no longer ${code === 4401 ? 'authenticates' : 'may act'}; every verification asks Keyplane`);
   }
 
   private set(state: FeedState, reason?: string): void {
@@ -97,6 +103,9 @@ export class InvalidationFeed {
           }
         },
         error: (err) => {
+          if (this.state === 'refused') return;
+          const closeCode = (err as { code?: number } | null)?.code;
+          if (closeCode === 4401 || closeCode === 4403) return this.refuse(closeCode);
           const code = Array.isArray(err) ? (err[0] as { extensions?: { code?: string } })?.extensions?.code : undefined;
           if (code === 'FORBIDDEN' || code === 'UNAUTHENTICATED') this.set('refused', `the feed was refused (${code})`);
           else if (this.state !== 'refused') {
