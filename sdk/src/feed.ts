@@ -108,7 +108,7 @@ export class InvalidationFeed {
           if (closeCode === 4401 || closeCode === 4403) return this.refuse(closeCode);
           const code = Array.isArray(err) ? (err[0] as { extensions?: { code?: string } })?.extensions?.code : undefined;
           if (code === 'FORBIDDEN' || code === 'UNAUTHENTICATED') this.set('refused', `the feed was refused (${code})`);
-          else if (this.state !== 'refused') {
+          else {
             this.set('down', 'the feed failed');
             if (!this.stopped) setTimeout(() => !this.stopped && this.subscribe(), 1000).unref();
           }
