@@ -62,7 +62,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log,
     onOutcome: metrics.verification,
   }).start();
-  const filter = new KeyIdFilter({ orm, missLoadsPerSecond: config.unknownKeyLoadsPerSecond, rebuildMs: 10 * 60_000, log }).start();
+  const filter = new KeyIdFilter({ orm, missLoadsPerSecond: config.unknownKeyLoadsPerSecond, rebuildMs: 10 * 60_000, log, now }).start();
   announceNewKeys(orm, filter, (keyId) => pubsub.publish(KEY_ADDED_TOPIC, { keyId }), log);
   pubsub.addEventListener(KEY_ADDED_TOPIC, (e) => {
     const keyId = (e.detail as { keyId?: unknown } | null)?.keyId;

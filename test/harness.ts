@@ -2,12 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import pg from 'pg';
-import { inject } from 'vitest';
 import { createApp, type App, type AppOptions } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config/config.ts';
 import { createHttpServer, type Route } from '../src/http/server.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { bootstrapOrganization, type BootstrapResult } from '../src/modules/orgs/bootstrap.service.ts';
+import { testDatabaseUrl, testRedisPrefix, testRedisUrl } from './context.ts';
 
 /**
  * Runs SQL as the database's owner (what migrations run as). The service under test connects as
@@ -15,7 +15,7 @@ import { bootstrapOrganization, type BootstrapResult } from '../src/modules/orgs
  * use this. Parameters are pg-style ($1, $2, …).
  */
 export async function ownerSql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: inject('databaseUrl') });
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
   await client.connect();
   try {
     return (await client.query(query, params)).rows as T[];
@@ -28,9 +28,9 @@ export async function ownerSql<T = Record<string, unknown>>(query: string, param
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: inject('databaseUrl'),
-    REDIS_URL: inject('redisUrl'),
-    KEYPLANE_REDIS_PREFIX: inject('redisPrefix'),
+    DATABASE_URL: testDatabaseUrl(),
+    REDIS_URL: testRedisUrl(),
+    KEYPLANE_REDIS_PREFIX: testRedisPrefix(),
     KEYPLANE_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: 'true',
     ...overrides,

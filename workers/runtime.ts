@@ -9,11 +9,6 @@ import { openDatabase } from '../src/infra/orm.ts';
 import { RedisEventTarget } from '../src/infra/pubsub.ts';
 import { createRedis } from '../src/infra/redis.ts';
 import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/keys/key-cache.ts';
-import { consolePruneWorker } from './console-prune.worker.ts';
-import { deliverWebhookModule } from './deliver-webhook.worker.ts';
-import { expirySweepWorker } from './expiry-sweep.worker.ts';
-import { outboxRelayModule } from './outbox-relay.worker.ts';
-import { usageRollupWorker } from './usage-rollup.worker.ts';
 
 /** What a job handler gets: the ORM (fork per job), Redis, pub/sub, config, logger, clock. */
 export type WorkerDeps = {
@@ -29,10 +24,7 @@ export type WorkerDeps = {
 /** A worker module: starts its BullMQ Worker(s) (and repeatable schedules) from the shared deps. */
 export type WorkerModule = { name: string; start(deps: WorkerDeps): Promise<Worker[]> };
 
-/** Registry of worker modules; each job issue adds its module here. */
-export const workerModules: WorkerModule[] = [outboxRelayModule, deliverWebhookModule, expirySweepWorker, usageRollupWorker, consolePruneWorker];
-
-export async function startWorkers(config: Config, opts: { log: Logger; now?: () => Date; modules?: WorkerModule[] }) {
+export async function startWorkers(config: Config, opts: { log: Logger; now?: () => Date; modules: readonly WorkerModule[] }) {
   const orm = await openDatabase(config);
   const redis = createRedis(config.redisUrl, 'workers');
   const subscriber = createRedis(config.redisUrl, 'workers-sub');
@@ -47,7 +39,7 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
     invalidate: (inv) => pubsub.publish(INVALIDATION_TOPIC, inv),
   };
   await redis.ping();
-  const modules = opts.modules ?? workerModules;
+  const modules = opts.modules;
   const workers: Worker[] = [];
   for (const m of modules) workers.push(...(await m.start(deps)));
   return {

@@ -42,6 +42,7 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
   try {
     const res = await safeRequest({
       url: input.url,
+      keepAlive: true,
       method: 'POST',
       headers: { ...headers },
       body: input.body,

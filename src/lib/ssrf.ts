@@ -152,7 +152,11 @@ function codedError(code: string, message: string): NodeJS.ErrnoException {
  * code ESSRF when any resolved address is refused. The socket then connects to the addresses
  * returned here, so the checked address is the one used.
  */
-export function guardedLookup(allowLoopback: boolean): LookupFunction {
+/** How a host name becomes addresses: `dns.lookup` with `all: true` (tests and custom resolvers pass their own). */
+export type Resolver = (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+const systemResolver: Resolver = (hostname, options, callback) => dns.lookup(hostname, options, callback);
+
+export function guardedLookup(allowLoopback: boolean, resolver: Resolver = systemResolver): LookupFunction {
   return (hostname, options, callback) => {
     // Accept dns.lookup's other call shapes too: (host, family, cb) and (host, cb).
     if (typeof options === 'function') {
@@ -160,7 +164,7 @@ export function guardedLookup(allowLoopback: boolean): LookupFunction {
       options = {};
     }
     const opts: dns.LookupOptions = typeof options === 'number' ? { family: options } : (options ?? {});
-    dns.lookup(hostname, { ...opts, all: true }, (err, addresses) => {
+    resolver(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return callback(err, opts.all ? [] : '');
       if (addresses.length === 0) return callback(codedError('ENOTFOUND', `${hostname} did not resolve`), opts.all ? [] : '');
       for (const { address } of addresses) {
@@ -185,8 +189,57 @@ export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): 
   return Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
 
+/**
+ * Keep-alive pools, one per transport and loopback rule. Node's Agent keys its sockets by host
+ * name and port (and TLS identity), so a pooled connection is only ever reused for the same
+ * destination, and every new connection goes through `guardedLookup`: the address is checked and
+ * pinned when the connection is made and never re-resolved while it lives. A connection idles
+ * at most `FREE_SOCKET_MS` (below common server keep-alive timeouts; Node also honours a
+ * receiver's `Keep-Alive: timeout=`), and one destination gets at most `SOCKETS_PER_HOST` at once.
+ */
+const FREE_SOCKET_MS = 4_000;
+const SOCKETS_PER_HOST = 32;
+const pools = new Map<Resolver, Map<string, http.Agent>>();
+
+function pool(protocol: string, allowLoopback: boolean, resolver: Resolver): http.Agent {
+  const name = `${protocol}${allowLoopback}`;
+  let byName = pools.get(resolver);
+  if (!byName) {
+    byName = new Map();
+    pools.set(resolver, byName);
+  }
+  let agent = byName.get(name);
+  if (!agent) {
+    const options = {
+      keepAlive: true,
+      timeout: FREE_SOCKET_MS,
+      maxSockets: SOCKETS_PER_HOST,
+      maxFreeSockets: SOCKETS_PER_HOST,
+      maxTotalSockets: 1024,
+      scheduling: 'lifo' as const,
+      lookup: guardedLookup(allowLoopback, resolver),
+    };
+    agent = protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    byName.set(name, agent);
+  }
+  return agent;
+}
+
+/** Closes every pooled connection (tests, shutdown). */
+export function closeRequestPools(): void {
+  for (const byName of pools.values()) for (const agent of byName.values()) agent.destroy();
+  pools.clear();
+}
+
 export interface SafeRequestOptions {
   url: string;
+  /**
+   * Reuse connections to this destination (webhook deliveries). Default false: a fresh
+   * connection, closed after the response.
+   */
+  keepAlive?: boolean;
+  /** Default: the system's (`dns.lookup`). */
+  resolver?: Resolver;
   /** Defaults to POST with a body, GET without. */
   method?: string;
   headers?: Record<string, string>;
@@ -213,7 +266,18 @@ export interface SafeResponse {
  * internal address must not be a way in). Rejects with an Error whose `code` says what failed:
  * ESSRF (refused URL or address), ETIMEDOUT, or the socket's own (ECONNREFUSED, ECONNRESET, …).
  */
-export function safeRequest(opts: SafeRequestOptions): Promise<SafeResponse> {
+export async function safeRequest(opts: SafeRequestOptions): Promise<SafeResponse> {
+  try {
+    return await requestOnce(opts);
+  } catch (err) {
+    // A pooled connection the receiver closed while we picked it: nothing reached the
+    // application, so send once more on a new connection.
+    if (opts.keepAlive && (err as { reusedSocket?: boolean }).reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return requestOnce(opts);
+    throw err;
+  }
+}
+
+function requestOnce(opts: SafeRequestOptions): Promise<SafeResponse> {
   const allowLoopback = opts.allowLoopback && !opts.production;
   const checked = validateOutgoingUrl(opts.url, { allowLoopback, production: opts.production });
   if (!checked.ok) return Promise.reject(codedError('ESSRF', checked.reason));
@@ -240,9 +304,9 @@ export function safeRequest(opts: SafeRequestOptions): Promise<SafeResponse> {
       {
         method: opts.method ?? (body === undefined ? 'GET' : 'POST'),
         headers,
-        // No shared agent: no pooled socket to another host, no environment proxy.
-        agent: false,
-        lookup: guardedLookup(allowLoopback),
+        // Our own agents only: no environment proxy, no socket pooled by anyone else.
+        agent: opts.keepAlive ? pool(url.protocol, allowLoopback, opts.resolver ?? systemResolver) : false,
+        lookup: guardedLookup(allowLoopback, opts.resolver),
       },
       (res) => {
         const decoder = new StringDecoder('utf8');
@@ -284,7 +348,14 @@ export function safeRequest(opts: SafeRequestOptions): Promise<SafeResponse> {
         });
       },
     );
-    req.on('error', (err) => settle(() => reject(withCode(err))));
+    req.on('error', (err) =>
+      settle(() => {
+        const e = withCode(err);
+        // Whether the failure came on a pooled connection before any response (see safeRequest).
+        if (req.reusedSocket) Object.assign(e, { reusedSocket: true });
+        reject(e);
+      }),
+    );
     const timer = setTimeout(() => {
       const err = codedError('ETIMEDOUT', `no complete response within ${timeoutMs} ms`);
       settle(() => reject(err));

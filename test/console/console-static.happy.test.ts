@@ -1,15 +1,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUDGET_BYTES, firstLoadSize } from '../../scripts/console-size.ts';
 import { startTestServer, type TestServer } from '../harness.ts';
 import { buildConsole } from '../e2e/console-build.ts';
+import { testRedisPrefix } from '../context.ts';
 
 let dist: string;
 let server: TestServer;
 beforeAll(async () => {
-  dist = buildConsole(inject('redisPrefix'));
+  dist = buildConsole(testRedisPrefix());
   server = await startTestServer({ config: { KEYPLANE_CONSOLE_DIR: dist } });
 }, 180_000);
 afterAll(() => server?.close());

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
 import { AssignRoles, CreateUser, Roles } from '../ops.ts';
@@ -6,6 +6,7 @@ import { CreateConsoleSession } from '../console/ops.ts';
 import { dropRedisNamespace, startEventWorkers, webhookEnv } from '../webhooks/helpers.ts';
 import { chromiumAvailable, launchChromium, localContext } from './browser.ts';
 import { buildConsole } from './console-build.ts';
+import { testRedisPrefix } from '../context.ts';
 
 /**
  * The console in headless Chromium against a real server: sign in with a console link, create a
@@ -25,7 +26,7 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
 
   beforeAll(async () => {
     if (missing) throw new Error('/usr/bin/chromium is missing: .ci/run installs it (apt-get install -y chromium)');
-    const dist = buildConsole(inject('redisPrefix'));
+    const dist = buildConsole(testRedisPrefix());
     server = await startTestServer({ config: webhookEnv('console-e2e', { KEYPLANE_CONSOLE_DIR: dist }) });
     workers = await startEventWorkers(server.config);
     browser = await launchChromium();

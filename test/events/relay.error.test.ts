@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { startWorkers, workerModules } from '../../workers/runtime.ts';
+import { workerModules } from '../../workers/registry.ts';
+import { startWorkers } from '../../workers/runtime.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { CreateUser } from '../ops.ts';

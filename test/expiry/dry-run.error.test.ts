@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { describe, expect, it, inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAsOf } from '../../src/cli/expiry.ts';
+import { testDatabaseUrl } from '../context.ts';
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATABASE_URL: inject('databaseUrl'), NODE_ENV: 'test', KEYPLANE_LOG_LEVEL: 'silent' };
+  const env = { ...process.env, DATABASE_URL: testDatabaseUrl(), NODE_ENV: 'test', KEYPLANE_LOG_LEVEL: 'silent' };
   return new Promise((resolve) => {
     execFile('npm', ['run', '-s', 'expiry', '--', ...args], { env, cwd: process.cwd() }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

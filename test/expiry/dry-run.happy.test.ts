@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAsOf } from '../../src/cli/expiry.ts';
 import { planExpiry, type PlannedAction } from '../../src/modules/keys/expiry-sweep.service.ts';
 import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { day, makeKey, sweep } from './helpers.ts';
+import { testDatabaseUrl } from '../context.ts';
 
 const run = promisify(execFile);
 
@@ -63,7 +64,7 @@ describe('expiry dry run', () => {
   it('npm run expiry prints the same plan (JSON and table) without changing anything', async () => {
     const { org, keys } = await scenario();
     const before = await snapshot(org.organizationId);
-    const env = { ...process.env, DATABASE_URL: inject('databaseUrl'), NODE_ENV: 'test', KEYPLANE_LOG_LEVEL: 'silent' };
+    const env = { ...process.env, DATABASE_URL: testDatabaseUrl(), NODE_ENV: 'test', KEYPLANE_LOG_LEVEL: 'silent' };
     const args = ['run', '-s', 'expiry', '--', '--as-of', day(80).toISOString(), '--org', org.organizationId];
 
     const json = await run('npm', [...args, '--json'], { env, cwd: process.cwd() });

@@ -1,18 +1,18 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { initORM } from '../../src/infra/orm.ts';
 import { recordEvent } from '../../src/modules/events/event.service.ts';
 import { sweepExpiry } from '../../src/modules/keys/expiry-sweep.service.ts';
 import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { day, expiryEvents, makeKey, summary, type TestKey } from './helpers.ts';
+import { testDatabaseUrl } from '../context.ts';
 
 let server: TestServer;
 /** A second ORM (own pool): a second worker process as far as PostgreSQL can tell. */
 let other: MikroORM;
 beforeAll(async () => {
   server = await startTestServer();
-  other = await initORM(inject('databaseUrl'), { migrate: false });
+  other = await initORM(testDatabaseUrl(), { migrate: false });
 });
 afterAll(async () => {
   await other.close(true);

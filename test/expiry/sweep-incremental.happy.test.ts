@@ -1,8 +1,9 @@
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, success, gql, type TestServer } from '../harness.ts';
 import { UpdateOrganization } from '../ops.ts';
 import { day as dayOf, expiryEvents, keyStatus, makeKey, summary, sweep } from './helpers.ts';
+import { testDatabaseUrl } from '../context.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -62,7 +63,7 @@ describe('incremental sweeps', () => {
     const org = await seedOrg(server);
     const key = await makeKey(server, org, { lastActivityAt: day(0) });
     await sweep(server, plus(day(75), -MINUTE));
-    const holder = new pg.Client({ connectionString: inject('databaseUrl') });
+    const holder = new pg.Client({ connectionString: testDatabaseUrl() });
     await holder.connect();
     try {
       await holder.query('begin');

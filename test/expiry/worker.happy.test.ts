@@ -1,15 +1,17 @@
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/infra/logger.ts';
 import { createRedis } from '../../src/infra/redis.ts';
 import { queuePrefix } from '../../src/jobs/define-job.ts';
 import { EXPIRY_SWEEP_SCHEDULER_ID, expirySweepJob } from '../../src/jobs/expiry-sweep.job.ts';
-import { startWorkers, workerModules } from '../../workers/runtime.ts';
+import { workerModules } from '../../workers/registry.ts';
+import { startWorkers } from '../../workers/runtime.ts';
 import { seedOrg, startTestServer, testConfig, type TestServer } from '../harness.ts';
 import { day, expiryEvents, keyStatus, makeKey, summary } from './helpers.ts';
+import { testRedisPrefix } from '../context.ts';
 
 // This file's own queues and channels: the API and the worker share them, nobody else does.
-const env = { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}-expiryw`, KEYPLANE_EXPIRY_SWEEP_SECONDS: '1' };
+const env = { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}-expiryw`, KEYPLANE_EXPIRY_SWEEP_SECONDS: '1' };
 
 let server: TestServer;
 let workers: Awaited<ReturnType<typeof startWorkers>>;

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { testDatabaseUrl, testRedisPrefix, testRedisUrl } from '../context.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -24,9 +24,9 @@ function env(port: number, workersPort = 0): NodeJS.ProcessEnv {
     NODE_ENV: 'development',
     PORT: String(port),
     HOST: '127.0.0.1',
-    DATABASE_URL: inject('databaseUrl'),
-    REDIS_URL: inject('redisUrl'),
-    KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:start`,
+    DATABASE_URL: testDatabaseUrl(),
+    REDIS_URL: testRedisUrl(),
+    KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:start`,
     KEYPLANE_LOG_LEVEL: 'info',
   };
 }
@@ -42,9 +42,9 @@ function run(args: string[], e: NodeJS.ProcessEnv): { child: ChildProcess; outpu
 const children: ChildProcess[] = [];
 // A database and a runtime role that do not exist yet: what a fresh machine gives `npm start`.
 const suffix = Math.random().toString(36).slice(2, 10);
-const freshDb = `${new URL(inject('databaseUrl')).pathname.slice(1)}_start_${suffix}`;
+const freshDb = `${new URL(testDatabaseUrl()).pathname.slice(1)}_start_${suffix}`;
 const freshRole = `kp_app_${suffix}`;
-const adminUrl = inject('databaseUrl').replace(/\/[^/]*$/, '/postgres');
+const adminUrl = testDatabaseUrl().replace(/\/[^/]*$/, '/postgres');
 afterAll(async () => {
   children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -62,7 +62,7 @@ describe('the service as a user runs it', () => {
     const e: NodeJS.ProcessEnv = {
       ...env(port, workersPort),
       KEYPLANE_API_SEMI_SPACE_MB: '4',
-      DATABASE_URL: inject('databaseUrl').replace(/\/[^/]*$/, `/${freshDb}`),
+      DATABASE_URL: testDatabaseUrl().replace(/\/[^/]*$/, `/${freshDb}`),
       KEYPLANE_DATABASE_APP_ROLE: freshRole,
     };
     const started = Date.now();
@@ -89,7 +89,7 @@ describe('the service as a user runs it', () => {
     expect(cmdlines.find((c) => c.includes('workers/main.ts'))).not.toContain('--max-semi-space-size=4');
 
     // The CLI announces its new key id to running API processes (their key id filters).
-    const listener = new Redis(inject('redisUrl'));
+    const listener = new Redis(testRedisUrl());
     const announced: string[] = [];
     listener.on('message', (_channel: string, message: string) => announced.push(message));
     await listener.subscribe(`${e.KEYPLANE_REDIS_PREFIX}:ps:key-filter:add`);

@@ -1,11 +1,12 @@
 import { createClient, type Client } from 'graphql-ws';
-import { inject, afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { userWithKey } from '../fixtures.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { consoleSocket, mintLink, signIn } from '../console/session.ts';
 import { waitFor } from '../webhooks/helpers.ts';
 import { run } from './tree.ts';
+import { testRedisPrefix } from '../context.ts';
 
 /**
  * Finding 1 of the trust review: an open graphql-ws socket kept the rights it connected with.
@@ -19,7 +20,7 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   // Two replicas sharing Redis (their own namespace): changes made through A reach sockets on B.
-  const config = { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:sockets` };
+  const config = { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:sockets` };
   a = await startTestServer({ config });
   b = await startTestServer({ config });
 });

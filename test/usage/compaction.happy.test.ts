@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { compactUsage, rollUpUsage } from '../../src/modules/usage/usage-rollup.ts';
 import { makeKey, makeUser, type TestKey } from '../verify/fixtures.ts';
+import { testRedisPrefix } from '../context.ts';
 
 const CompactUsage = graphql(`
   query CompactUsage($filter: UsageFilter) {
@@ -12,7 +13,7 @@ const CompactUsage = graphql(`
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:compact`, KEYPLANE_USAGE_MINUTE_DAYS: '7' } });
+  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:compact`, KEYPLANE_USAGE_MINUTE_DAYS: '7' } });
 });
 afterAll(() => server.close());
 

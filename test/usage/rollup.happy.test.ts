@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
@@ -8,11 +8,12 @@ import { KeyVerification } from '../../src/modules/usage/usage.entity.ts';
 import { startWorkers } from '../../workers/runtime.ts';
 import { usageRollupWorker } from '../../workers/usage-rollup.worker.ts';
 import { makeKey, makeUser, verifyHttp, type TestKey } from '../verify/fixtures.ts';
+import { testRedisPrefix } from '../context.ts';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
-    config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:roll`, KEYPLANE_USAGE_ROLLUP_SECONDS: '1', KEYPLANE_VERIFICATION_LOG_PER_MINUTE: '5' },
+    config: { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:roll`, KEYPLANE_USAGE_ROLLUP_SECONDS: '1', KEYPLANE_VERIFICATION_LOG_PER_MINUTE: '5' },
   });
 });
 afterAll(() => server.close());

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { makeKey, makeUser } from '../verify/fixtures.ts';
+import { testRedisPrefix } from '../context.ts';
 
 const UsageErr = graphql(`
   query UsageErr($filter: UsageFilter) {
@@ -11,7 +12,7 @@ const UsageErr = graphql(`
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:uerr` } });
+  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:uerr` } });
 });
 afterAll(() => server.close());
 

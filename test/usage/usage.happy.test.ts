@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { gql, seedOrg, startTestServer, type GqlResponse, type TestServer } from '../harness.ts';
 import type { KeyUsageQuery } from '../gql/graphql.ts';
@@ -6,6 +6,7 @@ import { mintCredential } from '../../src/lib/token.ts';
 import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
 import { rollUpUsage } from '../../src/modules/usage/usage-rollup.ts';
 import { makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyInput } from '../verify/fixtures.ts';
+import { testRedisPrefix } from '../context.ts';
 
 const Usage = graphql(`
   query Usage($filter: UsageFilter) {
@@ -29,7 +30,7 @@ const KeyUsage = graphql(`
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:uhappy` } });
+  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:uhappy` } });
 });
 afterAll(() => server.close());
 

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../gql/index.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { rollUpUsage } from '../../src/modules/usage/usage-rollup.ts';
 import { defineResource, makeKey, makeSubAccount, makeUser, verifyHttp } from '../verify/fixtures.ts';
+import { testRedisPrefix } from '../context.ts';
 
 const UsageSec = graphql(`
   query UsageSec($filter: UsageFilter) {
@@ -12,7 +13,7 @@ const UsageSec = graphql(`
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:usec` } });
+  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:usec` } });
 });
 afterAll(() => server.close());
 

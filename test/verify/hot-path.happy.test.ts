@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { formatToken, mintCredential } from '../../src/lib/token.ts';
 import { initORM } from '../../src/infra/orm.ts';
 import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
 import { makeKey, makeUser, typo, VerifyKey, verifyHttp } from './fixtures.ts';
+import { testRedisPrefix } from '../context.ts';
 
 let server: TestServer;
+let stoppedAt: number | null = null;
 /** Every SQL statement MikroORM sends (its onQuery hook sits under em.find, flush and raw execute alike). */
 const statements: string[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:vhot`, KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND: '5' } });
+  server = await startTestServer({
+    config: { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:vhot`, KEYPLANE_UNKNOWN_KEY_LOADS_PER_SECOND: '5' },
+    // Real time, which a test may stop: a stopped clock refills no load budget, however slow the machine.
+    app: { now: () => stoppedAt ?? Date.now() },
+  });
   server.app.orm.config.set('onQuery', (sql: string) => {
     statements.push(sql);
     return sql;
@@ -21,10 +27,14 @@ afterAll(() => server.close());
 
 /** Cuts this API's pub/sub connection (as a Redis restart or a network blip would); ioredis reconnects. */
 async function killSubscriber(): Promise<void> {
-  const clients = (await server.app.redis.client('LIST')) as string;
-  const ids = [...clients.matchAll(/id=(\d+) .*name=(\S+)/g)].filter((m) => m[2] === `keyplane:api-sub:${server.config.redisPrefix}`).map((m) => m[1]!);
-  expect(ids).toHaveLength(1);
-  await server.app.redis.client('KILL', 'ID', ids[0]!);
+  const subscriberIds = async () => {
+    const clients = (await server.app.redis.client('LIST')) as string;
+    return [...clients.matchAll(/id=(\d+) .*name=(\S+)/g)].filter((m) => m[2] === `keyplane:api-sub:${server.config.redisPrefix}`).map((m) => m[1]!);
+  };
+  // A subscriber killed by an earlier test may still be reconnecting: wait for exactly one.
+  await expect.poll(async () => (await subscriberIds()).length, { timeout: 10_000, interval: 50 }).toBe(1);
+  const [id] = await subscriberIds();
+  await server.app.redis.client('KILL', 'ID', id!);
 }
 
 async function sqlDuring(fn: () => Promise<unknown>): Promise<string[]> {
@@ -170,11 +180,13 @@ describe('the verification hot path', () => {
         for (let i = 0; i < 8; i++) await verifyHttp(server, org.token, { token: mintCredential('SECRET').token });
         return (await verifyHttp(server, org.token, { token: hidden.token })).body.code;
       };
+      stoppedAt = Date.now();
       expect(await spendBudgetThenVerify()).toBe('NOT_FOUND');
-      // …and found, budget or not, once the subscriber has come back.
+      // …and found with no budget at all once the subscriber has come back.
       await killSubscriber();
       await expect.poll(spendBudgetThenVerify, { timeout: 10_000, interval: 200 }).toBe('VALID');
     } finally {
+      stoppedAt = null;
       await other.close(true);
     }
   });

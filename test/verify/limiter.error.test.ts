@@ -1,12 +1,13 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { LimiterUnavailableError, RedisUsageLimiter } from '../../src/modules/usage/usage-limiter.ts';
 import { makeKey, makeUser } from './fixtures.ts';
+import { testRedisPrefix } from '../context.ts';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:vlim` } });
+  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:vlim` } });
 });
 afterAll(() => server.close());
 

@@ -1,16 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
 import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.ts';
 import { makeKey, makeUser, verifyHttp, type VerifyInput } from './fixtures.ts';
+import { testDatabaseUrl, testRedisPrefix, testRedisUrl } from '../context.ts';
 
 /**
  * Two API processes (the real entry point, src/main.ts) on two ports, sharing PostgreSQL and
  * Redis, as replicas behind a load balancer would. The in-process server only seeds data.
  */
 const root = new URL('../../', import.meta.url).pathname;
-const prefix = `${inject('redisPrefix')}:replicas`;
+const prefix = `${testRedisPrefix()}:replicas`;
 let seeder: TestServer;
 const replicas: { url: string; child: ChildProcess; output: () => string }[] = [];
 
@@ -33,8 +34,8 @@ async function startReplica(): Promise<(typeof replicas)[number]> {
       NODE_ENV: 'test',
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: inject('databaseUrl'),
-      REDIS_URL: inject('redisUrl'),
+      DATABASE_URL: testDatabaseUrl(),
+      REDIS_URL: testRedisUrl(),
       KEYPLANE_REDIS_PREFIX: prefix,
       KEYPLANE_LOG_LEVEL: 'warn',
     },

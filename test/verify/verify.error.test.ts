@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { VerifyKey, verifyHttp } from './fixtures.ts';
+import { testRedisPrefix } from '../context.ts';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:verr` } });
+  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:verr` } });
 });
 afterAll(() => server.close());
 

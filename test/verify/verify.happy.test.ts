@@ -1,14 +1,14 @@
-import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { User } from '../../src/modules/users/user.entity.ts';
 import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
 import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.ts';
 import { defineResource, makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyAnswer, type VerifyInput } from './fixtures.ts';
+import { testRedisPrefix } from '../context.ts';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:vhappy` } });
+  server = await startTestServer({ config: { KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:vhappy` } });
 });
 afterAll(() => server.close());
 

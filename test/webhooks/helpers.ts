@@ -1,19 +1,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inject } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queuePrefix } from '../../src/jobs/define-job.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { startWorkers, workerModules } from '../../workers/runtime.ts';
+import { workerModules } from '../../workers/registry.ts';
+import { startWorkers } from '../../workers/runtime.ts';
 import type { Config } from '../../src/config/config.ts';
 import { gql, success, type Auth, type TestServer } from '../harness.ts';
 import { CreateWebhookEndpoint } from './ops.ts';
+import { testRedisPrefix } from '../context.ts';
 
 /** Env overrides giving a test file its own Redis namespace (queues, pub/sub) and fast timings. */
 export function webhookEnv(suffix: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    KEYPLANE_REDIS_PREFIX: `${inject('redisPrefix')}:${suffix}`,
+    KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:${suffix}`,
     KEYPLANE_OUTBOX_INTERVAL_MS: '100',
     KEYPLANE_WEBHOOK_RETRY_SCHEDULE: '300ms,300ms,300ms',
     KEYPLANE_WEBHOOK_TIMEOUT_SECONDS: '5',

@@ -108,6 +108,7 @@ export class Reach {
   private readonly eventOrgs: DataLoader<string, string | null>;
   private readonly loaders = new Map<OwnedType, DataLoader<string, Owned | null>>();
   private readonly granted = new Set<string>();
+  private readonly batches = new Map<string, DataLoader<unknown, unknown>>();
 
   constructor(actor: Actor, em: EntityManager) {
     this.actor = actor;
@@ -184,6 +185,20 @@ export class Reach {
   async filter<O extends Owned>(type: OwnedType, objs: readonly O[]): Promise<O[]> {
     const keep = await Promise.all(objs.map((o) => this.sees(type, o)));
     return objs.filter((_, i) => keep[i]);
+  }
+
+  /**
+   * A loader of this request for what nested fields fetch per parent row (a user's roles, a key's
+   * recent verifications): calls in one tick go out as one query. Not cached, so a mutation's
+   * payload read after its writes sees them.
+   */
+  batched<K, V>(name: string, load: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
+    let l = this.batches.get(name) as DataLoader<K, V> | undefined;
+    if (!l) {
+      l = new DataLoader<K, V>(load, { cache: false });
+      this.batches.set(name, l as DataLoader<unknown, unknown>);
+    }
+    return l;
   }
 
   private loader(type: OwnedType): DataLoader<string, Owned | null> {

@@ -1,5 +1,6 @@
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
+import { eventTypeCatalogue, type EventTypeInfo } from './event-catalog.ts';
 import { listEvents } from './event-feed.service.ts';
 
 /**
@@ -57,4 +58,22 @@ builder.queryField('events', (t) =>
     { name: 'EventConnection' },
     { name: 'EventEdge' },
   ),
+);
+
+const EventTypeInfoRef = builder.objectRef<EventTypeInfo>('EventTypeInfo').implement({
+  description: 'One event type of the catalogue: what it means and the JSON Schema of its events.',
+  fields: (t) => ({
+    type: t.exposeString('type', { description: 'e.g. api_key.revoked: the `type` field of its events and the name webhook filters take.' }),
+    description: t.exposeString('description'),
+    schema: t.expose('schema', { type: 'JSON', description: 'A self-contained JSON Schema (2020-12) of the whole event as webhooks and subscriptions deliver it.' }),
+  }),
+});
+
+builder.queryField('eventTypes', (t) =>
+  t.field({
+    type: [EventTypeInfoRef],
+    authScopes: needs('events:read'),
+    description: 'Every event type Keyplane emits, with its JSON Schema: for choosing webhook filters and building receivers.',
+    resolve: () => eventTypeCatalogue(),
+  }),
 );

@@ -129,11 +129,24 @@ export async function deleteRole(ctx: ServiceContext, input: unknown): Promise<R
 
 export type Assignment = { role: Role; resourceLimits: ResourceLimits | null };
 
-export async function assignmentsOf(ctx: ServiceContext, userId: string): Promise<Assignment[]> {
-  const rows = await ctx.em.find(RoleAssignment, { userId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-  const roles = await ctx.em.find(Role, { id: { $in: rows.map((r) => r.roleId) } });
-  const byId = new Map(roles.map((r) => [r.id, r]));
-  return rows.filter((r) => byId.has(r.roleId)).map((r) => ({ role: byId.get(r.roleId)!, resourceLimits: r.resourceLimits ?? null }));
+export function assignmentsOf(ctx: ServiceContext, userId: string): Promise<Assignment[]> {
+  // Batched: a list of users asks for every user's roles in two queries.
+  return ctx.reach
+    .batched<string, Assignment[]>('assignmentsByUser', async (userIds) => {
+      const rows = await ctx.em.find(RoleAssignment, { userId: { $in: [...new Set(userIds)] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const roles = rows.length ? await ctx.em.find(Role, { id: { $in: [...new Set(rows.map((r) => r.roleId))] } }) : [];
+      const byId = new Map(roles.map((r) => [r.id, r]));
+      const byUser = new Map<string, Assignment[]>();
+      for (const r of rows) {
+        const role = byId.get(r.roleId);
+        if (!role) continue;
+        const list = byUser.get(r.userId) ?? [];
+        list.push({ role, resourceLimits: r.resourceLimits ?? null });
+        byUser.set(r.userId, list);
+      }
+      return userIds.map((id) => byUser.get(id) ?? []);
+    })
+    .load(userId);
 }
 
 /**

@@ -32,6 +32,25 @@ export async function usageSeries(
 
 /** Recent verifications of a key, newest first, after a keyset cursor (at, id). */
 export async function recentVerifications(em: EntityManager, apiKeyId: string, after: { at: Date; id: string } | null, limit: number) {
-  const where = after ? { $or: [{ at: { $lt: after.at } }, { at: after.at, id: { $lt: after.id } }] } : {};
-  return em.find(KeyVerification, { $and: [{ apiKeyId }, where] }, { orderBy: { at: 'desc', id: 'desc' }, limit });
+  return (await recentVerificationsOfKeys(em, [apiKeyId], after, limit)).get(apiKeyId) ?? [];
+}
+
+/** The newest `limit` verifications (after a cursor) of each of several keys, in one query. */
+export async function recentVerificationsOfKeys(em: EntityManager, apiKeyIds: readonly string[], after: { at: Date; id: string } | null, limit: number) {
+  const cursor = after ? 'and (v.at < ? or (v.at = ? and v.id < ?))' : '';
+  const rows = await em.getConnection().execute<Record<string, unknown>[]>(
+    `select id, api_key_id, organization_id, at, ip, permission, code from (
+       select v.*, row_number() over (partition by v.api_key_id order by v.at desc, v.id desc) as n
+       from key_verification v where v.api_key_id = any(array[?]::text[]) ${cursor}
+     ) ranked where n <= ? order by api_key_id, at desc, id desc`,
+    [[...new Set(apiKeyIds)], ...(after ? [after.at, after.at, after.id] : []), limit],
+  );
+  const byKey = new Map<string, KeyVerification[]>();
+  for (const row of rows) {
+    const v = em.map(KeyVerification, row);
+    const list = byKey.get(v.apiKeyId) ?? [];
+    list.push(v);
+    byKey.set(v.apiKeyId, list);
+  }
+  return byKey;
 }

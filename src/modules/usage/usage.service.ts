@@ -6,7 +6,8 @@ import { ApiKey } from '../keys/api-key.entity.ts';
 import { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import type { ServiceContext } from '../service-context.ts';
-import { GRANULARITIES, recentVerifications, usageSeries, type Granularity, type UsagePoint } from './usage.repository.ts';
+import { GRANULARITIES, recentVerificationsOfKeys, usageSeries, type Granularity, type UsagePoint } from './usage.repository.ts';
+import type { KeyVerification } from './usage.entity.ts';
 
 const MINUTE = 60_000;
 const UNIT_MS: Record<Granularity, number> = { MINUTE, HOUR: 60 * MINUTE, DAY: 1440 * MINUTE };
@@ -69,6 +70,12 @@ export async function listVerifications(ctx: ServiceContext, key: Pick<ApiKey, '
   const c = decodeCursor(page.after, 2);
   const after = c ? { at: new Date(String(c[0])), id: String(c[1]) } : null;
   if (after && (Number.isNaN(after.at.getTime()) || !/^\d{1,19}$/.test(after.id))) throw ValidationError.field('after', 'invalid cursor');
-  const rows = await recentVerifications(ctx.em, key.id, after, limit + 1);
+  // Batched across the keys of one page that ask with the same cursor and size.
+  const rows = await ctx.reach
+    .batched<string, KeyVerification[]>(`verifications:${limit}:${page.after ?? ''}`, async (ids) => {
+      const byKey = await recentVerificationsOfKeys(ctx.em, ids, after, limit + 1);
+      return ids.map((id) => byKey.get(id) ?? []);
+    })
+    .load(key.id);
   return toConnection(rows, limit, (r) => [r.at.toISOString(), r.id], after !== null);
 }
