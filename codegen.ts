@@ -35,6 +35,21 @@ const config: CodegenConfig = {
         scalars: { DateTime: 'string', JSON: 'unknown' },
       },
     },
+    // The host SDK (sdk/, published on its own): operations as strings, imports ending in .ts (its
+    // tsc build rewrites them to .js), no graphql runtime.
+    'sdk/src/gql/': {
+      documents: ['sdk/src/**/*.ts', '!sdk/src/gql/**'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        documentMode: 'string',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        onlyOperationTypes: true,
+        importExtension: '.ts',
+        scalars: { DateTime: 'string', JSON: 'unknown' },
+      },
+    },
     'test/gql/': {
       documents: ['test/**/*.ts', 'connectors/zapier/test/**/*.ts', '!test/gql/**'],
       preset: 'client',

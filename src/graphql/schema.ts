@@ -14,6 +14,7 @@ import '../modules/events/event.schema.ts';
 import '../modules/notifications/notification.schema.ts';
 import '../modules/webhooks/webhook.schema.ts';
 import '../modules/events/event-stream.schema.ts';
+import '../modules/keys/invalidation.schema.ts';
 import '../modules/viewer/viewer.schema.ts';
 import '../modules/console/console.schema.ts';
 

@@ -14,6 +14,9 @@ import { CONSOLE_PREFIX, createConsoleRoute } from './console-route.ts';
 import { createGraphqlWs } from './graphql-ws.ts';
 import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.ts';
 import { VERIFY_PATH, verifyRoute } from './verify-route.ts';
+import { errorBody, sendError } from './errors.ts';
+import { OPENAPI_PATH, openApiRoute } from './openapi.ts';
+import { SNAPSHOTS_PATH, snapshotsRoute, VERIFICATIONS_PATH, verificationsRoute } from './sdk-routes.ts';
 
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -120,6 +123,9 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
     // With KEYPLANE_METRICS_PORT, metrics are served by their own listener only (metricsListener).
     ...(config.metricsPort ? {} : { '/metrics': metricsRoute(app) }),
     [VERIFY_PATH]: verifyRoute(app),
+    [SNAPSHOTS_PATH]: snapshotsRoute(app),
+    [VERIFICATIONS_PATH]: verificationsRoute(app),
+    [OPENAPI_PATH]: openApiRoute(),
     ...extraRoutes,
   } satisfies Record<string, Route>));
 
@@ -142,12 +148,12 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
     try {
       if (r) return await r(req, res, meta);
       if (path === CONSOLE_PREFIX || path.startsWith(`${CONSOLE_PREFIX}/`)) return await consoleRoute(req, res, meta);
-      if (path !== '/graphql') return json(res, 404, { error: 'not found' });
+      if (path !== '/graphql') return sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${loggablePath(path)}`);
       if (req.method === 'GET' && !config.production && (req.headers.accept ?? '').includes('text/html') && !req.url?.includes('query='))
         return yoga.handle(req, res, {} as ServerContext); // GraphiQL page; its requests authenticate
       const length = Number(req.headers['content-length'] ?? 0);
-      if (req.method === 'POST' && req.headers['content-length'] === undefined) return json(res, 411, { error: 'content-length required' });
-      if (length > config.maxBodyBytes) return json(res, 413, { error: 'request body too large' });
+      if (req.method === 'POST' && req.headers['content-length'] === undefined) return sendError(res, 411, 'LENGTH_REQUIRED', 'content-length required');
+      if (length > config.maxBodyBytes) return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the body is limited to ${config.maxBodyBytes} bytes`);
       let actor = authenticate(deps.verifier, req.headers, meta, sessions);
       if (actor instanceof Promise) actor = await actor;
       if (!actor) {
@@ -157,7 +163,7 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
       return await yoga.handle(req, res, { actor, requestId: meta.requestId });
     } catch (err) {
       log.error({ err, requestId: meta.requestId }, 'unhandled request error');
-      if (!res.headersSent) json(res, 500, { error: 'internal error', requestId: meta.requestId });
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error', { requestId: meta.requestId });
       else res.destroy();
     }
   };
@@ -204,7 +210,7 @@ function metricsRoute(app: App): Route {
       const given = Buffer.from(typeof req.headers.authorization === 'string' ? req.headers.authorization.slice(0, 600) : '');
       if (given.length !== token.length || !timingSafeEqual(given, token)) {
         res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' });
-        return void res.end(JSON.stringify({ error: 'metrics need Authorization: Bearer <KEYPLANE_METRICS_TOKEN>' }));
+        return void res.end(errorBody('UNAUTHENTICATED', 'metrics need Authorization: Bearer <KEYPLANE_METRICS_TOKEN>'));
       }
     }
     metrics.keyCacheSize.set(deps.verifier.cache.size);
@@ -219,10 +225,10 @@ function metricsListener(app: App): Server {
   const route = metricsRoute(app);
   const server = createServer({ headersTimeout: 5000, requestTimeout: 10_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics') return json(res, 404, { error: 'not found' });
+    if (path !== '/metrics') return sendError(res, 404, 'NOT_FOUND', 'only /metrics is served here');
     route(req, res, requestMeta(req)).catch((err: unknown) => {
       log.error({ err }, 'metrics failed');
-      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
     });
   });
   server.listen(config.metricsPort, config.host, () => log.info({ port: config.metricsPort }, 'metrics listening'));

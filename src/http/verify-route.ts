@@ -5,6 +5,7 @@ import type { RequestMeta } from '../modules/auth/actor.ts';
 import { verifyKey, type VerifyKeyResult } from '../modules/keys/verify.service.ts';
 import { LimiterUnavailableError } from '../modules/usage/usage-limiter.ts';
 import { readBody } from './body.ts';
+import { JSON_HEADERS, sendError } from './errors.ts';
 import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.ts';
 import type { Route } from './server.ts';
 
@@ -12,16 +13,12 @@ export const VERIFY_PATH = '/v1/keys/verify';
 /** A verifyKey input is a few hundred bytes; anything much bigger is not one. */
 export const MAX_VERIFY_BODY_BYTES = 4096;
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
-
 function send(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
   res.writeHead(status, headers ? { ...JSON_HEADERS, ...headers } : JSON_HEADERS);
   res.end(body);
 }
 
-function error(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
-  send(res, status, JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }), headers);
-}
+const error = sendError;
 
 /** A key's effective permissions as JSON, once per cached record (the array is cached per record too). */
 const permissionsJson = new WeakMap<VerifyKeyResult['permissions'], string>();

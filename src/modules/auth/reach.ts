@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { NotFoundError } from '../../lib/errors.ts';
+import { allows } from '../../lib/permissions.ts';
 import { AuditEntry } from '../audit/audit-entry.entity.ts';
 import { EventRecord } from '../events/event.entity.ts';
 import { ApiKey } from '../keys/api-key.entity.ts';
@@ -233,4 +234,18 @@ export function reachSql(actor: Actor, pathExpr: string): { sql: string; params:
       params: [own, `${own}/`, grant.ids],
     };
   return { sql: `(${pathExpr} = ?)`, params: [own] };
+}
+
+/**
+ * Where `keys:verify` reaches: the caller's organisation and everything below it (verifying is not
+ * acting in a sub-account, so no sub-account grant is needed), and, when the caller's grant is
+ * limited to chosen keys, only those (`keyPk`: the key's ApiKey.id; null asks about the place only).
+ * One rule for verification, key snapshots, reported verifications and the invalidation feed.
+ */
+export function verifyReaches(actor: Actor, path: string, keyPk: string | null): boolean {
+  if (actor.isPublishable || !actor.has('keys:verify')) return false;
+  const own = actor.organizationPath;
+  const below = path === own || (path.length > own.length && path.startsWith(own) && path.charCodeAt(own.length) === 47 /* '/' */);
+  if (!below) return false;
+  return keyPk === null || allows(actor.permissions, 'keys:verify', keyPk);
 }

@@ -1,11 +1,13 @@
 import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.ts';
-import { allows, toGrants, type Grant } from '../../lib/permissions.ts';
+import { toGrants, type Grant } from '../../lib/permissions.ts';
 import type { Actor } from '../auth/actor.ts';
+import { verifyReaches } from '../auth/reach.ts';
 import type { KeyKind } from '../../lib/token.ts';
 import type { KeyRecord } from './key-record.ts';
 import type { KeyStatus } from './api-key.entity.ts';
 import type { ServiceContext } from '../service-context.ts';
-import type { RateLimitState, VerifyCode, VerifyOutcome, VerifyRequest } from './verifier.ts';
+import { KeyVerifier, type RateLimitState, type VerifyCode, type VerifyOutcome, type VerifyRequest } from './verifier.ts';
+import { snapshotOf, type KeySnapshot } from './key-snapshot.ts';
 
 /** Field → longest accepted value. Longer credentials are refused as input, shorter bad ones answer MALFORMED. */
 const FIELD_LIMITS: Record<keyof VerifyRequest, number> = { token: 512, keyId: 512, secret: 512, ip: 64, permission: 100, resource: 256 };
@@ -71,10 +73,7 @@ export function assertMayVerify(actor: Actor): void {
  * `keys:verify` covers it (a grant limited to chosen keys verifies only those).
  */
 export function withinReach(actor: Actor, record: KeyRecord): boolean {
-  const own = actor.organizationPath;
-  const path = record.organizationPath;
-  const below = path === own || (path.length > own.length && path.startsWith(own) && path.charCodeAt(own.length) === 47 /* '/' */);
-  return below && allows(actor.permissions, 'keys:verify', record.id);
+  return verifyReaches(actor, record.organizationPath, record.id);
 }
 
 const grantsCache = new WeakMap<KeyRecord, Grant[]>();
@@ -107,6 +106,22 @@ export function verifyKey(ctx: Pick<ServiceContext, 'actor' | 'deps'>, input: un
   const req = parseVerifyInput(input);
   const outcome = ctx.deps.verifier.verify(req, { visible: (r) => withinReach(actor, r) });
   return outcome instanceof Promise ? outcome.then((o) => toResult(o, req)) : toResult(outcome, req);
+}
+
+/**
+ * verifyKey, plus the key's snapshot for local verification in the host (null when the key has a
+ * rate limit or credits, or the credential did not match). The verification itself is counted
+ * and limited like any other.
+ */
+export async function verifyKeyWithSnapshot(ctx: Pick<ServiceContext, 'actor' | 'deps'>, input: unknown): Promise<{ result: VerifyKeyResult; snapshot: KeySnapshot | null }> {
+  const { actor, deps } = ctx;
+  assertMayVerify(actor);
+  const req = parseVerifyInput(input);
+  const cred = KeyVerifier.parse(req);
+  let outcome = deps.verifier.verifyCredential(cred, req, { visible: (r) => withinReach(actor, r) });
+  if (outcome instanceof Promise) outcome = await outcome;
+  const snapshot = outcome.record && cred ? snapshotOf(outcome.record, cred, deps.config.pepper, deps.now().getTime()) : null;
+  return { result: toResult(outcome, req), snapshot };
 }
 
 function toResult(outcome: VerifyOutcome, req: VerifyRequest): VerifyKeyResult {
