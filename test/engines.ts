@@ -23,6 +23,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
   const start = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
     const until = Date.now() + 10_000;
     for (;;) {
       try {
@@ -47,4 +48,46 @@ export async function privateRedis(): Promise<PrivateRedis> {
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, start, kill, stop: kill };
+}
+
+export type TcpProxy = { port: number; cut(): void; restore(): void; close(): Promise<void> };
+
+/**
+ * A TCP proxy on a loopback port in front of a real engine (PostgreSQL): `cut()` drops every
+ * connection and refuses new ones (as an engine going down does, for the clients using this
+ * proxy only), `restore()` lets connections through again.
+ */
+export async function tcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  const { createServer: createTcpServer, connect } = await import('node:net');
+  let down = false;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createTcpServer((client) => {
+    if (down) return void client.destroy();
+    const upstream = connect(targetPort, targetHost);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -215,7 +215,7 @@ export const openApiDocument = {
         description: 'Needs keys:verify. Every verification answer is a 200 (valid or not, with its code); keys outside the caller’s organisation and its sub-accounts answer NOT_FOUND.',
         security: KEY_AUTH,
         requestBody: { required: true, content: json(ref('VerifyKeyInput')) },
-        responses: { '200': { description: 'The verification', content: json(ref('VerifyKeyResult')) }, ...API_ERRORS, '503': error('Rate limits and credits cannot be checked (retry-after)') },
+        responses: { '200': { description: 'The verification', content: json(ref('VerifyKeyResult')) }, ...API_ERRORS, '503': error('Rate limits and credits cannot be checked, or an uncached key cannot be loaded while the database is away (retry-after)') },
       },
     },
     '/v1/keys/snapshots': {
@@ -232,7 +232,7 @@ export const openApiDocument = {
             content: json({ type: 'object', required: ['result', 'snapshot'], additionalProperties: false, properties: { result: ref('VerifyKeyResult'), snapshot: { oneOf: [ref('KeySnapshot'), { type: 'null' }] } } }),
           },
           ...API_ERRORS,
-          '503': error('Rate limits and credits cannot be checked (retry-after)'),
+          '503': error('Rate limits and credits cannot be checked, or an uncached key cannot be loaded while the database is away (retry-after)'),
         },
       },
     },

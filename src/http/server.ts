@@ -1,9 +1,10 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { App } from '../app.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../infra/db-errors.ts';
 import type { Context, ServerContext } from '../graphql/context.ts';
 import { useForwardOnlyConnections } from '../graphql/forward-only.ts';
 import { schema } from '../graphql/schema.ts';
@@ -86,7 +87,14 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
     // The body is bounded before Yoga sees it (content-length required and checked; Node's parser
     // never reads past it), so Yoga's own size limit, a stream transform per request, is off.
     maxRequestBodySize: false,
-    maskedErrors: true,
+    maskedErrors: {
+      // An outage of PostgreSQL is the caller's to retry, not an internal error: say so, coded.
+      maskError: (error, message, isDev) => {
+        const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+        if (isDatabaseUnavailable(original)) return new GraphQLError('The database is unavailable; retry', { extensions: { code: 'UNAVAILABLE' } });
+        return maskError(error, message, isDev);
+      },
+    },
     landingPage: false,
     graphiql: config.production ? false : { title: 'Keyplane', headers: JSON.stringify({ Authorization: 'Bearer kp_sk_…' }) },
     logging: {
@@ -116,9 +124,13 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
   const routes = new Map<string, Route>(Object.entries({
     '/healthz': async (_req, res) => json(res, 200, { status: 'ok' }),
     '/readyz': async (_req, res) => {
-      const [db, redis] = await Promise.allSettled([deps.orm.em.getConnection().execute('select 1'), app.redis.ping()]);
+      // Answers within READY_PROBE_MS whatever the engines do: a load balancer must not wait out an outage.
+      const [db, redis] = await Promise.allSettled([
+        boundedProbe(deps.orm.em.getConnection().execute('select 1')),
+        app.redis.status === 'ready' ? boundedProbe(app.redis.ping()) : Promise.reject(new Error(app.redis.status)),
+      ]);
       const body = { postgres: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down' };
-      json(res, db.status === 'fulfilled' && redis.status === 'fulfilled' ? 200 : 503, body);
+      json(res, db.status === 'fulfilled' && redis.status === 'fulfilled' ? 200 : 503, body, db.status === 'fulfilled' && redis.status === 'fulfilled' ? {} : { 'retry-after': '1' });
     },
     // With KEYPLANE_METRICS_PORT, metrics are served by their own listener only (metricsListener).
     ...(config.metricsPort ? {} : { '/metrics': metricsRoute(app) }),
@@ -162,6 +174,12 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
       }
       return await yoga.handle(req, res, { actor, requestId: meta.requestId });
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        // Authenticating an uncached caller needs PostgreSQL: a retryable outage, not a bug.
+        log.warn({ err: { message: (err as Error).message }, requestId: meta.requestId }, 'database unavailable');
+        if (!res.headersSent) return sendError(res, 503, 'UNAVAILABLE', 'The database is unavailable; retry', {}, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
+        return void res.destroy();
+      }
       log.error({ err, requestId: meta.requestId }, 'unhandled request error');
       if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error', { requestId: meta.requestId });
       else res.destroy();
@@ -235,7 +253,18 @@ function metricsListener(app: App): Server {
   return server;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** How long /readyz waits for an engine to answer. */
+const READY_PROBE_MS = 500;
+
+function boundedProbe<T>(p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${READY_PROBE_MS} ms`)), READY_PROBE_MS);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../infra/db-errors.ts';
 import type { App } from '../app.ts';
 import { AppError, ValidationError } from '../lib/errors.ts';
 import type { RequestMeta } from '../modules/auth/actor.ts';
@@ -80,6 +81,8 @@ export function verifyRoute(app: App): Route {
       if (err instanceof ValidationError) return error(res, 400, err.code, err.message, { fields: err.fields });
       if (err instanceof AppError) return error(res, err.code === 'FORBIDDEN' ? 403 : 400, err.code, err.message);
       if (err instanceof LimiterUnavailableError) return error(res, 503, 'UNAVAILABLE', 'Rate limits and credits cannot be checked right now; retry', {}, { 'retry-after': '1' });
+      // A key that is not cached needs PostgreSQL: while it is away, say so (the host may retry).
+      if (isDatabaseUnavailable(err)) return error(res, 503, 'UNAVAILABLE', 'Keys cannot be loaded right now; retry', {}, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
       throw err;
     }
   };

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable } from '../../infra/db-errors.ts';
 import { builder } from '../../graphql/builder.ts';
 import { LimiterUnavailableError } from '../usage/usage-limiter.ts';
 import { ApiKeyRef, PermissionGrantRef } from './api-key.schema.ts';
@@ -77,6 +78,7 @@ builder.mutationField('verifyKey', (t) =>
         return await verifyKey(ctx, input);
       } catch (err) {
         if (err instanceof LimiterUnavailableError) throw new GraphQLError('Rate limits and credits cannot be checked right now; retry', { extensions: { code: 'UNAVAILABLE' } });
+        if (isDatabaseUnavailable(err)) throw new GraphQLError('Keys cannot be loaded right now; retry', { extensions: { code: 'UNAVAILABLE' } });
         throw err;
       }
     },
