@@ -14,21 +14,25 @@ export function startHealthServer(deps: WorkerDeps, workers: Worker[], port: num
       return;
     }
     void (async () => {
+      // Bounded: an orchestrator asking during an outage gets 503 at once, not a hang.
       const [db, redis] = await Promise.allSettled([
-        deps.orm.em
-          .fork()
-          .getConnection()
-          .execute<{ n: string; oldest: Date | null }[]>(`select count(*) as n, min(occurred_at) as oldest from event where relayed_at is null`),
-        deps.redis.ping(),
+        bounded(
+          deps.orm.em
+            .fork()
+            .getConnection()
+            .execute<{ n: string; oldest: Date | null }[]>(`select count(*) as n, min(occurred_at) as oldest from event where relayed_at is null`),
+        ),
+        deps.redis.status === 'ready' ? bounded(deps.redis.ping()) : Promise.reject(new Error(deps.redis.status)),
       ]);
       const states = workers.map((w) => ({ name: w.name, running: w.isRunning(), paused: w.isPaused() }));
       const outbox =
         db.status === 'fulfilled'
           ? { unrelayed: Number(db.value[0]!.n), oldestSeconds: db.value[0]!.oldest ? Math.round((Date.now() - new Date(db.value[0]!.oldest).getTime()) / 1000) : 0 }
           : null;
-      const ok = db.status === 'fulfilled' && redis.status === 'fulfilled' && states.every((s) => s.running);
+      const checks = Object.fromEntries(deps.checks);
+      const ok = db.status === 'fulfilled' && redis.status === 'fulfilled' && states.every((s) => s.running) && Object.values(checks).every(Boolean);
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', postgres: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down', workers: states, outbox }));
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', postgres: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down', workers: states, checks, outbox }));
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
@@ -36,4 +40,14 @@ export function startHealthServer(deps: WorkerDeps, workers: Worker[], port: num
   server.on('error', (err) => deps.log.warn({ err: err.message, port }, 'workers health endpoint not started'));
   server.listen(port, host);
   return server;
+}
+
+const PROBE_MS = 500;
+
+function bounded<T>(p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_MS} ms`)), PROBE_MS);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -20,7 +20,12 @@ export type WorkerDeps = {
   pubsub: RedisEventTarget;
   now: () => Date;
   invalidate: (inv: Invalidation) => Promise<void>;
+  /** What modules report for /healthz beyond their workers running (e.g. `scheduler:expiry-sweep`). */
+  checks: Map<string, boolean>;
 };
+
+/** How often each process checks that its job schedulers still exist in Redis (a flush or a new Redis loses them). */
+export const SCHEDULER_CHECK_MS = 5_000;
 
 /** A worker module: starts its BullMQ Worker(s) (and repeatable schedules) from the shared deps. */
 export type WorkerModule = { name: string; start(deps: WorkerDeps): Promise<Worker[]> };
@@ -37,6 +42,7 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
     redis,
     pubsub,
     now: opts.now ?? (() => new Date()),
+    checks: new Map(),
     // As the API does: PostgreSQL to every API process, Redis as a second path.
     invalidate: async (inv) => {
       const notice = invalidationNotice(config.redisPrefix, inv, 'workers');
@@ -71,7 +77,7 @@ export function createJobWorker<S extends import('zod').ZodType>(
   opts: Omit<import('bullmq').WorkerOptions, 'connection' | 'prefix'> = {},
 ): Worker {
   const { Worker: BullWorker, UnrecoverableError } = bullmq;
-  return new BullWorker(
+  const worker = new BullWorker(
     def.queue,
     async (job) => {
       const parsed = def.payload.safeParse(job.data);
@@ -80,6 +86,9 @@ export function createJobWorker<S extends import('zod').ZodType>(
     },
     { connection: deps.redis.duplicate({ maxRetriesPerRequest: null }), prefix: queuePrefix(deps.config), ...opts },
   );
+  // Connection losses and jobs whose keys vanished with Redis's data: logged, not printed raw.
+  worker.on('error', (err) => deps.log.warn({ err: err.message, queue: def.queue }, 'worker error'));
+  return worker;
 }
 
 /**
@@ -98,12 +107,41 @@ export function scheduledWorker<S extends import('zod').ZodType>(spec: {
     name: spec.name,
     async start(deps) {
       const queue = createQueue(spec.job, deps.redis, deps.config);
-      try {
-        await queue.upsertJobScheduler(spec.schedulerId, { every: spec.everyMs(deps.config) }, { name: spec.job.name, data: {}, opts: spec.job.options });
-      } finally {
-        await queue.close();
-      }
-      return [createJobWorker(deps, spec.job, (_payload, { deps: d }) => spec.run(d), { concurrency: 1 })];
+      const check = `scheduler:${spec.schedulerId}`;
+      const upsert = () => queue.upsertJobScheduler(spec.schedulerId, { every: spec.everyMs(deps.config) }, { name: spec.job.name, data: {}, opts: spec.job.options });
+      await upsert();
+      deps.checks.set(check, true);
+      // Redis keeps the scheduler: a flush, a restart without persistence or a failover to an
+      // empty replica loses it, and with it every run. Put it back when Redis returns, and check
+      // now and then for a loss no reconnect announces (FLUSHALL).
+      let busy = false;
+      const ensure = async () => {
+        if (busy) return;
+        busy = true;
+        try {
+          if (!(await queue.getJobScheduler(spec.schedulerId))) {
+            await upsert();
+            deps.log.warn({ scheduler: spec.schedulerId }, 'job scheduler was missing in Redis; restored');
+          }
+          deps.checks.set(check, true);
+        } catch (err) {
+          deps.checks.set(check, false);
+          deps.log.debug({ err, scheduler: spec.schedulerId }, 'job scheduler check failed');
+        } finally {
+          busy = false;
+        }
+      };
+      const onReady = () => void ensure();
+      deps.redis.on('ready', onReady);
+      const timer = setInterval(onReady, SCHEDULER_CHECK_MS);
+      timer.unref();
+      const worker = createJobWorker(deps, spec.job, (_payload, { deps: d }) => spec.run(d), { concurrency: 1 });
+      worker.on('closing', () => {
+        clearInterval(timer);
+        deps.redis.off('ready', onReady);
+        void queue.close();
+      });
+      return [worker];
     },
   };
 }
