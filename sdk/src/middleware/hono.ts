@@ -4,7 +4,7 @@ import { checkKey, mustStrip, resourceOf, stripWithheld, type RequireKeyOptions 
 
 /** The parts of Hono's context this uses. */
 type Ctx = {
-  req: { header(name: string): string | undefined; param(name?: string): unknown };
+  req: { header(name: string): string | undefined; param(name: string): string | undefined };
   env?: unknown;
   res: Response;
   set(key: 'keyplane', value: VerifyKeyResult): void;
