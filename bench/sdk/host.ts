@@ -17,7 +17,11 @@ if (mode === 'none') {
   if (mode === 'local') {
     while (kp.stats.feed !== 'live') await new Promise((r) => setTimeout(r, 20));
   }
-  app.get('/invoices/:id', requireKey(kp, { permission: 'invoices:read' }), (req, res) => void res.json({ ...invoice(String(req.params.id)), key: req.keyplane?.apiKey?.name }));
+  app.get(
+    '/invoices/:id',
+    requireKey(kp, { permission: 'invoices:read' }),
+    (req, res) => void res.json({ ...invoice(String(req.params.id)), key: req.keyplane?.apiKey?.name }),
+  );
   process.on('SIGTERM', () => {
     // How the requests were answered (local: by the SDK; remote: by Keyplane): the bench checks it.
     if (process.env.HOST_STATS) process.stderr.write(`host ${mode} stats ${JSON.stringify(kp.stats)}\n`);

@@ -85,7 +85,12 @@ const KEYPLANE_URL = `http://127.0.0.1:${KP_PORT}`;
 
 type Figures = { rps: number; p50: number; p99: number; errors: number; non2xx: number };
 async function load(url: string): Promise<Figures> {
-  const r = await autocannon({ url: `${url}/invoices/inv_42`, connections: CONNECTIONS, duration: DURATION, headers: { authorization: `Bearer ${customer.token}` } });
+  const r = await autocannon({
+    url: `${url}/invoices/inv_42`,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers: { authorization: `Bearer ${customer.token}` },
+  });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }
 
@@ -97,7 +102,8 @@ for (let round = 0; round < ROUNDS; round++) {
     const host = await start('bench/sdk/host.ts', { PORT: String(HOST_PORT), HOST_MODE: mode, KEYPLANE_URL, HOST_TOKEN: owner.token }, (l) => l === 'ready');
     const url = `http://127.0.0.1:${HOST_PORT}`;
     // Warm: the first request of the key fetches its snapshot (local) or warms Keyplane's cache.
-    for (let i = 0; i < 200; i++) await fetch(`${url}/invoices/inv_${i}`, { headers: { authorization: `Bearer ${customer.token}` } }).then((r) => r.arrayBuffer());
+    for (let i = 0; i < 200; i++)
+      await fetch(`${url}/invoices/inv_${i}`, { headers: { authorization: `Bearer ${customer.token}` } }).then((r) => r.arrayBuffer());
     const f = await load(url);
     results[mode].push(f);
     process.stderr.write(`round ${round + 1} ${mode}: ${Math.round(f.rps)} rps, p50 ${f.p50} ms, p99 ${f.p99} ms, errors ${f.errors}, non-2xx ${f.non2xx}\n`);

@@ -121,7 +121,15 @@ export function createKeyplane(opts: KeyplaneOptions): Keyplane {
 
   const reporter = new UsageReporter(async (batch) => void (await post('/v1/keys/verifications', batch)), local ? (opts.reportIntervalMs ?? 1000) : 0);
   const feed = local
-    ? new InvalidationFeed({ url: base, token: opts.token, cache, maxStaleMs: opts.maxStaleMs ?? 1000, webSocketImpl: opts.webSocketImpl, now, onStateChange: opts.onFeedState })
+    ? new InvalidationFeed({
+        url: base,
+        token: opts.token,
+        cache,
+        maxStaleMs: opts.maxStaleMs ?? 1000,
+        webSocketImpl: opts.webSocketImpl,
+        now,
+        onStateChange: opts.onFeedState,
+      })
     : null;
 
   const verifyRemote = async (input: VerifyInput, hash: string | null): Promise<VerifyKeyResult> => {
@@ -135,7 +143,7 @@ export function createKeyplane(opts: KeyplaneOptions): Keyplane {
 
   return {
     verify(input) {
-      if (feed && feed.fresh()) {
+      if (feed?.fresh()) {
         const hash = cache.hashOf(input);
         const at = now();
         const entry = cache.get(hash, at, maxAgeMs);

@@ -34,7 +34,7 @@ export class InvalidationFeed {
 
   constructor(opts: FeedOptions) {
     this.opts = opts;
-    const wsUrl = opts.url.replace(/^http/, 'ws').replace(/\/$/, '') + '/graphql';
+    const wsUrl = `${opts.url.replace(/^http/, 'ws').replace(/\/$/, '')}/graphql`;
     this.client = createClient({
       url: wsUrl,
       webSocketImpl: opts.webSocketImpl ?? globalThis.WebSocket,
@@ -70,7 +70,10 @@ export class InvalidationFeed {
   }
 
   private refuse(code: number): void {
-    this.set('refused', `Keyplane closed the feed (${code}): the SDK's own key no longer ${code === 4401 ? 'authenticates' : 'may act'}; every verification asks Keyplane`);
+    this.set(
+      'refused',
+      `Keyplane closed the feed (${code}): the SDK's own key no longer ${code === 4401 ? 'authenticates' : 'may act'}; every verification asks Keyplane`,
+    );
   }
 
   private set(state: FeedState, reason?: string): void {

@@ -124,7 +124,17 @@ export function decide(e: Entry, input: VerifyInput, now: number): VerifyKeyResu
   const cacheKey = withheld === NONE ? code : `${code}|${withheld.join(',')}`;
   let r = e.results.get(cacheKey);
   if (!r) {
-    r = { valid: code === 'VALID', code, apiKey: s.key, organizationId: s.organizationId, userId: s.userId, permissions: s.permissions, withheldFields: withheld, remaining: null, rateLimit: null };
+    r = {
+      valid: code === 'VALID',
+      code,
+      apiKey: s.key,
+      organizationId: s.organizationId,
+      userId: s.userId,
+      permissions: s.permissions,
+      withheldFields: withheld,
+      remaining: null,
+      rateLimit: null,
+    };
     e.results.set(cacheKey, r);
   }
   return r;

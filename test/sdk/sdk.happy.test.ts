@@ -114,7 +114,14 @@ describe('local verification', () => {
     const other = await s.kp.createKey({ name: 'other', userId: s.userId });
     await s.kp.verify({ token: other.token });
     expect(s.kp.stats.cached).toBe(2);
-    success((await gql(server, s.org.token, DefineResource, { input: { name: 'invoices', actions: ['read', 'write'], publicActions: [], sensitiveFields: ['email', 'phone'] } })).data!.defineResource, 'DefineResourceSuccess');
+    success(
+      (
+        await gql(server, s.org.token, DefineResource, {
+          input: { name: 'invoices', actions: ['read', 'write'], publicActions: [], sensitiveFields: ['email', 'phone'] },
+        })
+      ).data!.defineResource,
+      'DefineResourceSuccess',
+    );
     await expect.poll(() => s.kp.stats.cached, { timeout: 5000, interval: 5 }).toBe(0);
     await s.kp.close();
   });
@@ -178,7 +185,16 @@ describe('when Keyplane is unreachable', () => {
     await expect.poll(() => kp.stats.feed, { timeout: 10_000, interval: 1 }).not.toBe('live');
     await expect.poll(() => kp.stats.feed, { timeout: 10_000, interval: 5 }).toBe('live');
     // The HTTP connections were reset too: the first calls may fail until the pool reconnects.
-    await expect.poll(() => kp.verify({ token: s.token }).then((r) => r.code, () => 'failed'), { timeout: 10_000, interval: 5 }).toBe('VALID');
+    await expect
+      .poll(
+        () =>
+          kp.verify({ token: s.token }).then(
+            (r) => r.code,
+            () => 'failed',
+          ),
+        { timeout: 10_000, interval: 5 },
+      )
+      .toBe('VALID');
     const local = kp.stats.local;
     expect((await kp.verify({ token: s.token })).code).toBe('VALID');
     expect(kp.stats.local).toBe(local + 1);

@@ -17,7 +17,14 @@ type Inv = { scope: string; keyId: string | null; userId: string | null; organiz
 
 /** A raw keyInvalidations subscriber (graphql-ws over ws), collecting what it is sent. */
 function subscribe(srv: TestServer, token: string) {
-  const client = createClient({ url: `${srv.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
+  const client = createClient({
+    url: `${srv.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => undefined,
+  });
   const received: Inv[] = [];
   const errors: unknown[] = [];
   client.subscribe<{ keyInvalidations: Inv }>(
@@ -58,7 +65,10 @@ describe('keyInvalidations', () => {
     // Everything B does: its key revoked, its user disabled, its catalogue changed.
     await b.kp.revokeKey({ id: b.apiKeyId });
     success((await gql(server, b.org.token, UpdateUser, { input: { id: b.userId, status: 'DISABLED' } })).data!.updateUser, 'UpdateUserSuccess');
-    success((await gql(server, b.org.token, DefineResource, { input: { name: 'invoices', actions: ['read'], sensitiveFields: [] } })).data!.defineResource, 'DefineResourceSuccess');
+    success(
+      (await gql(server, b.org.token, DefineResource, { input: { name: 'invoices', actions: ['read'], sensitiveFields: [] } })).data!.defineResource,
+      'DefineResourceSuccess',
+    );
     // Then a marker in A (a key of A's organisation, above the sub-account).
     await a.kp.revokeKey({ id: a.apiKeyId });
     await expect.poll(() => inA.received.some((m) => m.scope === 'KEY' && m.keyId === a.keyId), { timeout: 5000 }).toBe(true);
@@ -81,7 +91,11 @@ describe('keyInvalidations', () => {
     const reader = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
     const readerKey = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId: reader.userId });
     const verifier = await makeUser(server.app.orm, org.organizationId, ['keys:verify']);
-    const publishable = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId: verifier.userId, kind: 'PUBLISHABLE' });
+    const publishable = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId: verifier.userId,
+      kind: 'PUBLISHABLE',
+    });
     for (const token of [readerKey.token, publishable.token]) {
       const s = subscribe(server, token);
       await expect.poll(() => s.errors.length, { timeout: 5000 }).toBeGreaterThan(0);
@@ -133,7 +147,20 @@ describe('POST /v1/keys/snapshots', () => {
     const r = await post('/v1/keys/snapshots', s.org.token, { token: s.token, ip: '10.0.0.1' });
     expect(r.status).toBe(200);
     expect(Object.keys(r.body.snapshot).sort()).toEqual(
-      ['allowedIps', 'key', 'maxAgeMs', 'organizationId', 'permissions', 'secretValidUntil', 'userId', 'userStatus', 'validFrom', 'validUntil', 'version', 'withheldFields'].sort(),
+      [
+        'allowedIps',
+        'key',
+        'maxAgeMs',
+        'organizationId',
+        'permissions',
+        'secretValidUntil',
+        'userId',
+        'userStatus',
+        'validFrom',
+        'validUntil',
+        'version',
+        'withheldFields',
+      ].sort(),
     );
     const secret = s.token.split('_').at(-1)!;
     expect(r.text).not.toContain(secret.slice(0, 20));
@@ -180,7 +207,9 @@ describe('POST /v1/keys/verifications', () => {
     expect((await post('/v1/keys/verifications', a.org.token, once)).body).toMatchObject({ duplicate: false, accepted: 7 });
     expect((await post('/v1/keys/verifications', a.org.token, once)).body).toMatchObject({ duplicate: true, accepted: 0 });
     // The same batch id from another caller is its own batch (ids are per caller): B cannot block A's.
-    expect((await post('/v1/keys/verifications', b.org.token, { ...once, verifications: [{ ...once.verifications[0], keyId: b.keyId, count: 1 }] })).body).toMatchObject({ duplicate: false, accepted: 1 });
+    expect(
+      (await post('/v1/keys/verifications', b.org.token, { ...once, verifications: [{ ...once.verifications[0], keyId: b.keyId, count: 1 }] })).body,
+    ).toMatchObject({ duplicate: false, accepted: 1 });
 
     await rollUp();
     const sum = (points: { count: number }[]) => points.reduce((n, p) => n + p.count, 0);
@@ -192,7 +221,10 @@ describe('POST /v1/keys/verifications', () => {
   it('refuses outcomes a host cannot decide, times outside the window and oversized batches', async () => {
     const a = await hostScenario(server);
     const bad = async (verification: Record<string, unknown>) => {
-      const r = await post('/v1/keys/verifications', a.org.token, { batchId: 'abcdefgh12', verifications: [{ keyId: a.keyId, code: 'VALID', at: Date.now(), ...verification }] });
+      const r = await post('/v1/keys/verifications', a.org.token, {
+        batchId: 'abcdefgh12',
+        verifications: [{ keyId: a.keyId, code: 'VALID', at: Date.now(), ...verification }],
+      });
       expect(r.status, JSON.stringify(verification)).toBe(400);
       expect(r.body.errors[0].extensions.code).toBe('VALIDATION');
     };
@@ -203,7 +235,10 @@ describe('POST /v1/keys/verifications', () => {
     await bad({ count: 0 });
     await bad({ count: 1e9 });
     await bad({ permission: 'x'.repeat(101) });
-    const many = await post('/v1/keys/verifications', a.org.token, { batchId: 'abcdefgh13', verifications: Array.from({ length: 1001 }, () => ({ keyId: a.keyId, code: 'VALID', at: Date.now() })) });
+    const many = await post('/v1/keys/verifications', a.org.token, {
+      batchId: 'abcdefgh13',
+      verifications: Array.from({ length: 1001 }, () => ({ keyId: a.keyId, code: 'VALID', at: Date.now() })),
+    });
     expect(many.status).toBe(400);
     const short = await post('/v1/keys/verifications', a.org.token, { batchId: 'short', verifications: [{ keyId: a.keyId, code: 'VALID', at: Date.now() }] });
     expect(short.status).toBe(400);
