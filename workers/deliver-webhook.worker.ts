@@ -68,7 +68,7 @@ export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job 
   const result = await runAction(deliverAction, {
     auth: undefined,
     props: { url: endpoint.url, secrets: signingSecrets(config, endpoint, deps.now()), msgId: delivery.msgId, body, timeoutMs: config.webhookTimeoutMs },
-    network: { allowLoopback: config.webhooksAllowLoopback && !config.production, production: config.production },
+    network: { allowLoopback: config.webhooksAllowLoopback && !config.production, production: config.production, allowPrivate: config.webhooksAllowPrivate },
   });
 
   const at = deps.now();

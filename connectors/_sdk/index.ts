@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { PrivateNetworks } from '../../src/lib/ssrf.ts';
 
 /**
  * The small connector model (after activepieces): a connector declares its auth, the triggers
@@ -19,6 +20,8 @@ export interface ConnectorEvent {
 export interface NetworkPolicy {
   allowLoopback: boolean;
   production: boolean;
+  /** Private ranges the operator opened to webhooks (KEYPLANE_WEBHOOKS_ALLOW_PRIVATE_CIDRS). */
+  allowPrivate?: PrivateNetworks;
 }
 
 export interface ConnectorAuth<S extends z.ZodType = z.ZodType> {

@@ -1,4 +1,4 @@
-import { safeRequest } from '../../src/lib/ssrf.ts';
+import { type PrivateNetworks, safeRequest } from '../../src/lib/ssrf.ts';
 import { buildHeaders, signPayload } from './sign.ts';
 
 export interface DeliverWebhookInput {
@@ -10,6 +10,7 @@ export interface DeliverWebhookInput {
   body: string;
   allowLoopback: boolean;
   production: boolean;
+  allowPrivate?: PrivateNetworks;
   timeoutMs?: number;
   maxResponseBytes?: number;
   /** Clock in milliseconds; tests pin it. */
@@ -50,6 +51,7 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
       maxResponseBytes: input.maxResponseBytes,
       allowLoopback: input.allowLoopback,
       production: input.production,
+      allowPrivate: input.allowPrivate,
     });
     return {
       ok: res.status >= 200 && res.status <= 299,

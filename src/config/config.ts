@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PrivateNetworks } from '../lib/ssrf.ts';
 
 const DEV_PEPPER = 'dev-only-pepper-change-me-0123456789abcdef';
 const DEV_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -21,6 +22,19 @@ const schema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
   KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK: bool.default(false),
+  /** Private ranges webhooks may reach (self-hosted receivers), comma-separated CIDRs inside private space. */
+  KEYPLANE_WEBHOOKS_ALLOW_PRIVATE_CIDRS: z
+    .string()
+    .max(4096)
+    .default('')
+    .transform((v, ctx) => {
+      try {
+        return PrivateNetworks.parse(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
   KEYPLANE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEYPLANE_KEY_CACHE_MAX: z.coerce.number().int().min(1).default(100_000),
   KEYPLANE_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -106,6 +120,7 @@ export type Config = {
   pepper: Buffer;
   encryptionKey: Buffer;
   webhooksAllowLoopback: boolean;
+  webhooksAllowPrivate: PrivateNetworks;
   logLevel: string;
   keyCacheMax: number;
   keyCacheTtlMs: number;
@@ -198,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pepper: Buffer.from(c.KEYPLANE_PEPPER ?? DEV_PEPPER, 'utf8'),
     encryptionKey: Buffer.from(c.KEYPLANE_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY, 'base64'),
     webhooksAllowLoopback: c.KEYPLANE_WEBHOOKS_ALLOW_LOOPBACK,
+    webhooksAllowPrivate: c.KEYPLANE_WEBHOOKS_ALLOW_PRIVATE_CIDRS,
     logLevel: c.KEYPLANE_LOG_LEVEL,
     keyCacheMax: c.KEYPLANE_KEY_CACHE_MAX,
     keyCacheTtlMs: c.KEYPLANE_KEY_CACHE_TTL_SECONDS * 1000,

@@ -24,6 +24,8 @@ export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 export interface OutgoingUrlOptions {
   allowLoopback: boolean;
   production: boolean;
+  /** Private ranges the operator opened to webhooks; default none. */
+  allowPrivate?: PrivateNetworks;
 }
 
 // Cloud instance-metadata services: AWS/GCP/Azure, AWS over IPv6, Alibaba, Oracle.
@@ -70,16 +72,71 @@ function classifyV6(addr: ipaddr.IPv6): string {
   }
 }
 
+/** Private space an operator may open to webhooks: RFC 1918, shared (CGNAT) and IPv6 unique-local. */
+const OPENABLE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'].map((c) => ipaddr.parseCIDR(c));
+const OPENABLE_CLASSES = new Set(['private', 'carrierGradeNat', 'uniqueLocal']);
+
+/**
+ * Private networks an operator lets webhooks reach (a self-hosted n8n on 192.168.x, a service on
+ * 10.x). Only inside private space: loopback, link-local, metadata and every other reserved
+ * address stay refused whatever is listed, and a range reaching beyond private space is refused
+ * when the list is parsed.
+ */
+export class PrivateNetworks {
+  readonly cidrs: readonly string[];
+  private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+
+  private constructor(cidrs: string[], ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][]) {
+    this.cidrs = cidrs;
+    this.ranges = ranges;
+  }
+
+  static readonly none = new PrivateNetworks([], []);
+
+  /** Parses a comma-separated list; throws an Error naming the first bad entry. */
+  static parse(list: string): PrivateNetworks {
+    const entries = list
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    if (entries.length > 64) throw new Error('at most 64 ranges');
+    const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+    for (const entry of entries) {
+      let range: [ipaddr.IPv4 | ipaddr.IPv6, number];
+      try {
+        range = ipaddr.parseCIDR(entry);
+      } catch {
+        throw new Error(`${entry} is not a CIDR range (e.g. 192.168.10.0/24)`);
+      }
+      const [addr, bits] = range;
+      const inside = OPENABLE.some(([base, baseBits]) => base.kind() === addr.kind() && bits >= baseBits && addr.match(base, baseBits));
+      if (!inside) throw new Error(`${entry} is not inside private space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)`);
+      ranges.push(range);
+    }
+    return new PrivateNetworks(entries, ranges);
+  }
+
+  /** Whether a private address (as classified: private, CGNAT or unique-local) is opened. */
+  opens(addr: ipaddr.IPv4 | ipaddr.IPv6, cls: string): boolean {
+    if (!OPENABLE_CLASSES.has(cls) || this.ranges.length === 0) return false;
+    // ::ffff:10.1.2.3 is judged as 10.1.2.3; other embedded forms stay refused.
+    const a = addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : addr;
+    return this.ranges.some(([base, bits]) => base.kind() === a.kind() && a.match(base, bits));
+  }
+}
+
 /**
  * Why an address may not be called, or null when it may. Only global unicast passes; loopback
- * passes too when `allowLoopback` (development receivers on 127.0.0.1).
+ * passes too when `allowLoopback` (development receivers on 127.0.0.1), and private addresses in
+ * ranges the operator opened (`allowPrivate`).
  */
-export function isRefusedAddress(ip: string, allowLoopback: boolean): string | null {
+export function isRefusedAddress(ip: string, allowLoopback: boolean, allowPrivate: PrivateNetworks = PrivateNetworks.none): string | null {
   if (!ipaddr.isValid(ip)) return 'invalid';
   const addr = ipaddr.parse(ip);
   const cls = addr.kind() === 'ipv4' ? classifyV4(addr as ipaddr.IPv4) : classifyV6(addr as ipaddr.IPv6);
   if (cls === 'unicast') return null;
   if (cls === 'loopback' && allowLoopback) return null;
+  if (allowPrivate.opens(addr, cls)) return null;
   return cls;
 }
 
@@ -122,7 +179,7 @@ export function validateOutgoingUrl(url: string, opts: OutgoingUrlOptions): UrlC
 
   let loopbackHost: boolean;
   if (net.isIP(host) !== 0) {
-    const refused = isRefusedAddress(host, allowLoopback);
+    const refused = isRefusedAddress(host, allowLoopback, opts.allowPrivate);
     if (refused !== null) return { ok: false, reason: `address ${host} is refused (${refused})` };
     loopbackHost = isRefusedAddress(host, false) === 'loopback';
   } else {
@@ -156,7 +213,7 @@ function codedError(code: string, message: string): NodeJS.ErrnoException {
 export type Resolver = (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
 const systemResolver: Resolver = (hostname, options, callback) => dns.lookup(hostname, options, callback);
 
-export function guardedLookup(allowLoopback: boolean, resolver: Resolver = systemResolver): LookupFunction {
+export function guardedLookup(allowLoopback: boolean, resolver: Resolver = systemResolver, allowPrivate: PrivateNetworks = PrivateNetworks.none): LookupFunction {
   return (hostname, options, callback) => {
     // Accept dns.lookup's other call shapes too: (host, family, cb) and (host, cb).
     if (typeof options === 'function') {
@@ -168,7 +225,7 @@ export function guardedLookup(allowLoopback: boolean, resolver: Resolver = syste
       if (err) return callback(err, opts.all ? [] : '');
       if (addresses.length === 0) return callback(codedError('ENOTFOUND', `${hostname} did not resolve`), opts.all ? [] : '');
       for (const { address } of addresses) {
-        const refused = isRefusedAddress(address, allowLoopback);
+        const refused = isRefusedAddress(address, allowLoopback, allowPrivate);
         if (refused !== null) {
           return callback(codedError('ESSRF', `${hostname} resolves to a refused address (${refused})`), opts.all ? [] : '');
         }
@@ -201,8 +258,8 @@ const FREE_SOCKET_MS = 4_000;
 const SOCKETS_PER_HOST = 32;
 const pools = new Map<Resolver, Map<string, http.Agent>>();
 
-function pool(protocol: string, allowLoopback: boolean, resolver: Resolver): http.Agent {
-  const name = `${protocol}${allowLoopback}`;
+function pool(protocol: string, allowLoopback: boolean, resolver: Resolver, allowPrivate: PrivateNetworks): http.Agent {
+  const name = `${protocol}${allowLoopback}${allowPrivate.cidrs.join(',')}`;
   let byName = pools.get(resolver);
   if (!byName) {
     byName = new Map();
@@ -217,7 +274,7 @@ function pool(protocol: string, allowLoopback: boolean, resolver: Resolver): htt
       maxFreeSockets: SOCKETS_PER_HOST,
       maxTotalSockets: 1024,
       scheduling: 'lifo' as const,
-      lookup: guardedLookup(allowLoopback, resolver),
+      lookup: guardedLookup(allowLoopback, resolver, allowPrivate),
     };
     agent = protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
     byName.set(name, agent);
@@ -240,6 +297,8 @@ export interface SafeRequestOptions {
   keepAlive?: boolean;
   /** Default: the system's (`dns.lookup`). */
   resolver?: Resolver;
+  /** Private ranges the operator opened to webhooks; default none. */
+  allowPrivate?: PrivateNetworks;
   /** Defaults to POST with a body, GET without. */
   method?: string;
   headers?: Record<string, string>;
@@ -279,7 +338,8 @@ export async function safeRequest(opts: SafeRequestOptions): Promise<SafeRespons
 
 function requestOnce(opts: SafeRequestOptions): Promise<SafeResponse> {
   const allowLoopback = opts.allowLoopback && !opts.production;
-  const checked = validateOutgoingUrl(opts.url, { allowLoopback, production: opts.production });
+  const allowPrivate = opts.allowPrivate ?? PrivateNetworks.none;
+  const checked = validateOutgoingUrl(opts.url, { allowLoopback, production: opts.production, allowPrivate });
   if (!checked.ok) return Promise.reject(codedError('ESSRF', checked.reason));
   const url = checked.url;
   const timeoutMs = Math.min(Math.max(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1), MAX_TIMEOUT_MS);
@@ -305,8 +365,8 @@ function requestOnce(opts: SafeRequestOptions): Promise<SafeResponse> {
         method: opts.method ?? (body === undefined ? 'GET' : 'POST'),
         headers,
         // Our own agents only: no environment proxy, no socket pooled by anyone else.
-        agent: opts.keepAlive ? pool(url.protocol, allowLoopback, opts.resolver ?? systemResolver) : false,
-        lookup: guardedLookup(allowLoopback, opts.resolver),
+        agent: opts.keepAlive ? pool(url.protocol, allowLoopback, opts.resolver ?? systemResolver, allowPrivate) : false,
+        lookup: guardedLookup(allowLoopback, opts.resolver, allowPrivate),
       },
       (res) => {
         const decoder = new StringDecoder('utf8');

@@ -113,3 +113,4 @@ export function webhookHeaders(hit: Hit): Record<string, string> {
     'webhook-signature': String(hit.headers['webhook-signature']),
   };
 }
+

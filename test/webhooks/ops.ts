@@ -76,3 +76,13 @@ export const ReplayDelivery = graphql(`
     }
   }
 `);
+
+export const Recover = graphql(`
+  mutation RecoverDeliveries($input: RecoverDeliveriesInput!) {
+    recoverDeliveries(input: $input) {
+      __typename
+      ... on RecoverDeliveriesSuccess { recovered hasMore webhookEndpoint { id } }
+      ... on Error { code message }
+    }
+  }
+`);

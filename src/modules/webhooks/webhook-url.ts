@@ -11,9 +11,9 @@ const DNS_TIMEOUT_MS = 3000;
  * to now. Delivery checks again at connect time (safeRequest pins the checked address), so a
  * DNS answer that changes later is still refused.
  */
-export async function assertEndpointUrl(config: Pick<Config, 'webhooksAllowLoopback' | 'production'>, url: string, field = 'input.url'): Promise<string> {
+export async function assertEndpointUrl(config: Pick<Config, 'webhooksAllowLoopback' | 'production'> & Partial<Pick<Config, 'webhooksAllowPrivate'>>, url: string, field = 'input.url'): Promise<string> {
   const allowLoopback = config.webhooksAllowLoopback && !config.production;
-  const checked = validateOutgoingUrl(url, { allowLoopback, production: config.production });
+  const checked = validateOutgoingUrl(url, { allowLoopback, production: config.production, allowPrivate: config.webhooksAllowPrivate });
   if (!checked.ok) throw ValidationError.field(field, checked.reason);
   const host = checked.url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (net.isIP(host) === 0) {
@@ -27,7 +27,7 @@ export async function assertEndpointUrl(config: Pick<Config, 'webhooksAllowLoopb
       addresses = [];
     }
     for (const { address } of addresses) {
-      const refused = isRefusedAddress(address, allowLoopback);
+      const refused = isRefusedAddress(address, allowLoopback, config.webhooksAllowPrivate);
       if (refused !== null) throw ValidationError.field(field, `host ${host} resolves to a refused address (${refused})`);
     }
   }

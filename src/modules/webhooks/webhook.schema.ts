@@ -1,4 +1,5 @@
 import { builder, reachable, needs } from '../../graphql/builder.ts';
+import { MAX_RECOVERED, recoverDeliveries } from './recover-deliveries.service.ts';
 import { svc, type Context } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
 import { EventRef } from '../events/event.schema.ts';
@@ -236,4 +237,22 @@ defineMutation('replayDelivery', {
   input: (t) => ({ id: t.id({ required: true }) }),
   success: (t: any) => ({ delivery: t.field({ type: DeliveryRef, resolve: (p: { delivery: Delivery }) => p.delivery }) }),
   resolve: async (input, ctx) => ({ delivery: await replayDelivery(svc(ctx), input) }),
+});
+
+type RecoverResult = Awaited<ReturnType<typeof recoverDeliveries>>;
+
+defineMutation('recoverDeliveries', {
+  permission: 'webhooks:write',
+  description: `Sends again every failed delivery of an endpoint created since a time (e.g. after the receiver was down), at most ${MAX_RECOVERED} per call; each keeps its webhook-id and starts a new round of attempts. Needs events:read too.`,
+  input: (t) => ({
+    endpointId: t.id({ required: true }),
+    since: t.field({ type: 'DateTime', required: true, description: 'Deliveries created at or after this instant.' }),
+    limit: t.int({ description: `At most this many (1 to ${MAX_RECOVERED}, the default), oldest first.` }),
+  }),
+  success: (t: any) => ({
+    webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p: RecoverResult) => p.endpoint }),
+    recovered: t.exposeInt('recovered', { description: 'Deliveries put back to PENDING by this call.' }),
+    hasMore: t.exposeBoolean('hasMore', { description: 'More failed deliveries remain: call again.' }),
+  }),
+  resolve: (input, ctx) => recoverDeliveries(svc(ctx), { endpointId: String(input.endpointId), since: input.since, limit: input.limit }),
 });
