@@ -303,9 +303,10 @@ export const openApiDocument = {
         responses: {
           '303': { description: 'Signed in: session and CSRF cookies set' },
           '401': { description: 'Link refused (HTML page)', content: { 'text/html': { schema: { type: 'string' } } } },
-          '403': { description: 'Cross-site' },
-          '413': { description: 'Too large' },
-          '415': { description: 'Not a form' },
+          '403': error('Cross-site'),
+          '405': error('Method not allowed'),
+          '413': error('Too large'),
+          '415': error('Not a form'),
         },
       },
     },
@@ -313,7 +314,7 @@ export const openApiDocument = {
       post: {
         operationId: 'consoleLogout',
         summary: 'End the console session',
-        responses: { '204': { description: 'Signed out' }, '401': error('No session') },
+        responses: { '204': { description: 'Signed out' }, '401': error('No session'), '405': error('Method not allowed') },
       },
     },
     '/console/{path}': {
@@ -324,8 +325,10 @@ export const openApiDocument = {
         responses: {
           '200': { description: 'A console file' },
           '304': { description: 'Not modified' },
-          '404': { description: 'No such file' },
-          '503': { description: 'Console not built' },
+          '400': error('A path that could leave the console folder'),
+          '404': error('No such file'),
+          '405': error('Method not allowed'),
+          '503': { description: 'Console not built (HTML page)', content: { 'text/html': { schema: { type: 'string' } } } },
         },
       },
     },

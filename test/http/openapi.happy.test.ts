@@ -120,6 +120,16 @@ describe('GET /openapi.json', () => {
       expect(r.status, `${path} ${JSON.stringify(r.body)}`).toBe(status);
       conforms(path, method, status, r.type, r.body);
     }
+    // The console's own errors too (its pages for people stay HTML).
+    for (const [path, init, status, docPath, method] of [
+      ['/console/assets/missing.js', {}, 404, '/console/{path}', 'get'],
+      ['/console/logout', { method: 'GET' }, 405, '/console/logout', 'post'],
+      ['/console/auth', { method: 'POST', headers: { 'content-type': 'text/plain', origin: server.url }, body: 'x' }, 415, '/console/auth', 'post'],
+    ] as [string, RequestInit, number, string, string][]) {
+      r = await call(path, init);
+      expect(r.status, `${path} ${JSON.stringify(r.body)}`).toBe(status);
+      conforms(docPath, method, status, r.type, r.body);
+    }
     // Routes that are not in the document answer the same error body.
     r = await call('/nothing-here');
     expect(r.status).toBe(404);
