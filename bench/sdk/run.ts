@@ -158,7 +158,7 @@ ${row('requireKey, POST /v1/keys/verify per request', results.remote)}
 
 - **Local verification serves ${(local.rps / remote.rps).toFixed(1)}× the requests per second of a verify call per request** (target ≥ 5×).
 - Added per request by the middleware with local verification, from throughput: **${addedUs.toFixed(1)} µs** (1/rps with it − 1/rps without; target < 20 µs). In-process, one warm \`kp.verify\` (credential hash, snapshot decision, usage count): **${localUs.toFixed(2)} µs**; the same verification asked of Keyplane over HTTP: ${fmt(remoteUs)} µs.
-- Local verifications are reported in batches (one \`POST /v1/keys/verifications\` a second), so Keyplane's usage counts every request of the local run.
+- Local verifications are reported in batches (one \`POST /v1/keys/verifications\` a second, counted in the local figures); that usage counts them exactly is tested (\`test/sdk/sdk.happy.test.ts\`), not measured here. Latencies are autocannon's, in whole milliseconds (0 = under 1 ms). The per-request-call figure includes Keyplane's own CPU on the same 2 cores, as a co-located Keyplane would.
 <!-- bench:sdk:end -->`;
 const file = new URL('../RESULTS.md', import.meta.url);
 const text = readFileSync(file, 'utf8');
