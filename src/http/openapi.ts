@@ -277,7 +277,7 @@ export const openApiDocument = {
       post: {
         operationId: 'reportVerifications',
         summary: 'Report verifications a host answered locally, so usage counts them',
-        description: `Needs keys:verify. At most ${MAX_BATCH_ENTRIES} entries, ${MAX_BATCH_VERIFICATIONS} verifications and ${MAX_BATCH_BYTES} bytes. Entries for keys the caller cannot verify are not counted (\`rejected\`).`,
+        description: `Needs keys:verify. At most ${MAX_BATCH_ENTRIES} entries, ${MAX_BATCH_VERIFICATIONS} verifications and ${MAX_BATCH_BYTES} bytes. Entries for keys the caller cannot verify, or was given no snapshot of (POST /v1/keys/snapshots) in the last two hours, are not counted (\`rejected\`).`,
         security: KEY_AUTH,
         requestBody: { required: true, content: json(ref('VerificationBatch')) },
         responses: { '200': { description: 'Counted (or recognised as a retry)', content: json(ref('VerificationBatchResult')) }, ...API_ERRORS },

@@ -26,6 +26,13 @@ const FUTURE_SKEW_MS = 60_000;
 /** A batch id is remembered this long: a retry within it is recognised and not counted again. */
 export const BATCH_ID_TTL_SECONDS = 24 * 3600;
 const BATCH_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
+/**
+ * A caller may report verifications only of keys it was given a snapshot of (in the last two
+ * hours, refreshed by every snapshot): holding keys:verify over an organisation is not enough to
+ * keep its keys "used" (and so away from inactivity expiry) without ever seeing their tokens.
+ */
+export const SNAPSHOT_GRANT_TTL_SECONDS = 2 * 3600;
+const grantKey = (prefix: string, callerPk: string, keyPk: string) => `${prefix}:sdk-snap:${callerPk}:${keyPk}`;
 /** What a host can decide alone; rate limits and credits are always asked of the server. */
 const LOCAL_CODES: ReadonlySet<VerifyCode> = new Set([
   'VALID',
@@ -72,6 +79,7 @@ export function snapshotsRoute(app: App): Route {
     const input = await readJsonBody(req, res, MAX_VERIFY_BODY_BYTES);
     if (input === undefined) return;
     const { result, snapshot } = await verifyKeyWithSnapshot({ actor, deps: app.deps }, input);
+    if (snapshot) await app.redis.set(grantKey(app.deps.config.redisPrefix, actor.key.id, snapshot.key.id), '1', 'EX', SNAPSHOT_GRANT_TTL_SECONDS);
     sendJson(res, 200, `{"result":${resultJson(result)},"snapshot":${snapshot ? JSON.stringify(snapshot) : 'null'}}`);
   });
 }
@@ -136,7 +144,8 @@ function parseBatch(raw: unknown, now: number): { batchId: string; reports: Repo
  * POST /v1/keys/verifications: verifications a host answered locally (the SDK), reported in
  * batches so usage, last use and recent verifications count them. Idempotent per batch id and
  * caller: a retried batch is acknowledged and not counted again. Entries about keys the caller
- * could not verify (unknown, deleted, outside its reach) are not counted; the answer says how many.
+ * could not verify (unknown, deleted, outside its reach) or was given no snapshot of are not
+ * counted; the answer says how many.
  */
 export function verificationsRoute(app: App): Route {
   const { deps } = app;
@@ -150,14 +159,17 @@ export function verificationsRoute(app: App): Route {
     const records = await Promise.all(
       [...new Set(reports.map((r) => r.keyId))].filter((k) => !isConsoleSessionId(k)).map(async (keyId) => [keyId, await deps.verifier.lookup(keyId)] as const),
     );
-    const byKeyId = new Map(records);
+    // Reachable, and snapshotted by this caller: the only keys whose verifications it can have answered.
+    const reachable = records.filter(([, r]) => r && verifyReaches(actor, r.organizationPath, r.id));
+    const granted = reachable.length ? await app.redis.mget(...reachable.map(([, r]) => grantKey(prefix, actor.key.id, r!.id))) : [];
+    const byKeyId = new Map(reachable.filter((_, i) => granted[i] === '1'));
     const claimed = await app.redis.set(`${prefix}:sdk-batch:${actor.key.id}:${batchId}`, '1', 'EX', BATCH_ID_TTL_SECONDS, 'NX');
     if (claimed !== 'OK') return sendJson(res, 200, { batchId, duplicate: true, accepted: 0, rejected: 0 });
     let accepted = 0;
     let rejected = 0;
     for (const r of reports) {
       const record = byKeyId.get(r.keyId);
-      if (!record || !verifyReaches(actor, record.organizationPath, record.id)) {
+      if (!record) {
         rejected += r.count;
         continue;
       }

@@ -203,6 +203,12 @@ describe('POST /v1/keys/verifications', () => {
     const readerKey = await makeKey(server.app.orm, server.config.pepper, { organizationId: a.org.organizationId, userId: reader.userId });
     expect((await post('/v1/keys/verifications', readerKey.token, batch(readerKey.keyId, 5))).status).toBe(403);
 
+    // A key within reach that this caller never got a snapshot of: not counted either (keys:verify
+    // over an organisation must not keep its keys "used" without their tokens).
+    expect((await post('/v1/keys/verifications', a.org.token, batch(a.keyId, 3))).body).toMatchObject({ accepted: 0, rejected: 3 });
+    expect((await post('/v1/keys/snapshots', a.org.token, { token: a.token })).body.snapshot).not.toBeNull();
+    expect((await post('/v1/keys/snapshots', b.org.token, { token: b.token })).body.snapshot).not.toBeNull();
+
     const once = batch(a.keyId, 7);
     expect((await post('/v1/keys/verifications', a.org.token, once)).body).toMatchObject({ duplicate: false, accepted: 7 });
     expect((await post('/v1/keys/verifications', a.org.token, once)).body).toMatchObject({ duplicate: true, accepted: 0 });
@@ -213,8 +219,9 @@ describe('POST /v1/keys/verifications', () => {
 
     await rollUp();
     const sum = (points: { count: number }[]) => points.reduce((n, p) => n + p.count, 0);
-    expect(sum(await a.kp.usage({ keyId: a.apiKeyId, granularity: 'MINUTE' }))).toBe(7);
-    expect(sum(await b.kp.usage({ keyId: b.apiKeyId, granularity: 'MINUTE' }))).toBe(1);
+    // Each snapshot call is itself one verification: 1 + 7 for A, 1 + 1 for B; nothing forged, nothing twice.
+    expect(sum(await a.kp.usage({ keyId: a.apiKeyId, granularity: 'MINUTE' }))).toBe(8);
+    expect(sum(await b.kp.usage({ keyId: b.apiKeyId, granularity: 'MINUTE' }))).toBe(2);
     await Promise.all([a.kp.close(), b.kp.close()]);
   });
 
