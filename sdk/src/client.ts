@@ -54,7 +54,7 @@ export type Keyplane = {
   /** Reports what is left, closes the subscription. */
   close(): Promise<void>;
   /** For tests and metrics. */
-  readonly stats: { local: number; remote: number; cached: number; feed: FeedState | 'off'; pendingUsage: number; droppedUsage: number };
+  readonly stats: { local: number; remote: number; cached: number; feed: FeedState | 'off'; invalidations: number; pendingUsage: number; droppedUsage: number };
 };
 
 /**
@@ -185,7 +185,14 @@ export function createKeyplane(opts: KeyplaneOptions): Keyplane {
       await reporter.close();
     },
     get stats() {
-      return { ...counters, cached: cache.size, feed: feed ? feed.current : ('off' as const), pendingUsage: reporter.pending, droppedUsage: reporter.dropped };
+      return {
+        ...counters,
+        cached: cache.size,
+        feed: feed ? feed.current : ('off' as const),
+        invalidations: feed?.received ?? 0,
+        pendingUsage: reporter.pending,
+        droppedUsage: reporter.dropped,
+      };
     },
   };
 }

@@ -31,6 +31,8 @@ export class InvalidationFeed {
   private lastAlive = 0;
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
+  /** Invalidations received (every scope but READY). */
+  received = 0;
 
   constructor(opts: FeedOptions) {
     this.opts = opts;
@@ -93,6 +95,7 @@ export class InvalidationFeed {
           if (!inv) return this.set('down', 'the feed sent an error');
           this.lastAlive = this.opts.now();
           const cache = this.opts.cache;
+          if (inv.scope !== 'READY') this.received++;
           switch (inv.scope) {
             case 'READY':
               cache.clear();

@@ -88,6 +88,38 @@ describe('local verification', () => {
     await Promise.all([s.kp.close(), remote.close()]);
   });
 
+  it('a rotated key: the old secret works through its grace period, locally, then stops without any push', async () => {
+    const s = await hostScenario(server);
+    await live(s.kp);
+    expect((await s.kp.verify({ token: s.token })).code).toBe('VALID');
+    const heard = s.kp.stats.invalidations;
+    const rotated = await s.kp.rotateKey({ id: s.apiKeyId, gracePeriodSeconds: 2 });
+    // Both copies of the invalidation (this process's own, and its echo back from Redis) have arrived.
+    await expect.poll(() => s.kp.stats.invalidations, { timeout: 5000, interval: 5 }).toBeGreaterThanOrEqual(heard + 2);
+    expect(s.kp.stats.cached).toBe(0);
+    // Old and new secrets both valid: each is fetched once, then answered locally.
+    expect((await s.kp.verify({ token: s.token })).code).toBe('VALID');
+    expect((await s.kp.verify({ token: rotated.token })).code).toBe('VALID');
+    const remote = s.kp.stats.remote;
+    expect((await s.kp.verify({ token: s.token })).code).toBe('VALID');
+    expect(s.kp.stats.remote).toBe(remote);
+    // Once the grace ends the old secret's snapshot is no longer used: Keyplane answers NOT_FOUND.
+    await expect.poll(async () => (await s.kp.verify({ token: s.token })).code, { timeout: 10_000, interval: 50 }).toBe('NOT_FOUND');
+    expect((await s.kp.verify({ token: rotated.token })).code).toBe('VALID');
+    await s.kp.close();
+  });
+
+  it('a validity window that ends is enforced locally, without asking Keyplane', async () => {
+    const s = await hostScenario(server);
+    const soon = await s.kp.createKey({ name: 'short-lived', userId: s.userId, validUntil: new Date(Date.now() + 1500).toISOString() });
+    await live(s.kp);
+    expect((await s.kp.verify({ token: soon.token })).code).toBe('VALID');
+    const remote = s.kp.stats.remote;
+    await expect.poll(async () => (await s.kp.verify({ token: soon.token })).code, { timeout: 10_000, interval: 50 }).toBe('EXPIRED');
+    expect(s.kp.stats.remote).toBe(remote);
+    await s.kp.close();
+  });
+
   it('strips the fields a publishable key must not see from JSON answers, on every framework', async () => {
     const s = await hostScenario(server, {}, { kind: 'PUBLISHABLE' });
     for (const framework of ['express', 'fastify', 'hono'] as const) {
