@@ -10,6 +10,7 @@ import { JobClient } from './jobs/job-client.ts';
 import { consoleSessionActive } from './modules/console/console-auth.ts';
 import { EventStream } from './modules/events/event-stream.ts';
 import { registerOutboxNudge } from './modules/events/outbox-nudge.ts';
+import { InvalidationBus } from './modules/keys/invalidation-bus.ts';
 import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/keys/key-cache.ts';
 import { announceNewKeys, KEY_ADDED_TOPIC, KeyIdFilter } from './modules/keys/key-id-filter.ts';
 import { KeyVerifier } from './modules/keys/verifier.ts';
@@ -88,6 +89,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     return () => void invalidationListeners.delete(listener);
   };
   pubsub.addEventListener(INVALIDATION_TOPIC, (e) => applyInvalidation(e.detail as Invalidation));
+  const bus = new InvalidationBus({
+    databaseUrl: config.databaseAppUrl,
+    prefix: config.redisPrefix,
+    log,
+    apply: applyInvalidation,
+    onReconnect: () => applyInvalidation({ scope: 'all' }),
+  });
+  await bus.start();
   // Invalidations published while we were disconnected are lost: start from a clean cache.
   onResubscribed = () => {
     log.warn('redis subscriber reconnected: flushing key cache, rebuilding key id filter');
@@ -116,7 +125,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     }),
     invalidate: async (inv) => {
       applyInvalidation(inv);
-      await pubsub.publish(INVALIDATION_TOPIC, inv);
+      // PostgreSQL carries it to every replica (it just committed the change, so it is up); Redis
+      // is a second path that never holds the answer up: skipped while down, bounded otherwise.
+      const notice = bus.notice(inv);
+      await Promise.all([
+        orm.em
+          .getConnection()
+          .execute(notice.sql, notice.params)
+          .catch((err: unknown) => log.warn({ err }, 'invalidation notice failed; other replicas rely on Redis and the cache TTL')),
+        redis.status === 'ready' ? withinMs(pubsub.publish(INVALIDATION_TOPIC, inv), REDIS_PUBLISH_MS).catch(() => {}) : null,
+      ]);
     },
   };
 
@@ -128,6 +146,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     metrics,
     usage,
     async close() {
+      await bus.stop();
       await filter.stop();
       await usage.close();
       limiterRedis.disconnect();
@@ -136,6 +155,17 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await orm.close(true);
     },
   };
+}
+
+/** How long an invalidation waits for Redis to accept its publish (PostgreSQL carries it anyway). */
+const REDIS_PUBLISH_MS = 500;
+
+function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const elapsed = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([p, elapsed]).finally(() => clearTimeout(timer));
 }
 
 function waitReady(r: Redis, ms: number): Promise<void> {

@@ -7,6 +7,7 @@ import { newId } from '../src/lib/ids.ts';
 import { recordAudit } from '../src/modules/audit/audit.service.ts';
 import { EventRecord } from '../src/modules/events/event.entity.ts';
 import { recordEvent, toEventJson } from '../src/modules/events/event.service.ts';
+import { notifyFromEvent } from '../src/modules/notifications/notification.service.ts';
 import { Delivery, DeliveryAttempt } from '../src/modules/webhooks/delivery.entity.ts';
 import type { DisabledReason } from '../src/modules/webhooks/webhook-endpoint.entity.ts';
 import { WebhookEndpoint } from '../src/modules/webhooks/webhook-endpoint.entity.ts';
@@ -146,7 +147,8 @@ export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job 
       if (changed.length) {
         const json = { ...endpointJson(endpoint), enabled: false, disabledReason: disable };
         const reason = disable === 'GONE' ? 'the receiver answered 410 Gone' : `failing for ${Math.round(config.webhookDisableAfterMs / 3_600_000)} h without a success`;
-        recordEvent(em, { type: 'webhook_endpoint.disabled', organizationId: endpoint.organizationId, data: { webhookEndpoint: json, reason } });
+        // The organisation's admins hear of it in the console too (a notification, same commit).
+        notifyFromEvent(em, recordEvent(em, { type: 'webhook_endpoint.disabled', organizationId: endpoint.organizationId, data: { webhookEndpoint: json, reason } }));
         recordAudit(em, null, { organizationId: endpoint.organizationId, action: 'webhook_endpoint.disabled', targetType: 'WebhookEndpoint', targetId: endpoint.id, changes: { enabled: { old: true, new: false }, disabledReason: { old: null, new: disable } } });
       }
     }

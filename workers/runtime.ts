@@ -8,6 +8,7 @@ import type { Logger } from '../src/infra/logger.ts';
 import { openDatabase } from '../src/infra/orm.ts';
 import { RedisEventTarget } from '../src/infra/pubsub.ts';
 import { createRedis } from '../src/infra/redis.ts';
+import { invalidationNotice } from '../src/modules/keys/invalidation-bus.ts';
 import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/keys/key-cache.ts';
 
 /** What a job handler gets: the ORM (fork per job), Redis, pub/sub, config, logger, clock. */
@@ -36,7 +37,11 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
     redis,
     pubsub,
     now: opts.now ?? (() => new Date()),
-    invalidate: (inv) => pubsub.publish(INVALIDATION_TOPIC, inv),
+    // As the API does: PostgreSQL to every API process, Redis as a second path.
+    invalidate: async (inv) => {
+      const notice = invalidationNotice(config.redisPrefix, inv, 'workers');
+      await Promise.allSettled([orm.em.getConnection().execute(notice.sql, notice.params), pubsub.publish(INVALIDATION_TOPIC, inv)]);
+    },
   };
   await redis.ping();
   const modules = opts.modules;

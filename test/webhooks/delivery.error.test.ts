@@ -98,6 +98,18 @@ describe('failing deliveries', () => {
     expect(events.events.edges.map((e: any) => e.node.data)).toEqual([
       expect.objectContaining({ webhookEndpoint: expect.objectContaining({ id: webhookEndpoint.id, enabled: false, disabledReason: 'GONE' }), reason: 'the receiver answered 410 Gone' }),
     ]);
+    // The organisation's admins are notified, naming the endpoint and why, not its URL.
+    const notes = (await gql(server, org.token, `{ notifications(first: 10) { edges { node { type title reason webhookEndpointId } } } }`)).data as {
+      notifications: { edges: { node: { type: string; title: string; reason: string; webhookEndpointId: string } }[] };
+    };
+    const note = notes.notifications.edges.map((e) => e.node).find((n) => n.type === 'webhook_endpoint.disabled');
+    expect(note).toEqual({
+      type: 'webhook_endpoint.disabled',
+      title: `Webhook endpoint ${webhookEndpoint.id} was disabled: the receiver answered 410 Gone`,
+      reason: 'the receiver answered 410 Gone',
+      webhookEndpointId: webhookEndpoint.id,
+    });
+    expect(JSON.stringify(note)).not.toContain(r.url);
 
     // Nothing more is sent to it, and a replay is refused until it is enabled again.
     await gql(server, org.token, CreateUser, { input: { name: 'Not sent', kind: 'HUMAN' } });

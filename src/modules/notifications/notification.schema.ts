@@ -11,7 +11,7 @@ export const NotificationRef = builder.objectRef<NotificationView>('Notification
   ...reachable<NotificationView>('Notification'),
   fields: (t) => ({
     id: t.exposeID('id'),
-    type: t.exposeString('type', { description: 'The event type it comes from: `api_key.expiring_soon` or `api_key.expired`.' }),
+    type: t.exposeString('type', { description: 'The event type it comes from: `api_key.expiring_soon`, `api_key.expired` or `webhook_endpoint.disabled`.' }),
     title: t.exposeString('title'),
     organizationId: t.exposeID('organizationId'),
     eventId: t.exposeID('eventId', { nullable: true, description: 'The lifecycle event (see `events`).' }),
@@ -24,10 +24,18 @@ export const NotificationRef = builder.objectRef<NotificationView>('Notification
         return key && key.organizationId === n.organizationId ? key : null;
       },
     }),
+    webhookEndpointId: t.id({
+      nullable: true,
+      description: 'For `webhook_endpoint.disabled`: the endpoint (see `webhookEndpoint`, with webhooks:read).',
+      resolve: (n) => {
+        const id = (n.data.webhookEndpoint as { id?: unknown } | undefined)?.id;
+        return typeof id === 'string' ? id : null;
+      },
+    }),
     daysLeft: t.int({ nullable: true, description: 'For `api_key.expiring_soon`: whole days left when it was sent.', resolve: (n) => num(n.data.daysLeft) }),
     reason: t.string({
       nullable: true,
-      description: 'For `api_key.expired`: `inactivity` or `validity_window`.',
+      description: 'For `api_key.expired`: `inactivity` or `validity_window`; for `webhook_endpoint.disabled`: why, in words.',
       resolve: (n) => (typeof n.data.reason === 'string' ? n.data.reason : null),
     }),
     expiresAt: t.field({

@@ -14,7 +14,7 @@ import { Notification } from './notification.entity.ts';
 export const NOTIFICATION_PERMISSION = READ_PERMISSION.Notification;
 
 /** Event types that become in-app notifications. */
-export const NOTIFIED_EVENT_TYPES: ReadonlySet<string> = new Set(['api_key.expiring_soon', 'api_key.expired']);
+export const NOTIFIED_EVENT_TYPES: ReadonlySet<string> = new Set(['api_key.expiring_soon', 'api_key.expired', 'webhook_endpoint.disabled']);
 
 export const MAX_MARK_IDS = 100;
 
@@ -44,12 +44,27 @@ export function notificationTitle(type: string, data: Record<string, unknown>): 
       ? `API key “${name}” expired: its validity window ended`
       : `API key “${name}” expired after ${plural(Number(data.inactivityDays), 'day')} unused`;
   }
+  if (type === 'webhook_endpoint.disabled') {
+    const endpoint = data.webhookEndpoint as { id?: unknown; description?: unknown } | undefined;
+    const label = typeof endpoint?.description === 'string' && endpoint.description ? `“${endpoint.description}”` : String(endpoint?.id ?? '');
+    return `Webhook endpoint ${label} was disabled: ${String(data.reason ?? 'deliveries failed')}`;
+  }
   return `${type}: ${name}`;
 }
 
 /**
- * Queues the in-app notification for an expiring_soon / expired event on the same unit of work
- * (so it commits with the event, or not at all). Other event types make none.
+ * What a notification keeps of its event. Notifications are read with keys:read, so one about
+ * an endpoint names it (id, description) and why, never its URL.
+ */
+function notificationData(event: EventRecord): Record<string, unknown> {
+  if (event.type !== 'webhook_endpoint.disabled') return event.data;
+  const endpoint = (event.data.webhookEndpoint ?? {}) as { id?: unknown; description?: unknown };
+  return { webhookEndpoint: { id: endpoint.id ?? null, description: endpoint.description ?? null }, reason: event.data.reason ?? null };
+}
+
+/**
+ * Queues the in-app notification for an expiring_soon / expired / webhook_endpoint.disabled event
+ * on the same unit of work (so it commits with the event, or not at all). Other types make none.
  */
 export function notifyFromEvent(em: EntityManager, event: EventRecord): Notification | null {
   if (!NOTIFIED_EVENT_TYPES.has(event.type)) return null;
@@ -60,7 +75,7 @@ export function notifyFromEvent(em: EntityManager, event: EventRecord): Notifica
     keyId: event.keyId ?? null,
     eventId: event.id,
     title: notificationTitle(event.type, event.data),
-    data: event.data,
+    data: notificationData(event),
     createdAt: event.occurredAt,
   } as never);
 }
