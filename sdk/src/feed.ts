@@ -92,7 +92,12 @@ export class InvalidationFeed {
       {
         next: (m) => {
           const inv = m.data?.keyInvalidations;
-          if (!inv) return this.set('down', 'the feed sent an error');
+          if (!inv) {
+            // An error event: the stream ends because the host's key may no longer verify keys.
+            const code = (m.errors?.[0] as { extensions?: { code?: string } } | undefined)?.extensions?.code;
+            if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') return this.set('refused', `the feed ended: ${m.errors?.[0]?.message ?? code}`);
+            return this.set('down', 'the feed sent an error');
+          }
           this.lastAlive = this.opts.now();
           const cache = this.opts.cache;
           if (inv.scope !== 'READY') this.received++;
@@ -120,7 +125,9 @@ export class InvalidationFeed {
           }
         },
         complete: () => {
-          if (this.state === 'live') this.set('down', 'the feed ended');
+          if (this.state === 'refused' || this.stopped) return;
+          this.set('down', 'the feed ended');
+          setTimeout(() => !this.stopped && this.state !== 'refused' && this.subscribe(), 1000).unref();
         },
       },
     );
