@@ -54,7 +54,7 @@ export type Keyplane = {
   /** Reports what is left, closes the subscription. */
   close(): Promise<void>;
   /** For tests and metrics. */
-  readonly stats: { local: number; remote: number; cached: number; feed: FeedState | 'off'; pendingUsage: number; droppedUsage: number };
+  readonly stats: { local: number; remote: number; cached: number; feed: FeedState | 'off'; invalidations: number; pendingUsage: number; droppedUsage: number };
 };
 
 /**
@@ -121,7 +121,15 @@ export function createKeyplane(opts: KeyplaneOptions): Keyplane {
 
   const reporter = new UsageReporter(async (batch) => void (await post('/v1/keys/verifications', batch)), local ? (opts.reportIntervalMs ?? 1000) : 0);
   const feed = local
-    ? new InvalidationFeed({ url: base, token: opts.token, cache, maxStaleMs: opts.maxStaleMs ?? 1000, webSocketImpl: opts.webSocketImpl, now, onStateChange: opts.onFeedState })
+    ? new InvalidationFeed({
+        url: base,
+        token: opts.token,
+        cache,
+        maxStaleMs: opts.maxStaleMs ?? 1000,
+        webSocketImpl: opts.webSocketImpl,
+        now,
+        onStateChange: opts.onFeedState,
+      })
     : null;
 
   const verifyRemote = async (input: VerifyInput, hash: string | null): Promise<VerifyKeyResult> => {
@@ -135,7 +143,7 @@ export function createKeyplane(opts: KeyplaneOptions): Keyplane {
 
   return {
     verify(input) {
-      if (feed && feed.fresh()) {
+      if (feed?.fresh()) {
         const hash = cache.hashOf(input);
         const at = now();
         const entry = cache.get(hash, at, maxAgeMs);
@@ -177,7 +185,14 @@ export function createKeyplane(opts: KeyplaneOptions): Keyplane {
       await reporter.close();
     },
     get stats() {
-      return { ...counters, cached: cache.size, feed: feed ? feed.current : ('off' as const), pendingUsage: reporter.pending, droppedUsage: reporter.dropped };
+      return {
+        ...counters,
+        cached: cache.size,
+        feed: feed ? feed.current : ('off' as const),
+        invalidations: feed?.received ?? 0,
+        pendingUsage: reporter.pending,
+        droppedUsage: reporter.dropped,
+      };
     },
   };
 }

@@ -31,10 +31,12 @@ export class InvalidationFeed {
   private lastAlive = 0;
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
+  /** Invalidations received (every scope but READY). */
+  received = 0;
 
   constructor(opts: FeedOptions) {
     this.opts = opts;
-    const wsUrl = opts.url.replace(/^http/, 'ws').replace(/\/$/, '') + '/graphql';
+    const wsUrl = `${opts.url.replace(/^http/, 'ws').replace(/\/$/, '')}/graphql`;
     this.client = createClient({
       url: wsUrl,
       webSocketImpl: opts.webSocketImpl ?? globalThis.WebSocket,
@@ -70,7 +72,10 @@ export class InvalidationFeed {
   }
 
   private refuse(code: number): void {
-    this.set('refused', `Keyplane closed the feed (${code}): the SDK's own key no longer ${code === 4401 ? 'authenticates' : 'may act'}; every verification asks Keyplane`);
+    this.set(
+      'refused',
+      `Keyplane closed the feed (${code}): the SDK's own key no longer ${code === 4401 ? 'authenticates' : 'may act'}; every verification asks Keyplane`,
+    );
   }
 
   private set(state: FeedState, reason?: string): void {
@@ -87,9 +92,15 @@ export class InvalidationFeed {
       {
         next: (m) => {
           const inv = m.data?.keyInvalidations;
-          if (!inv) return this.set('down', 'the feed sent an error');
+          if (!inv) {
+            // An error event: the stream ends because the host's key may no longer verify keys.
+            const code = (m.errors?.[0] as { extensions?: { code?: string } } | undefined)?.extensions?.code;
+            if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') return this.set('refused', `the feed ended: ${m.errors?.[0]?.message ?? code}`);
+            return this.set('down', 'the feed sent an error');
+          }
           this.lastAlive = this.opts.now();
           const cache = this.opts.cache;
+          if (inv.scope !== 'READY') this.received++;
           switch (inv.scope) {
             case 'READY':
               cache.clear();
@@ -114,7 +125,9 @@ export class InvalidationFeed {
           }
         },
         complete: () => {
-          if (this.state === 'live') this.set('down', 'the feed ended');
+          if (this.state === 'refused' || this.stopped) return;
+          this.set('down', 'the feed ended');
+          setTimeout(() => !this.stopped && this.state !== 'refused' && this.subscribe(), 1000).unref();
         },
       },
     );

@@ -1,6 +1,5 @@
 import { graphql } from './gql/index.ts';
 
-
 export const CreateKey = graphql(`
   mutation SdkCreateApiKey($input: CreateApiKeyInput!) {
     createApiKey(input: $input) {

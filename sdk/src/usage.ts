@@ -4,9 +4,13 @@ import type { VerifyCode } from './types.ts';
 type Pending = { keyId: string; code: VerifyCode; ip: string | null; permission: string | null; at: number; count: number };
 type Batch = { batchId: string; verifications: Pending[] };
 
-/** Entries per batch (the server's limit) and most pending entries kept while Keyplane is unreachable. */
+/** The server's limits: entries per batch, verifications per batch; and most entries kept while Keyplane is unreachable. */
 const BATCH_ENTRIES = 1000;
+const BATCH_VERIFICATIONS = 100_000;
+const ENTRY_MAX_COUNT = 10_000;
 const MAX_PENDING_ENTRIES = 200_000;
+/** Answers that no retry changes: the batch is dropped (and counted in `dropped`), not retried forever. */
+const PERMANENT = new Set([400, 403, 413, 415]);
 
 /**
  * Counts verifications answered locally and reports them to `POST /v1/keys/verifications` so
@@ -16,6 +20,7 @@ const MAX_PENDING_ENTRIES = 200_000;
  */
 export class UsageReporter {
   private current = new Map<string, Pending>();
+  private full: Pending[] = [];
   private readonly queue: Batch[] = [];
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -34,12 +39,17 @@ export class UsageReporter {
     const second = Math.floor(at / 1000);
     const k = `${keyId}|${code}|${ip ?? ''}|${permission ?? ''}|${second}`;
     const p = this.current.get(k);
-    if (p) {
+    if (p && p.count < ENTRY_MAX_COUNT) {
       p.count++;
       p.at = at;
       return;
     }
-    if (this.current.size + this.queue.length * BATCH_ENTRIES >= MAX_PENDING_ENTRIES) {
+    if (p) {
+      // A full entry moves to the queue's next batch under its own key: counts stay within the server's bounds.
+      this.current.delete(k);
+      this.full.push(p);
+    }
+    if (this.current.size + this.full.length + this.queue.length * BATCH_ENTRIES >= MAX_PENDING_ENTRIES) {
       this.dropped++;
       return;
     }
@@ -49,15 +59,34 @@ export class UsageReporter {
   /** Sends everything recorded so far; rejects (keeping the batches) when Keyplane cannot take them. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => this.flush());
-    if (this.current.size) {
-      const all = [...this.current.values()];
+    if (this.current.size || this.full.length) {
+      const all = [...this.full, ...this.current.values()];
       this.current = new Map();
-      for (let i = 0; i < all.length; i += BATCH_ENTRIES) this.queue.push({ batchId: randomUUID().replaceAll('-', ''), verifications: all.slice(i, i + BATCH_ENTRIES) });
+      this.full = [];
+      let batch: Pending[] = [];
+      let total = 0;
+      for (const p of all) {
+        if (batch.length === BATCH_ENTRIES || total + p.count > BATCH_VERIFICATIONS) {
+          this.queue.push({ batchId: randomUUID().replaceAll('-', ''), verifications: batch });
+          batch = [];
+          total = 0;
+        }
+        batch.push(p);
+        total += p.count;
+      }
+      if (batch.length) this.queue.push({ batchId: randomUUID().replaceAll('-', ''), verifications: batch });
     }
     if (!this.queue.length) return Promise.resolve();
     this.flushing = (async () => {
       while (this.queue.length) {
-        await this.send(this.queue[0]!);
+        const batch = this.queue[0]!;
+        try {
+          await this.send(batch);
+        } catch (err) {
+          // Unreachable, 5xx, 429: kept, retried with the same batch id. Refused as such: dropped.
+          if (!PERMANENT.has((err as { status?: number }).status ?? 0)) throw err;
+          for (const p of batch.verifications) this.dropped += p.count;
+        }
         this.queue.shift();
       }
     })().finally(() => {
@@ -69,6 +98,7 @@ export class UsageReporter {
   get pending(): number {
     let n = 0;
     for (const p of this.current.values()) n += p.count;
+    for (const p of this.full) n += p.count;
     for (const b of this.queue) for (const p of b.verifications) n += p.count;
     return n;
   }

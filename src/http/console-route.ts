@@ -8,6 +8,7 @@ import type { RequestMeta } from '../modules/auth/actor.ts';
 import { cookieNames, type ConsoleSessions } from '../modules/console/console-auth.ts';
 import { endConsoleSession, exchangeConsoleLink, previewConsoleLink, type LinkPreview } from '../modules/console/console-session.service.ts';
 import { readBody } from './body.ts';
+import { errorBody } from './errors.ts';
 import { UNAUTHENTICATED_BODY } from './request-auth.ts';
 
 export const CONSOLE_PREFIX = '/console';
@@ -179,6 +180,10 @@ export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
     res.end(body);
   };
 
+  /** Errors of the console's own routes: Keyplane's one error body (pages for people stay HTML). */
+  const fail = (res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}) =>
+    send(res, status, 'application/json; charset=utf-8', errorBody(code, message), extra);
+
   const serve = (req: IncomingMessage, res: ServerResponse, path: string) => {
     const all = getAssets();
     if (!all) return send(res, 503, TYPES['.html']!, NOT_BUILT);
@@ -186,7 +191,7 @@ export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
     let asset = all.get(rel);
     // Client-side routes (/console/keys/…) get the app shell; a missing fingerprinted file is a 404.
     if (!asset) {
-      if (rel.startsWith('/assets/') || extname(rel) !== '') return send(res, 404, 'text/plain; charset=utf-8', 'not found');
+      if (rel.startsWith('/assets/') || extname(rel) !== '') return fail(res, 404, 'NOT_FOUND', 'no such console file');
       asset = all.get('/index.html')!;
     }
     const h: Record<string, string> = {
@@ -223,12 +228,12 @@ export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
   };
 
   const exchange = async (req: IncomingMessage, res: ServerResponse, meta: RequestMeta) => {
-    if (crossSite(req, config.publicUrl)) return send(res, 403, 'text/plain; charset=utf-8', 'sign-in must come from the Keyplane console page');
+    if (crossSite(req, config.publicUrl)) return fail(res, 403, 'FORBIDDEN', 'sign-in must come from the Keyplane console page');
     const type = req.headers['content-type'] ?? '';
-    if (!type.startsWith('application/x-www-form-urlencoded')) return send(res, 415, 'text/plain; charset=utf-8', 'send the form as application/x-www-form-urlencoded');
-    if (Number(req.headers['content-length'] ?? 0) > MAX_AUTH_BODY_BYTES) return send(res, 413, 'text/plain; charset=utf-8', 'request body too large');
+    if (!type.startsWith('application/x-www-form-urlencoded')) return fail(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send the form as application/x-www-form-urlencoded');
+    if (Number(req.headers['content-length'] ?? 0) > MAX_AUTH_BODY_BYTES) return fail(res, 413, 'PAYLOAD_TOO_LARGE', 'request body too large');
     const body = await readBody(req, MAX_AUTH_BODY_BYTES);
-    if (body === null) return send(res, 413, 'text/plain; charset=utf-8', 'request body too large');
+    if (body === null) return fail(res, 413, 'PAYLOAD_TOO_LARGE', 'request body too large');
     const token = new URLSearchParams(body.toString('utf8')).get('token');
     const session = await exchangeConsoleLink(app.deps, token, meta);
     if (!session) return send(res, 401, TYPES['.html']!, LINK_REFUSED);
@@ -268,21 +273,21 @@ export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
     if (path === `${CONSOLE_PREFIX}/auth`) {
       if (req.method === 'GET' || req.method === 'HEAD') return confirm(req, res);
       if (req.method === 'POST') return exchange(req, res, meta);
-      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed', { allow: 'GET, HEAD, POST' });
+      return fail(res, 405, 'METHOD_NOT_ALLOWED', 'method not allowed', { allow: 'GET, HEAD, POST' });
     }
     if (path === `${CONSOLE_PREFIX}/logout`) {
-      if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed', { allow: 'POST' });
+      if (req.method !== 'POST') return fail(res, 405, 'METHOD_NOT_ALLOWED', 'method not allowed', { allow: 'POST' });
       return logout(req, res, meta);
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed', { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'METHOD_NOT_ALLOWED', 'method not allowed', { allow: 'GET, HEAD' });
     // Decoded paths with dot segments or separators could escape the build folder: refuse them.
     let decoded: string;
     try {
       decoded = decodeURIComponent(path);
     } catch {
-      return send(res, 400, 'text/plain; charset=utf-8', 'bad path');
+      return fail(res, 400, 'VALIDATION', 'bad path');
     }
-    if (decoded.includes('..') || decoded.includes('\\') || decoded.includes('\0') || decoded.includes(`${sep}${sep}`)) return send(res, 400, 'text/plain; charset=utf-8', 'bad path');
+    if (decoded.includes('..') || decoded.includes('\\') || decoded.includes('\0') || decoded.includes(`${sep}${sep}`)) return fail(res, 400, 'VALIDATION', 'bad path');
     return serve(req, res, decoded);
   };
 }

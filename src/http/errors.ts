@@ -16,7 +16,14 @@ export function errorBody(code: string, message: string, extra: Record<string, u
 }
 
 /** Answers `status` with the shared error body (and extra headers: allow, retry-after, www-authenticate). */
-export function sendError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...JSON_HEADERS, ...headers });
   res.end(errorBody(code, message, extra));
 }

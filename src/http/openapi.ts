@@ -26,7 +26,8 @@ const API_ERRORS = {
 const verifyInput = {
   type: 'object',
   additionalProperties: false,
-  description: 'Give `token`, or `keyId` and `secret`. `ip` is the address the host saw; `permission` (`resource:action`) and `resource` (an instance id) are checked when given.',
+  description:
+    'Give `token`, or `keyId` and `secret`. `ip` is the address the host saw; `permission` (`resource:action`) and `resource` (an instance id) are checked when given.',
   properties: {
     token: { type: 'string', maxLength: 512 },
     keyId: { type: 'string', maxLength: 512 },
@@ -124,7 +125,20 @@ export const openApiDocument = {
       KeySnapshot: {
         type: 'object',
         description: 'What a host needs to answer verifications of this key itself. Never a secret or a hash. Times in epoch milliseconds.',
-        required: ['version', 'key', 'organizationId', 'userId', 'userStatus', 'validFrom', 'validUntil', 'secretValidUntil', 'allowedIps', 'permissions', 'withheldFields', 'maxAgeMs'],
+        required: [
+          'version',
+          'key',
+          'organizationId',
+          'userId',
+          'userStatus',
+          'validFrom',
+          'validUntil',
+          'secretValidUntil',
+          'allowedIps',
+          'permissions',
+          'withheldFields',
+          'maxAgeMs',
+        ],
         additionalProperties: false,
         properties: {
           version: { const: 1 },
@@ -146,7 +160,11 @@ export const openApiDocument = {
         required: ['batchId', 'verifications'],
         additionalProperties: false,
         properties: {
-          batchId: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$', description: `Idempotency: a batch id seen in the last ${BATCH_ID_TTL_SECONDS} s is not counted again.` },
+          batchId: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9_-]{8,64}$',
+            description: `Idempotency: a batch id seen in the last ${BATCH_ID_TTL_SECONDS} s is not counted again.`,
+          },
           verifications: {
             type: 'array',
             minItems: 1,
@@ -180,7 +198,9 @@ export const openApiDocument = {
       get: {
         operationId: 'healthz',
         summary: 'Liveness',
-        responses: { '200': { description: 'The process serves', content: json({ type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }) } },
+        responses: {
+          '200': { description: 'The process serves', content: json({ type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }) },
+        },
       },
     },
     '/readyz': {
@@ -192,7 +212,11 @@ export const openApiDocument = {
             s,
             {
               description: s === '200' ? 'Ready' : 'A dependency is down',
-              content: json({ type: 'object', required: ['postgres', 'redis'], properties: { postgres: { enum: ['ok', 'down'] }, redis: { enum: ['ok', 'down'] } } }),
+              content: json({
+                type: 'object',
+                required: ['postgres', 'redis'],
+                properties: { postgres: { enum: ['ok', 'down'] }, redis: { enum: ['ok', 'down'] } },
+              }),
             },
           ]),
         ),
@@ -202,7 +226,10 @@ export const openApiDocument = {
       get: {
         operationId: 'metrics',
         summary: 'Prometheus metrics (Bearer KEYPLANE_METRICS_TOKEN when set; on KEYPLANE_METRICS_PORT when set)',
-        responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, '401': error('Metrics token missing or wrong') },
+        responses: {
+          '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+          '401': error('Metrics token missing or wrong'),
+        },
       },
     },
     '/openapi.json': {
@@ -212,10 +239,15 @@ export const openApiDocument = {
       post: {
         operationId: 'verifyKey',
         summary: 'Verify a key for the host application (the hot path)',
-        description: 'Needs keys:verify. Every verification answer is a 200 (valid or not, with its code); keys outside the caller’s organisation and its sub-accounts answer NOT_FOUND.',
+        description:
+          'Needs keys:verify. Every verification answer is a 200 (valid or not, with its code); keys outside the caller’s organisation and its sub-accounts answer NOT_FOUND.',
         security: KEY_AUTH,
         requestBody: { required: true, content: json(ref('VerifyKeyInput')) },
-        responses: { '200': { description: 'The verification', content: json(ref('VerifyKeyResult')) }, ...API_ERRORS, '503': error('Rate limits and credits cannot be checked, or an uncached key cannot be loaded while the database is away (retry-after)') },
+        responses: {
+          '200': { description: 'The verification', content: json(ref('VerifyKeyResult')) },
+          ...API_ERRORS,
+          '503': error('Rate limits and credits cannot be checked, or an uncached key cannot be loaded while the database is away (retry-after)'),
+        },
       },
     },
     '/v1/keys/snapshots': {
@@ -229,7 +261,12 @@ export const openApiDocument = {
         responses: {
           '200': {
             description: 'The verification and, when it may be answered locally, the key’s snapshot',
-            content: json({ type: 'object', required: ['result', 'snapshot'], additionalProperties: false, properties: { result: ref('VerifyKeyResult'), snapshot: { oneOf: [ref('KeySnapshot'), { type: 'null' }] } } }),
+            content: json({
+              type: 'object',
+              required: ['result', 'snapshot'],
+              additionalProperties: false,
+              properties: { result: ref('VerifyKeyResult'), snapshot: { oneOf: [ref('KeySnapshot'), { type: 'null' }] } },
+            }),
           },
           ...API_ERRORS,
           '503': error('Rate limits and credits cannot be checked, or an uncached key cannot be loaded while the database is away (retry-after)'),
@@ -240,7 +277,7 @@ export const openApiDocument = {
       post: {
         operationId: 'reportVerifications',
         summary: 'Report verifications a host answered locally, so usage counts them',
-        description: `Needs keys:verify. At most ${MAX_BATCH_ENTRIES} entries, ${MAX_BATCH_VERIFICATIONS} verifications and ${MAX_BATCH_BYTES} bytes. Entries for keys the caller cannot verify are not counted (\`rejected\`).`,
+        description: `Needs keys:verify. At most ${MAX_BATCH_ENTRIES} entries, ${MAX_BATCH_VERIFICATIONS} verifications and ${MAX_BATCH_BYTES} bytes. Entries for keys the caller cannot verify, or was given no snapshot of (POST /v1/keys/snapshots) in the last two hours, are not counted (\`rejected\`).`,
         security: KEY_AUTH,
         requestBody: { required: true, content: json(ref('VerificationBatch')) },
         responses: { '200': { description: 'Counted (or recognised as a retry)', content: json(ref('VerificationBatchResult')) }, ...API_ERRORS },
@@ -251,24 +288,48 @@ export const openApiDocument = {
         operationId: 'consoleLinkPreview',
         summary: 'Console sign-in page for a one-time link (HTML)',
         parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: 'Confirmation page', content: { 'text/html': { schema: { type: 'string' } } } }, '401': { description: 'Link refused (HTML page)', content: { 'text/html': { schema: { type: 'string' } } } } },
+        responses: {
+          '200': { description: 'Confirmation page', content: { 'text/html': { schema: { type: 'string' } } } },
+          '401': { description: 'Link refused (HTML page)', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
       },
       post: {
         operationId: 'consoleLinkExchange',
         summary: 'Exchange a console link for a session (form post from the console page)',
-        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { token: { type: 'string' } } } } } },
-        responses: { '303': { description: 'Signed in: session and CSRF cookies set' }, '401': { description: 'Link refused (HTML page)', content: { 'text/html': { schema: { type: 'string' } } } }, '403': { description: 'Cross-site' }, '413': { description: 'Too large' }, '415': { description: 'Not a form' } },
+        requestBody: {
+          required: true,
+          content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { token: { type: 'string' } } } } },
+        },
+        responses: {
+          '303': { description: 'Signed in: session and CSRF cookies set' },
+          '401': { description: 'Link refused (HTML page)', content: { 'text/html': { schema: { type: 'string' } } } },
+          '403': error('Cross-site'),
+          '405': error('Method not allowed'),
+          '413': error('Too large'),
+          '415': error('Not a form'),
+        },
       },
     },
     '/console/logout': {
-      post: { operationId: 'consoleLogout', summary: 'End the console session', responses: { '204': { description: 'Signed out' }, '401': error('No session') } },
+      post: {
+        operationId: 'consoleLogout',
+        summary: 'End the console session',
+        responses: { '204': { description: 'Signed out' }, '401': error('No session'), '405': error('Method not allowed') },
+      },
     },
     '/console/{path}': {
       get: {
         operationId: 'consoleAsset',
         summary: 'The console (static single-page app)',
         parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: 'A console file' }, '304': { description: 'Not modified' }, '404': { description: 'No such file' }, '503': { description: 'Console not built' } },
+        responses: {
+          '200': { description: 'A console file' },
+          '304': { description: 'Not modified' },
+          '400': error('A path that could leave the console folder'),
+          '404': error('No such file'),
+          '405': error('Method not allowed'),
+          '503': { description: 'Console not built (HTML page)', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
       },
     },
   },

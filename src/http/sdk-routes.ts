@@ -26,8 +26,23 @@ const FUTURE_SKEW_MS = 60_000;
 /** A batch id is remembered this long: a retry within it is recognised and not counted again. */
 export const BATCH_ID_TTL_SECONDS = 24 * 3600;
 const BATCH_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
+/**
+ * A caller may report verifications only of keys it was given a snapshot of (in the last two
+ * hours, refreshed by every snapshot): holding keys:verify over an organisation is not enough to
+ * keep its keys "used" (and so away from inactivity expiry) without ever seeing their tokens.
+ */
+export const SNAPSHOT_GRANT_TTL_SECONDS = 2 * 3600;
+const grantKey = (prefix: string, callerPk: string, keyPk: string) => `${prefix}:sdk-snap:${callerPk}:${keyPk}`;
 /** What a host can decide alone; rate limits and credits are always asked of the server. */
-const LOCAL_CODES: ReadonlySet<VerifyCode> = new Set(['VALID', 'REVOKED', 'EXPIRED', 'NOT_YET_VALID', 'IP_NOT_ALLOWED', 'USER_DISABLED', 'INSUFFICIENT_PERMISSIONS']);
+const LOCAL_CODES: ReadonlySet<VerifyCode> = new Set([
+  'VALID',
+  'REVOKED',
+  'EXPIRED',
+  'NOT_YET_VALID',
+  'IP_NOT_ALLOWED',
+  'USER_DISABLED',
+  'INSUFFICIENT_PERMISSIONS',
+]);
 
 type Handler = (req: IncomingMessage, res: ServerResponse, meta: RequestMeta, actor: NonNullable<Awaited<ReturnType<typeof authenticate>>>) => Promise<void>;
 
@@ -46,7 +61,8 @@ function apiRoute(app: App, handler: Handler): Route {
     } catch (err) {
       if (err instanceof ValidationError) return sendError(res, 400, err.code, err.message, { fields: err.fields });
       if (err instanceof AppError) return sendError(res, err.code === 'FORBIDDEN' ? 403 : 400, err.code, err.message);
-      if (err instanceof LimiterUnavailableError) return sendError(res, 503, 'UNAVAILABLE', 'Rate limits and credits cannot be checked right now; retry', {}, { 'retry-after': '1' });
+      if (err instanceof LimiterUnavailableError)
+        return sendError(res, 503, 'UNAVAILABLE', 'Rate limits and credits cannot be checked right now; retry', {}, { 'retry-after': '1' });
       throw err;
     }
   };
@@ -63,6 +79,7 @@ export function snapshotsRoute(app: App): Route {
     const input = await readJsonBody(req, res, MAX_VERIFY_BODY_BYTES);
     if (input === undefined) return;
     const { result, snapshot } = await verifyKeyWithSnapshot({ actor, deps: app.deps }, input);
+    if (snapshot) await app.redis.set(grantKey(app.deps.config.redisPrefix, actor.key.id, snapshot.key.id), '1', 'EX', SNAPSHOT_GRANT_TTL_SECONDS);
     sendJson(res, 200, `{"result":${resultJson(result)},"snapshot":${snapshot ? JSON.stringify(snapshot) : 'null'}}`);
   });
 }
@@ -79,24 +96,47 @@ function parseBatch(raw: unknown, now: number): { batchId: string; reports: Repo
   const fields: FieldError[] = [];
   const reports: Report[] = [];
   let total = 0;
-  verifications.forEach((v: unknown, i) => {
+  for (const [i, v] of (verifications as unknown[]).entries()) {
     const path = `input.verifications.${i}`;
-    if (typeof v !== 'object' || v === null) return void fields.push({ path, message: 'must be an object' });
+    if (typeof v !== 'object' || v === null) {
+      fields.push({ path, message: 'must be an object' });
+      continue;
+    }
     const e = v as Record<string, unknown>;
     const count = e.count === undefined ? 1 : e.count;
-    if (typeof e.keyId !== 'string' || e.keyId.length === 0 || e.keyId.length > 64) fields.push({ path: `${path}.keyId`, message: 'a key id of at most 64 characters' });
-    else if (typeof e.code !== 'string' || !LOCAL_CODES.has(e.code as VerifyCode)) fields.push({ path: `${path}.code`, message: `one of ${[...LOCAL_CODES].join(', ')}` });
-    else if (typeof e.at !== 'number' || !Number.isInteger(e.at) || e.at < now - REPORT_WINDOW_MS || e.at > now + FUTURE_SKEW_MS) fields.push({ path: `${path}.at`, message: 'epoch milliseconds within the last hour' });
+    if (typeof e.keyId !== 'string' || e.keyId.length === 0 || e.keyId.length > 64)
+      fields.push({ path: `${path}.keyId`, message: 'a key id of at most 64 characters' });
+    else if (typeof e.code !== 'string' || !LOCAL_CODES.has(e.code as VerifyCode))
+      fields.push({ path: `${path}.code`, message: `one of ${[...LOCAL_CODES].join(', ')}` });
+    else if (typeof e.at !== 'number' || !Number.isInteger(e.at) || e.at < now - REPORT_WINDOW_MS || e.at > now + FUTURE_SKEW_MS)
+      fields.push({ path: `${path}.at`, message: 'epoch milliseconds within the last hour' });
     else if (e.ip != null && (typeof e.ip !== 'string' || e.ip.length > 64)) fields.push({ path: `${path}.ip`, message: 'at most 64 characters' });
-    else if (e.permission != null && (typeof e.permission !== 'string' || e.permission.length > 100)) fields.push({ path: `${path}.permission`, message: 'at most 100 characters' });
-    else if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_BATCH_VERIFICATIONS) fields.push({ path: `${path}.count`, message: `an integer from 1 to ${MAX_BATCH_VERIFICATIONS}` });
+    else if (e.permission != null && (typeof e.permission !== 'string' || e.permission.length > 100))
+      fields.push({ path: `${path}.permission`, message: 'at most 100 characters' });
+    else if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_BATCH_VERIFICATIONS)
+      fields.push({ path: `${path}.count`, message: `an integer from 1 to ${MAX_BATCH_VERIFICATIONS}` });
     else {
       total += count;
-      reports.push({ keyId: e.keyId, code: e.code as VerifyCode, at: e.at, ip: (e.ip as string | null) ?? null, permission: (e.permission as string | null) ?? null, count });
+      reports.push({
+        keyId: e.keyId,
+        code: e.code as VerifyCode,
+        at: e.at,
+        ip: (e.ip as string | null) ?? null,
+        permission: (e.permission as string | null) ?? null,
+        count,
+      });
     }
-  });
-  if (!fields.length && total > MAX_BATCH_VERIFICATIONS) fields.push({ path: 'input.verifications', message: `at most ${MAX_BATCH_VERIFICATIONS} verifications per batch` });
-  if (fields.length) throw new ValidationError(fields.map((f) => `${f.path}: ${f.message}`).slice(0, 5).join('; '), fields.slice(0, 50));
+  }
+  if (!fields.length && total > MAX_BATCH_VERIFICATIONS)
+    fields.push({ path: 'input.verifications', message: `at most ${MAX_BATCH_VERIFICATIONS} verifications per batch` });
+  if (fields.length)
+    throw new ValidationError(
+      fields
+        .map((f) => `${f.path}: ${f.message}`)
+        .slice(0, 5)
+        .join('; '),
+      fields.slice(0, 50),
+    );
   return { batchId, reports };
 }
 
@@ -104,7 +144,8 @@ function parseBatch(raw: unknown, now: number): { batchId: string; reports: Repo
  * POST /v1/keys/verifications: verifications a host answered locally (the SDK), reported in
  * batches so usage, last use and recent verifications count them. Idempotent per batch id and
  * caller: a retried batch is acknowledged and not counted again. Entries about keys the caller
- * could not verify (unknown, deleted, outside its reach) are not counted; the answer says how many.
+ * could not verify (unknown, deleted, outside its reach) or was given no snapshot of are not
+ * counted; the answer says how many.
  */
 export function verificationsRoute(app: App): Route {
   const { deps } = app;
@@ -115,15 +156,20 @@ export function verificationsRoute(app: App): Route {
     if (input === undefined) return;
     const { batchId, reports } = parseBatch(input, deps.now().getTime());
     // Records first: the batch id is only spent once the batch can be counted.
-    const records = await Promise.all([...new Set(reports.map((r) => r.keyId))].filter((k) => !isConsoleSessionId(k)).map(async (keyId) => [keyId, await deps.verifier.lookup(keyId)] as const));
-    const byKeyId = new Map(records);
+    const records = await Promise.all(
+      [...new Set(reports.map((r) => r.keyId))].filter((k) => !isConsoleSessionId(k)).map(async (keyId) => [keyId, await deps.verifier.lookup(keyId)] as const),
+    );
+    // Reachable, and snapshotted by this caller: the only keys whose verifications it can have answered.
+    const reachable = records.filter(([, r]) => r && verifyReaches(actor, r.organizationPath, r.id));
+    const granted = reachable.length ? await app.redis.mget(...reachable.map(([, r]) => grantKey(prefix, actor.key.id, r!.id))) : [];
+    const byKeyId = new Map(reachable.filter((_, i) => granted[i] === '1'));
     const claimed = await app.redis.set(`${prefix}:sdk-batch:${actor.key.id}:${batchId}`, '1', 'EX', BATCH_ID_TTL_SECONDS, 'NX');
     if (claimed !== 'OK') return sendJson(res, 200, { batchId, duplicate: true, accepted: 0, rejected: 0 });
     let accepted = 0;
     let rejected = 0;
     for (const r of reports) {
       const record = byKeyId.get(r.keyId);
-      if (!record || !verifyReaches(actor, record.organizationPath, record.id)) {
+      if (!record) {
         rejected += r.count;
         continue;
       }

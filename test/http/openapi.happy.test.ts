@@ -6,6 +6,7 @@ import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { makeKey, makeUser } from '../verify/fixtures.ts';
 
 let server: TestServer;
+// biome-ignore lint/suspicious/noExplicitAny: the document is walked by path strings
 let doc: any;
 beforeAll(async () => {
   server = await startTestServer();
@@ -49,14 +50,29 @@ describe('GET /openapi.json', () => {
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/console/auth', '/console/logout', '/console/{path}', '/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/keys/snapshots', '/v1/keys/verifications', '/v1/keys/verify'].sort(),
+      [
+        '/console/auth',
+        '/console/logout',
+        '/console/{path}',
+        '/healthz',
+        '/metrics',
+        '/openapi.json',
+        '/readyz',
+        '/v1/keys/snapshots',
+        '/v1/keys/verifications',
+        '/v1/keys/verify',
+      ].sort(),
     );
   });
 
   it('live answers of the JSON routes, success and error, conform to it', async () => {
     const org = await seedOrg(server);
     const user = await makeUser(server.app.orm, org.organizationId, ['invoices:read']);
-    const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId: user.userId, rateLimit: { limit: 100, windowSeconds: 60 } });
+    const key = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId: user.userId,
+      rateLimit: { limit: 100, windowSeconds: 60 },
+    });
     const plain = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId: user.userId });
 
     let r = await call('/healthz');
@@ -64,7 +80,11 @@ describe('GET /openapi.json', () => {
     r = await call('/readyz');
     conforms('/readyz', 'get', r.status, r.type, r.body);
 
-    for (const input of [{ token: key.token, permission: 'invoices:read' }, { token: plain.token, permission: 'invoices:write', ip: '10.0.0.1' }, { token: 'kp_sk_nope_x' }]) {
+    for (const input of [
+      { token: key.token, permission: 'invoices:read' },
+      { token: plain.token, permission: 'invoices:write', ip: '10.0.0.1' },
+      { token: 'kp_sk_nope_x' },
+    ]) {
       r = await call('/v1/keys/verify', json(org.token, input));
       conforms('/v1/keys/verify', 'post', r.status, r.type, r.body);
       r = await call('/v1/keys/snapshots', json(org.token, input));
@@ -72,7 +92,10 @@ describe('GET /openapi.json', () => {
     }
     r = await call('/v1/keys/snapshots', json(org.token, { token: plain.token }));
     expect(r.body.snapshot).not.toBeNull();
-    r = await call('/v1/keys/verifications', json(org.token, { batchId: 'openapi-test-1', verifications: [{ keyId: plain.keyId, code: 'VALID', at: Date.now(), count: 3 }] }));
+    r = await call(
+      '/v1/keys/verifications',
+      json(org.token, { batchId: 'openapi-test-1', verifications: [{ keyId: plain.keyId, code: 'VALID', at: Date.now(), count: 3 }] }),
+    );
     conforms('/v1/keys/verifications', 'post', r.status, r.type, r.body);
 
     // Errors: one body shape everywhere.
@@ -85,12 +108,27 @@ describe('GET /openapi.json', () => {
       ['/v1/keys/snapshots', 'post', json(org.token, { token: 5 }), 400],
       ['/v1/keys/verifications', 'post', json(org.token, { batchId: 'x' }), 400],
       ['/v1/keys/verifications', 'post', { method: 'GET', headers: { authorization: `Bearer ${org.token}` } }, 405],
-      ['/v1/keys/verifications', 'post', json(org.token, { batchId: 'abcdefghij', verifications: [{ keyId: 'k', code: 'VALID', at: Date.now(), pad: 'x'.repeat(300_000) }] }), 413],
+      [
+        '/v1/keys/verifications',
+        'post',
+        json(org.token, { batchId: 'abcdefghij', verifications: [{ keyId: 'k', code: 'VALID', at: Date.now(), pad: 'x'.repeat(300_000) }] }),
+        413,
+      ],
     ];
     for (const [path, method, init, status] of errors) {
       r = await call(path, init);
       expect(r.status, `${path} ${JSON.stringify(r.body)}`).toBe(status);
       conforms(path, method, status, r.type, r.body);
+    }
+    // The console's own errors too (its pages for people stay HTML).
+    for (const [path, init, status, docPath, method] of [
+      ['/console/assets/missing.js', {}, 404, '/console/{path}', 'get'],
+      ['/console/logout', { method: 'GET' }, 405, '/console/logout', 'post'],
+      ['/console/auth', { method: 'POST', headers: { 'content-type': 'text/plain', origin: server.url }, body: 'x' }, 415, '/console/auth', 'post'],
+    ] as [string, RequestInit, number, string, string][]) {
+      r = await call(path, init);
+      expect(r.status, `${path} ${JSON.stringify(r.body)}`).toBe(status);
+      conforms(docPath, method, status, r.type, r.body);
     }
     // Routes that are not in the document answer the same error body.
     r = await call('/nothing-here');

@@ -77,11 +77,28 @@ export type HostScenario = {
  * Through the API only: the host's catalogue (invoices, `email` sensitive, read public), a role
  * granting invoices read and write, a service user holding it, and a key for that user.
  */
-export async function hostScenario(server: TestServer, kpOpts: Partial<KeyplaneOptions> = {}, key: { rateLimit?: { limit: number; windowSeconds: number }; allowedIps?: string[]; kind?: 'SECRET' | 'PUBLISHABLE' } = {}): Promise<HostScenario> {
+export async function hostScenario(
+  server: TestServer,
+  kpOpts: Partial<KeyplaneOptions> = {},
+  key: { rateLimit?: { limit: number; windowSeconds: number }; allowedIps?: string[]; kind?: 'SECRET' | 'PUBLISHABLE' } = {},
+): Promise<HostScenario> {
   const org = await seedOrg(server);
-  success((await gql(server, org.token, DefineResource, { input: { name: 'invoices', actions: ['read', 'write'], publicActions: ['read'], sensitiveFields: ['email'] } })).data!.defineResource, 'DefineResourceSuccess');
-  const role = success((await gql(server, org.token, CreateRole, { input: { name: 'invoice clerk', permissions: ['invoices:read', 'invoices:write'] } })).data!.createRole, 'CreateRoleSuccess').role;
-  const user = success((await gql(server, org.token, CreateUser, { input: { name: 'billing bot', kind: 'SERVICE' } })).data!.createUser, 'CreateUserSuccess').user;
+  success(
+    (
+      await gql(server, org.token, DefineResource, {
+        input: { name: 'invoices', actions: ['read', 'write'], publicActions: ['read'], sensitiveFields: ['email'] },
+      })
+    ).data!.defineResource,
+    'DefineResourceSuccess',
+  );
+  const role = success(
+    (await gql(server, org.token, CreateRole, { input: { name: 'invoice clerk', permissions: ['invoices:read', 'invoices:write'] } })).data!.createRole,
+    'CreateRoleSuccess',
+  ).role;
+  const user = success(
+    (await gql(server, org.token, CreateUser, { input: { name: 'billing bot', kind: 'SERVICE' } })).data!.createUser,
+    'CreateUserSuccess',
+  ).user;
   success((await gql(server, org.token, AssignRoles, { input: { userId: user.id, roles: [{ roleId: role.id }] } })).data!.assignRoles, 'AssignRolesSuccess');
   const kp = sdk(server, org.token, kpOpts);
   const created = await kp.createKey({ name: 'customer key', userId: user.id, kind: key.kind, rateLimit: key.rateLimit, allowedIps: key.allowedIps });
@@ -101,17 +118,28 @@ const INVOICE = (id: string) => ({ id, amount: 120, customer: { name: 'Ada', ema
 export async function startHost(framework: Framework, kp: Keyplane): Promise<Host> {
   if (framework === 'express') {
     const app = express();
-    app.get('/invoices/:id', expressKey(kp, { permission: 'invoices:read', resource: (req) => (req as unknown as express.Request).params.id as string }), (req, res) => {
-      res.json({ ...INVOICE(String(req.params.id)), verification: req.keyplane?.code });
-    });
-    app.post('/invoices', expressKey(kp, { permission: 'invoices:write' }), (req, res) => void res.status(201).json({ ...INVOICE('new'), verification: req.keyplane?.code }));
+    app.get(
+      '/invoices/:id',
+      expressKey(kp, { permission: 'invoices:read', resource: (req) => (req as unknown as express.Request).params.id as string }),
+      (req, res) => {
+        res.json({ ...INVOICE(String(req.params.id)), verification: req.keyplane?.code });
+      },
+    );
+    app.post(
+      '/invoices',
+      expressKey(kp, { permission: 'invoices:write' }),
+      (req, res) => void res.status(201).json({ ...INVOICE('new'), verification: req.keyplane?.code }),
+    );
     const server = createServer(app);
     return listen('express', server);
   }
   if (framework === 'fastify') {
     const app = Fastify();
     type R = { params: { id: string }; keyplane?: { code: string } };
-    app.get('/invoices/:id', requireFastify(kp, { permission: 'invoices:read', resource: (req) => (req as unknown as R).params.id }), async (req) => ({ ...INVOICE((req as unknown as R).params.id), verification: (req as unknown as R).keyplane?.code }));
+    app.get('/invoices/:id', requireFastify(kp, { permission: 'invoices:read', resource: (req) => (req as unknown as R).params.id }), async (req) => ({
+      ...INVOICE((req as unknown as R).params.id),
+      verification: (req as unknown as R).keyplane?.code,
+    }));
     app.post('/invoices', requireFastify(kp, { permission: 'invoices:write' }), async (req, reply) => {
       reply.code(201);
       return { ...INVOICE('new'), verification: (req as unknown as R).keyplane?.code };
@@ -124,7 +152,9 @@ export async function startHost(framework: Framework, kp: Keyplane): Promise<Hos
   app.get('/invoices/:id', honoKey(kp, { permission: 'invoices:read', resource: (c) => (c.req.param as (n: string) => string)('id') }) as never, (c) =>
     c.json({ ...INVOICE(c.req.param('id')), verification: c.get('keyplane')?.code }),
   );
-  app.post('/invoices', honoKey(kp, { permission: 'invoices:write' }) as never, (c) => c.json({ ...INVOICE('new'), verification: c.get('keyplane')?.code }, 201));
+  app.post('/invoices', honoKey(kp, { permission: 'invoices:write' }) as never, (c) =>
+    c.json({ ...INVOICE('new'), verification: c.get('keyplane')?.code }, 201),
+  );
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
   });
@@ -140,7 +170,15 @@ function listen(name: string, server: Server): Promise<Host> {
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as AddressInfo).port;
-      resolve({ name, url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) });
+      resolve({
+        name,
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      });
     }),
   );
 }
@@ -180,8 +218,12 @@ export async function startProxy(target: { port: number }) {
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    blackhole: () => void (mode = 'blackhole'),
-    pass: () => void (mode = 'pass'),
+    blackhole: () => {
+      mode = 'blackhole';
+    },
+    pass: () => {
+      mode = 'pass';
+    },
     cut: () => {
       for (const s of sockets) s.resetAndDestroy();
     },

@@ -88,6 +88,38 @@ describe('local verification', () => {
     await Promise.all([s.kp.close(), remote.close()]);
   });
 
+  it('a rotated key: the old secret works through its grace period, locally, then stops without any push', async () => {
+    const s = await hostScenario(server);
+    await live(s.kp);
+    expect((await s.kp.verify({ token: s.token })).code).toBe('VALID');
+    const heard = s.kp.stats.invalidations;
+    const rotated = await s.kp.rotateKey({ id: s.apiKeyId, gracePeriodSeconds: 2 });
+    // Both copies of the invalidation (this process's own, and its echo back from Redis) have arrived.
+    await expect.poll(() => s.kp.stats.invalidations, { timeout: 5000, interval: 5 }).toBeGreaterThanOrEqual(heard + 2);
+    expect(s.kp.stats.cached).toBe(0);
+    // Old and new secrets both valid: each is fetched once, then answered locally.
+    expect((await s.kp.verify({ token: s.token })).code).toBe('VALID');
+    expect((await s.kp.verify({ token: rotated.token })).code).toBe('VALID');
+    const remote = s.kp.stats.remote;
+    expect((await s.kp.verify({ token: s.token })).code).toBe('VALID');
+    expect(s.kp.stats.remote).toBe(remote);
+    // Once the grace ends the old secret's snapshot is no longer used: Keyplane answers NOT_FOUND.
+    await expect.poll(async () => (await s.kp.verify({ token: s.token })).code, { timeout: 10_000, interval: 50 }).toBe('NOT_FOUND');
+    expect((await s.kp.verify({ token: rotated.token })).code).toBe('VALID');
+    await s.kp.close();
+  });
+
+  it('a validity window that ends is enforced locally, without asking Keyplane', async () => {
+    const s = await hostScenario(server);
+    const soon = await s.kp.createKey({ name: 'short-lived', userId: s.userId, validUntil: new Date(Date.now() + 1500).toISOString() });
+    await live(s.kp);
+    expect((await s.kp.verify({ token: soon.token })).code).toBe('VALID');
+    const remote = s.kp.stats.remote;
+    await expect.poll(async () => (await s.kp.verify({ token: soon.token })).code, { timeout: 10_000, interval: 50 }).toBe('EXPIRED');
+    expect(s.kp.stats.remote).toBe(remote);
+    await s.kp.close();
+  });
+
   it('strips the fields a publishable key must not see from JSON answers, on every framework', async () => {
     const s = await hostScenario(server, {}, { kind: 'PUBLISHABLE' });
     for (const framework of ['express', 'fastify', 'hono'] as const) {
@@ -114,7 +146,14 @@ describe('local verification', () => {
     const other = await s.kp.createKey({ name: 'other', userId: s.userId });
     await s.kp.verify({ token: other.token });
     expect(s.kp.stats.cached).toBe(2);
-    success((await gql(server, s.org.token, DefineResource, { input: { name: 'invoices', actions: ['read', 'write'], publicActions: [], sensitiveFields: ['email', 'phone'] } })).data!.defineResource, 'DefineResourceSuccess');
+    success(
+      (
+        await gql(server, s.org.token, DefineResource, {
+          input: { name: 'invoices', actions: ['read', 'write'], publicActions: [], sensitiveFields: ['email', 'phone'] },
+        })
+      ).data!.defineResource,
+      'DefineResourceSuccess',
+    );
     await expect.poll(() => s.kp.stats.cached, { timeout: 5000, interval: 5 }).toBe(0);
     await s.kp.close();
   });
@@ -178,7 +217,16 @@ describe('when Keyplane is unreachable', () => {
     await expect.poll(() => kp.stats.feed, { timeout: 10_000, interval: 1 }).not.toBe('live');
     await expect.poll(() => kp.stats.feed, { timeout: 10_000, interval: 5 }).toBe('live');
     // The HTTP connections were reset too: the first calls may fail until the pool reconnects.
-    await expect.poll(() => kp.verify({ token: s.token }).then((r) => r.code, () => 'failed'), { timeout: 10_000, interval: 5 }).toBe('VALID');
+    await expect
+      .poll(
+        () =>
+          kp.verify({ token: s.token }).then(
+            (r) => r.code,
+            () => 'failed',
+          ),
+        { timeout: 10_000, interval: 5 },
+      )
+      .toBe('VALID');
     const local = kp.stats.local;
     expect((await kp.verify({ token: s.token })).code).toBe('VALID');
     expect(kp.stats.local).toBe(local + 1);

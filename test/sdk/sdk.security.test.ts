@@ -2,7 +2,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, success, type TestServer } from '../harness.ts';
-import { DefineResource, UpdateUser } from '../ops.ts';
+import { AssignRoles, CreateRole, CreateUser, DefineResource, UpdateRole, UpdateUser } from '../ops.ts';
 import { makeKey, makeSubAccount, makeUser } from '../verify/fixtures.ts';
 import { rollUpUsage } from '../../src/modules/usage/usage-rollup.ts';
 import { hostScenario, live, sdk, startCountedServer, type Counted } from './helpers.ts';
@@ -17,7 +17,14 @@ type Inv = { scope: string; keyId: string | null; userId: string | null; organiz
 
 /** A raw keyInvalidations subscriber (graphql-ws over ws), collecting what it is sent. */
 function subscribe(srv: TestServer, token: string) {
-  const client = createClient({ url: `${srv.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
+  const client = createClient({
+    url: `${srv.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => undefined,
+  });
   const received: Inv[] = [];
   const errors: unknown[] = [];
   client.subscribe<{ keyInvalidations: Inv }>(
@@ -58,7 +65,10 @@ describe('keyInvalidations', () => {
     // Everything B does: its key revoked, its user disabled, its catalogue changed.
     await b.kp.revokeKey({ id: b.apiKeyId });
     success((await gql(server, b.org.token, UpdateUser, { input: { id: b.userId, status: 'DISABLED' } })).data!.updateUser, 'UpdateUserSuccess');
-    success((await gql(server, b.org.token, DefineResource, { input: { name: 'invoices', actions: ['read'], sensitiveFields: [] } })).data!.defineResource, 'DefineResourceSuccess');
+    success(
+      (await gql(server, b.org.token, DefineResource, { input: { name: 'invoices', actions: ['read'], sensitiveFields: [] } })).data!.defineResource,
+      'DefineResourceSuccess',
+    );
     // Then a marker in A (a key of A's organisation, above the sub-account).
     await a.kp.revokeKey({ id: a.apiKeyId });
     await expect.poll(() => inA.received.some((m) => m.scope === 'KEY' && m.keyId === a.keyId), { timeout: 5000 }).toBe(true);
@@ -81,7 +91,11 @@ describe('keyInvalidations', () => {
     const reader = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
     const readerKey = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId: reader.userId });
     const verifier = await makeUser(server.app.orm, org.organizationId, ['keys:verify']);
-    const publishable = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId: verifier.userId, kind: 'PUBLISHABLE' });
+    const publishable = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId: verifier.userId,
+      kind: 'PUBLISHABLE',
+    });
     for (const token of [readerKey.token, publishable.token]) {
       const s = subscribe(server, token);
       await expect.poll(() => s.errors.length, { timeout: 5000 }).toBeGreaterThan(0);
@@ -105,10 +119,39 @@ describe('keyInvalidations', () => {
     await owner.revokeKey({ id: own.id });
     await expect.poll(() => kp.stats.feed, { timeout: 5000 }).toBe('refused');
     expect(kp.stats.cached).toBe(0);
-    expect(states.at(-1)).toMatch(/refused.*4401/);
+    // The stream's own error (key revoked) or the 4401 close that follows it, whichever comes first.
+    expect(states.at(-1)).toMatch(/^refused: .*(revoked|4401)/);
     // Every verification now asks Keyplane, which refuses the revoked host key.
     await expect(kp.verify({ token: customer.token })).rejects.toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
     await Promise.all([kp.close(), owner.close()]);
+  });
+});
+
+describe('keyInvalidations when the host key loses keys:verify', () => {
+  it('ends the subscription (the SDK stops answering locally) once a role change takes keys:verify away', async () => {
+    const s = await hostScenario(server);
+    const role = success(
+      (await gql(server, s.org.token, CreateRole, { input: { name: 'verifier', permissions: ['keys:verify', 'keys:read'] } })).data!.createRole,
+      'CreateRoleSuccess',
+    ).role;
+    const user = success(
+      (await gql(server, s.org.token, CreateUser, { input: { name: 'host app', kind: 'SERVICE' } })).data!.createUser,
+      'CreateUserSuccess',
+    ).user;
+    success(
+      (await gql(server, s.org.token, AssignRoles, { input: { userId: user.id, roles: [{ roleId: role.id }] } })).data!.assignRoles,
+      'AssignRolesSuccess',
+    );
+    const hostKey = await s.kp.createKey({ name: 'host', userId: user.id });
+    const kp = sdk(server, hostKey.token);
+    await live(kp);
+    expect((await kp.verify({ token: s.token })).code).toBe('VALID');
+    expect(kp.stats.cached).toBe(1);
+    success((await gql(server, s.org.token, UpdateRole, { input: { id: role.id, permissions: ['keys:read'] } })).data!.updateRole, 'UpdateRoleSuccess');
+    await expect.poll(() => kp.stats.feed, { timeout: 5000 }).toBe('refused');
+    expect(kp.stats.cached).toBe(0);
+    await expect(kp.verify({ token: s.token })).rejects.toMatchObject({ code: 'FORBIDDEN', status: 403 });
+    await Promise.all([kp.close(), s.kp.close()]);
   });
 });
 
@@ -133,7 +176,20 @@ describe('POST /v1/keys/snapshots', () => {
     const r = await post('/v1/keys/snapshots', s.org.token, { token: s.token, ip: '10.0.0.1' });
     expect(r.status).toBe(200);
     expect(Object.keys(r.body.snapshot).sort()).toEqual(
-      ['allowedIps', 'key', 'maxAgeMs', 'organizationId', 'permissions', 'secretValidUntil', 'userId', 'userStatus', 'validFrom', 'validUntil', 'version', 'withheldFields'].sort(),
+      [
+        'allowedIps',
+        'key',
+        'maxAgeMs',
+        'organizationId',
+        'permissions',
+        'secretValidUntil',
+        'userId',
+        'userStatus',
+        'validFrom',
+        'validUntil',
+        'version',
+        'withheldFields',
+      ].sort(),
     );
     const secret = s.token.split('_').at(-1)!;
     expect(r.text).not.toContain(secret.slice(0, 20));
@@ -176,23 +232,35 @@ describe('POST /v1/keys/verifications', () => {
     const readerKey = await makeKey(server.app.orm, server.config.pepper, { organizationId: a.org.organizationId, userId: reader.userId });
     expect((await post('/v1/keys/verifications', readerKey.token, batch(readerKey.keyId, 5))).status).toBe(403);
 
+    // A key within reach that this caller never got a snapshot of: not counted either (keys:verify
+    // over an organisation must not keep its keys "used" without their tokens).
+    expect((await post('/v1/keys/verifications', a.org.token, batch(a.keyId, 3))).body).toMatchObject({ accepted: 0, rejected: 3 });
+    expect((await post('/v1/keys/snapshots', a.org.token, { token: a.token })).body.snapshot).not.toBeNull();
+    expect((await post('/v1/keys/snapshots', b.org.token, { token: b.token })).body.snapshot).not.toBeNull();
+
     const once = batch(a.keyId, 7);
     expect((await post('/v1/keys/verifications', a.org.token, once)).body).toMatchObject({ duplicate: false, accepted: 7 });
     expect((await post('/v1/keys/verifications', a.org.token, once)).body).toMatchObject({ duplicate: true, accepted: 0 });
     // The same batch id from another caller is its own batch (ids are per caller): B cannot block A's.
-    expect((await post('/v1/keys/verifications', b.org.token, { ...once, verifications: [{ ...once.verifications[0], keyId: b.keyId, count: 1 }] })).body).toMatchObject({ duplicate: false, accepted: 1 });
+    expect(
+      (await post('/v1/keys/verifications', b.org.token, { ...once, verifications: [{ ...once.verifications[0], keyId: b.keyId, count: 1 }] })).body,
+    ).toMatchObject({ duplicate: false, accepted: 1 });
 
     await rollUp();
     const sum = (points: { count: number }[]) => points.reduce((n, p) => n + p.count, 0);
-    expect(sum(await a.kp.usage({ keyId: a.apiKeyId, granularity: 'MINUTE' }))).toBe(7);
-    expect(sum(await b.kp.usage({ keyId: b.apiKeyId, granularity: 'MINUTE' }))).toBe(1);
+    // Each snapshot call is itself one verification: 1 + 7 for A, 1 + 1 for B; nothing forged, nothing twice.
+    expect(sum(await a.kp.usage({ keyId: a.apiKeyId, granularity: 'MINUTE' }))).toBe(8);
+    expect(sum(await b.kp.usage({ keyId: b.apiKeyId, granularity: 'MINUTE' }))).toBe(2);
     await Promise.all([a.kp.close(), b.kp.close()]);
   });
 
   it('refuses outcomes a host cannot decide, times outside the window and oversized batches', async () => {
     const a = await hostScenario(server);
     const bad = async (verification: Record<string, unknown>) => {
-      const r = await post('/v1/keys/verifications', a.org.token, { batchId: 'abcdefgh12', verifications: [{ keyId: a.keyId, code: 'VALID', at: Date.now(), ...verification }] });
+      const r = await post('/v1/keys/verifications', a.org.token, {
+        batchId: 'abcdefgh12',
+        verifications: [{ keyId: a.keyId, code: 'VALID', at: Date.now(), ...verification }],
+      });
       expect(r.status, JSON.stringify(verification)).toBe(400);
       expect(r.body.errors[0].extensions.code).toBe('VALIDATION');
     };
@@ -203,7 +271,10 @@ describe('POST /v1/keys/verifications', () => {
     await bad({ count: 0 });
     await bad({ count: 1e9 });
     await bad({ permission: 'x'.repeat(101) });
-    const many = await post('/v1/keys/verifications', a.org.token, { batchId: 'abcdefgh13', verifications: Array.from({ length: 1001 }, () => ({ keyId: a.keyId, code: 'VALID', at: Date.now() })) });
+    const many = await post('/v1/keys/verifications', a.org.token, {
+      batchId: 'abcdefgh13',
+      verifications: Array.from({ length: 1001 }, () => ({ keyId: a.keyId, code: 'VALID', at: Date.now() })),
+    });
     expect(many.status).toBe(400);
     const short = await post('/v1/keys/verifications', a.org.token, { batchId: 'short', verifications: [{ keyId: a.keyId, code: 'VALID', at: Date.now() }] });
     expect(short.status).toBe(400);

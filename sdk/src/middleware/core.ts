@@ -51,9 +51,24 @@ function refusal(status: Refusal['status'], code: string, message: string, extra
  * verify it for the permission and resource, and answer 401 (no or bad key), 403 (valid key, not
  * allowed), 429 (rate limit or credits) or 503 (Keyplane unreachable and nothing cached: fail closed).
  */
-export async function checkKey(kp: Keyplane, authorization: string | string[] | undefined | null, xApiKey: string | string[] | undefined | null, ip: string | null, permission?: string, resource?: string | null): Promise<Checked> {
+export async function checkKey(
+  kp: Keyplane,
+  authorization: string | string[] | undefined | null,
+  xApiKey: string | string[] | undefined | null,
+  ip: string | null,
+  permission?: string,
+  resource?: string | null,
+): Promise<Checked> {
   const key = extractKey(authorization, xApiKey);
-  if (key === 'none') return { ok: false, refusal: refusal(401, 'UNAUTHENTICATED', 'Send an API key: Authorization: Bearer <token>, X-API-Key: <token> or Authorization: Basic base64(keyId:secret)') };
+  if (key === 'none')
+    return {
+      ok: false,
+      refusal: refusal(
+        401,
+        'UNAUTHENTICATED',
+        'Send an API key: Authorization: Bearer <token>, X-API-Key: <token> or Authorization: Basic base64(keyId:secret)',
+      ),
+    };
   if (key === 'malformed') return { ok: false, refusal: refusal(401, 'MALFORMED', MESSAGES.MALFORMED) };
   let v: VerifyKeyResult;
   try {

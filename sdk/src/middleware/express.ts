@@ -3,7 +3,13 @@ import type { VerifyKeyResult } from '../types.ts';
 import { checkKey, mustStrip, resourceOf, stripWithheld, type RequireKeyOptions } from './core.ts';
 
 /** The parts of Express's request and response this uses (Express 4 and 5). */
-type Req = { headers: Record<string, string | string[] | undefined>; ip?: string; socket?: { remoteAddress?: string }; keyplane?: VerifyKeyResult };
+type Req = {
+  headers: Record<string, string | string[] | undefined>;
+  params: Record<string, string>;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+  keyplane?: VerifyKeyResult;
+};
 type Res = { status(code: number): Res; set(headers: Record<string, string>): Res; json(body: unknown): unknown };
 type Next = (err?: unknown) => void;
 
@@ -30,7 +36,6 @@ export function requireKey<R extends Req = Req>(kp: Keyplane, opts: RequireKeyOp
 }
 
 declare global {
-  // biome-ignore lint/style/noNamespace: Express's own augmentation point
   namespace Express {
     interface Request {
       /** The key's verification, set by requireKey. */

@@ -4,7 +4,7 @@ import { checkKey, mustStrip, resourceOf, stripWithheld, type RequireKeyOptions 
 
 /** The parts of Hono's context this uses. */
 type Ctx = {
-  req: { header(name: string): string | undefined; param(name?: string): unknown };
+  req: { header(name: string): string | undefined; param(name: string): string | undefined };
   env?: unknown;
   res: Response;
   set(key: 'keyplane', value: VerifyKeyResult): void;
@@ -23,7 +23,7 @@ function socketIp(c: Ctx): string | null {
  * Declare the variable with `new Hono<{ Variables: KeyplaneVariables }>()`.
  */
 export function requireKey(kp: Keyplane, opts: RequireKeyOptions<Ctx> = {}) {
-  return async (c: Ctx, next: () => Promise<void>): Promise<Response | void> => {
+  return async (c: Ctx, next: () => Promise<void>): Promise<Response | undefined> => {
     const ip = opts.ip ? (opts.ip(c) ?? null) : socketIp(c);
     const check = await checkKey(kp, c.req.header('authorization'), c.req.header('x-api-key'), ip, opts.permission, resourceOf(opts, c));
     if (!check.ok) return c.json(check.refusal.body, check.refusal.status, check.refusal.headers);

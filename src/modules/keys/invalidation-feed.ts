@@ -18,7 +18,12 @@ export type KeyInvalidationItem =
   | { closed: string };
 
 /** Where an invalidation happened, looked up once per invalidation for every subscriber. */
-type Located = { scope: 'key'; keyId: string; keyPk: string; path: string } | { scope: 'user'; userId: string; path: string } | { scope: 'org'; organizationId: string; path: string } | { scope: 'all' } | null;
+type Located =
+  | { scope: 'key'; keyId: string; keyPk: string; path: string }
+  | { scope: 'user'; userId: string; path: string }
+  | { scope: 'org'; organizationId: string; path: string }
+  | { scope: 'all' }
+  | null;
 
 const BUFFER = 10_000;
 
@@ -80,7 +85,9 @@ export class InvalidationFeed {
         return row ? { scope: 'key', keyId: inv.keyId, keyPk: row.id, path: row.path } : null;
       }
       case 'user': {
-        const [row] = await conn.execute<{ path: string }[]>('select o.path from app_user u join organization o on o.id = u.organization_id where u.id = ?', [inv.userId]);
+        const [row] = await conn.execute<{ path: string }[]>('select o.path from app_user u join organization o on o.id = u.organization_id where u.id = ?', [
+          inv.userId,
+        ]);
         return row ? { scope: 'user', userId: inv.userId, path: row.path } : null;
       }
       case 'org': {
@@ -126,7 +133,9 @@ export class InvalidationFeed {
         const at = deps.now();
         if (concernsSelf(inv, current)) {
           const record = await deps.verifier.lookup(current.key.keyId);
-          const why = invalidatedBecause(current.key, record, at.getTime(), current.meta.ip)?.reason ?? (record && (record.kind === 'PUBLISHABLE' || !record.permissions.has('keys:verify')) ? 'the key no longer holds keys:verify' : null);
+          const why =
+            invalidatedBecause(current.key, record, at.getTime(), current.meta.ip)?.reason ??
+            (record && (record.kind === 'PUBLISHABLE' || !record.permissions.has('keys:verify')) ? 'the key no longer holds keys:verify' : null);
           if (why) {
             await push({ closed: why });
             return stop();
@@ -152,6 +161,9 @@ export class InvalidationFeed {
 const feeds = new WeakMap<AppDeps, InvalidationFeed>();
 export function invalidationFeed(deps: AppDeps): InvalidationFeed {
   let f = feeds.get(deps);
-  if (!f) feeds.set(deps, (f = new InvalidationFeed(deps)));
+  if (!f) {
+    f = new InvalidationFeed(deps);
+    feeds.set(deps, f);
+  }
   return f;
 }
