@@ -9,7 +9,6 @@ import { createRedis } from './infra/redis.ts';
 import { JobClient } from './jobs/job-client.ts';
 import { consoleSessionActive } from './modules/console/console-auth.ts';
 import { EventStream } from './modules/events/event-stream.ts';
-import { registerOutboxNudge } from './modules/events/outbox-nudge.ts';
 import { InvalidationBus } from './modules/keys/invalidation-bus.ts';
 import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/keys/key-cache.ts';
 import { announceNewKeys, KEY_ADDED_TOPIC, KeyIdFilter } from './modules/keys/key-id-filter.ts';
@@ -106,7 +105,6 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   };
 
   const jobs = new JobClient(redis, config);
-  registerOutboxNudge(orm, jobs, log);
 
   const deps: AppDeps = {
     orm,

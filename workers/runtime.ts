@@ -22,6 +22,8 @@ export type WorkerDeps = {
   invalidate: (inv: Invalidation) => Promise<void>;
   /** What modules report for /healthz beyond their workers running (e.g. `scheduler:expiry-sweep`). */
   checks: Map<string, boolean>;
+  /** Work a module runs outside BullMQ is stopped by these, first thing on close. */
+  onClose: (stop: () => Promise<void>) => void;
 };
 
 /** How often each process checks that its job schedulers still exist in Redis (a flush or a new Redis loses them). */
@@ -35,6 +37,7 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
   const redis = createRedis(config.redisUrl, 'workers');
   const subscriber = createRedis(config.redisUrl, 'workers-sub');
   const pubsub = new RedisEventTarget(redis, subscriber, config.redisPrefix);
+  const closers: (() => Promise<void>)[] = [];
   const deps: WorkerDeps = {
     config,
     log: opts.log,
@@ -43,6 +46,7 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
     pubsub,
     now: opts.now ?? (() => new Date()),
     checks: new Map(),
+    onClose: (stop) => void closers.push(stop),
     // As the API does: PostgreSQL to every API process, Redis as a second path.
     invalidate: async (inv) => {
       const notice = invalidationNotice(config.redisPrefix, inv, 'workers');
@@ -59,6 +63,7 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
     workers,
     /** Lets running jobs finish (BullMQ's close waits for them), then disconnects. */
     async close() {
+      await Promise.allSettled(closers.map((stop) => stop()));
       await Promise.allSettled(workers.map((w) => w.close()));
       await Promise.allSettled([subscriber.quit(), redis.quit()]);
       await orm.close(true);

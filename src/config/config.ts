@@ -72,7 +72,7 @@ const schema = z.object({
   KEYPLANE_WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().max(24 * 90).default(120),
   KEYPLANE_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30).default(15),
   KEYPLANE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
-  /** The outbox relay's polling period; commits also nudge it at once. */
+  /** The outbox relay's polling period; a trigger also wakes it at the commit of new events (LISTEN/NOTIFY). */
   KEYPLANE_OUTBOX_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
   KEYPLANE_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   /** Pending deliveries overdue by this long get their job re-created (e.g. after Redis lost it). */

@@ -64,8 +64,8 @@ describe('outbox relay and deliveries under failure', () => {
     const { secret, webhookEndpoint } = await createEndpoint(server, org.token, { url: r.url, eventTypes: ['user.created'] });
     await gql(server, org.token, CreateUser, { input: { name: 'Before the wipe', kind: 'HUMAN' } });
     const eventId = await userCreatedEventId(org.organizationId, 'Before the wipe');
-    expect(await eventRelayed(eventId)).toBe(false); // no worker runs yet: the nudge job waits in Redis
-    await dropRedisNamespace(server.config); // and now it is gone, with every queue
+    expect(await eventRelayed(eventId)).toBe(false); // no worker runs yet
+    await dropRedisNamespace(server.config); // every queue is gone
 
     const workers = await startEventWorkers(server.config);
     stops.push(() => workers.close());

@@ -7,6 +7,7 @@ import { Migration20261123040000_expiry } from './Migration20261123040000_expiry
 import { Migration20261123050000_console } from './Migration20261123050000_console.ts';
 import { Migration20261123060000_console_idle } from './Migration20261123060000_console_idle.ts';
 import { Migration20261123070000_usage_compaction } from './Migration20261123070000_usage_compaction.ts';
+import { Migration20261204000000_outbox_notify } from './Migration20261204000000_outbox_notify.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123050000_console', class: Migration20261123050000_console },
   { name: 'Migration20261123060000_console_idle', class: Migration20261123060000_console_idle },
   { name: 'Migration20261123070000_usage_compaction', class: Migration20261123070000_usage_compaction },
+  { name: 'Migration20261204000000_outbox_notify', class: Migration20261204000000_outbox_notify },
 ];
