@@ -38,7 +38,7 @@ type EndpointRow = { id: string; organization_id: string; event_types: string[];
 type PendingRow = { event_id: string; endpoint_id: string; round: number };
 
 // Any constant: only one relay transaction at a time, so events leave in seq order.
-const RELAY_LOCK = 7_146_340_001;
+export const RELAY_LOCK = 7_146_340_001;
 
 export type RelayDeps = { pubsub: RedisEventTarget; deliveries: Queue; config: Pick<Config, 'outboxBatchSize' | 'deliverySweepMs'>; log: Logger };
 
