@@ -10,7 +10,8 @@ runProcess({
     const { server, close } = createHttpServer(app);
     server.listen(config.port, config.host, () => log.info({ port: config.port }, 'keyplane api listening'));
     return async () => {
-      await close();
+      // Drain within the grace (15 s) minus time for the final usage flush and disconnects.
+      await close(10_000);
       await app.close();
     };
   },

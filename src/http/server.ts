@@ -74,7 +74,7 @@ export function loggablePath(path: string): string {
   return path.slice(0, 200).replace(/kp_([a-z]{2})_[A-Za-z0-9_]*/g, 'kp_$1_[redacted]').replace(/cs_[A-Za-z0-9]{20}\.[A-Za-z0-9]+/g, 'cs_[redacted]');
 }
 
-export function createHttpServer(app: App, extraRoutes: Record<string, Route> = {}): { server: Server; metricsServer: Server | null; close(): Promise<void> } {
+export function createHttpServer(app: App, extraRoutes: Record<string, Route> = {}): { server: Server; metricsServer: Server | null; close(graceMs?: number): Promise<void> } {
   const { deps, metrics } = app;
   const { config, log } = deps;
   const sessions = new ConsoleSessions(deps);
@@ -141,7 +141,23 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
     ...extraRoutes,
   } satisfies Record<string, Route>));
 
+  // Graceful shutdown: once draining, requests that still arrive on kept-alive connections get
+  // 503 + Retry-After + Connection: close (another replica takes them); those in flight finish,
+  // and their connections close after their answer.
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  let drained: (() => void) | null = null;
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (draining) {
+      res.setHeader('connection', 'close');
+      return sendError(res, 503, 'UNAVAILABLE', 'This instance is shutting down; retry', {}, { 'retry-after': '1' });
+    }
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (draining && inFlight.size === 0) drained?.();
+    });
     const started = performance.now();
     const meta = requestMeta(req);
     res.setHeader('x-request-id', meta.requestId);
@@ -207,11 +223,28 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
   return {
     server,
     metricsServer,
-    async close() {
+    async close(graceMs = 10_000) {
+      draining = true;
+      // No new connections; idle kept-alive ones close now, busy ones after their answer.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
       await ws.close();
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (inFlight.size > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            drained = resolve;
+          }),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(() => resolve(), graceMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
       server.closeAllConnections();
+      await closed;
     },
   };
 }
