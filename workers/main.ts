@@ -13,7 +13,8 @@ runProcess({
     const health = config.workersHealthPort ? startHealthServer(runtime.deps, runtime.workers, config.workersHealthPort, config.host) : null;
     return async () => {
       health?.close();
-      await runtime.close();
+      // Jobs in flight get 20 s of the 30 s grace; then they are forced closed (BullMQ retries them).
+      await runtime.close(20_000);
     };
   },
 });

@@ -61,11 +61,25 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
     deps,
     names: modules.map((m) => m.name),
     workers,
-    /** Lets running jobs finish (BullMQ's close waits for them), then disconnects. */
-    async close() {
+    /**
+     * Lets running jobs finish (BullMQ's close waits for them) for up to `graceMs`, then forces
+     * the workers closed, and disconnects. Bounded whatever Redis does: during an outage a
+     * graceful close or a QUIT would wait for a reconnect that may never come.
+     */
+    async close(graceMs = 20_000) {
       await Promise.allSettled(closers.map((stop) => stop()));
-      await Promise.allSettled(workers.map((w) => w.close()));
-      await Promise.allSettled([subscriber.quit(), redis.quit()]);
+      const graceful = Promise.allSettled(workers.map((w) => w.close()));
+      if (redis.status !== 'ready' || !(await settlesWithin(graceful, graceMs))) {
+        opts.log.warn({ redis: redis.status }, 'workers did not close in time or Redis is away: forcing them closed');
+        await settlesWithin(
+          Promise.allSettled(workers.map((w) => w.close(true))),
+          2_000,
+        );
+      }
+      for (const r of [subscriber, redis]) {
+        if (r.status === 'ready') await settlesWithin(r.quit().then(() => undefined), 1_000);
+        r.disconnect();
+      }
       await orm.close(true);
     },
   };
@@ -151,3 +165,18 @@ export function scheduledWorker<S extends import('zod').ZodType>(spec: {
   };
 }
 
+
+/** Whether `p` settles within `ms` (it keeps running either way). */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = p.then(
+    () => true as const,
+    () => true as const,
+  );
+  const settled = await Promise.race([done, late]);
+  clearTimeout(timer);
+  return settled;
+}

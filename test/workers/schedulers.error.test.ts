@@ -68,3 +68,16 @@ describe('job schedulers and Redis loss', () => {
     await expect.poll(async () => (await healthz()).status, { timeout: 8000, interval: 100 }).toBe(200);
   });
 });
+
+describe('closing the workers during a Redis outage', () => {
+  it('is bounded: close() returns within its grace while Redis is down', async () => {
+    const down = await privateRedis();
+    const config = testConfig({ REDIS_URL: down.url, KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:sched-close` });
+    const runtime = await startWorkers(config, { log: createLogger('silent'), modules: workerModules });
+    await down.kill();
+    const started = performance.now();
+    await runtime.close(1_000);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await down.stop();
+  });
+});
