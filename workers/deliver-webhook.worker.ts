@@ -8,7 +8,7 @@ import { recordAudit } from '../src/modules/audit/audit.service.ts';
 import { EventRecord } from '../src/modules/events/event.entity.ts';
 import { recordEvent, toEventJson } from '../src/modules/events/event.service.ts';
 import { notifyFromEvent } from '../src/modules/notifications/notification.service.ts';
-import { Delivery, DeliveryAttempt } from '../src/modules/webhooks/delivery.entity.ts';
+import { Delivery } from '../src/modules/webhooks/delivery.entity.ts';
 import type { DisabledReason } from '../src/modules/webhooks/webhook-endpoint.entity.ts';
 import { WebhookEndpoint } from '../src/modules/webhooks/webhook-endpoint.entity.ts';
 import { endpointJson, signingSecrets } from '../src/modules/webhooks/webhook.service.ts';
@@ -66,6 +66,24 @@ export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job 
   }
 
   const body = await keyEventTrigger.run({ auth: undefined, event: toEventJson(event) });
+  // The attempt is on record before the request leaves: a worker killed mid-request leaves it
+  // IN_FLIGHT in the delivery log (the receiver may have the message), and the retry is the next one.
+  const startedAt = deps.now();
+  const [started] = await em.getConnection().execute<{ id: string }[]>(
+    `with attempt as (
+       insert into delivery_attempt (delivery_id, attempt, round, attempted_at, status_code, duration_ms, success, error_code, error_message)
+       values (?, ?, ?, ?, null, 0, false, 'IN_FLIGHT', 'sent; no answer recorded (the worker stopped mid-request if this stays)')
+       returning id
+     ), counted as (
+       update delivery set attempt_count = attempt_count + 1, round_attempts = round_attempts + 1, last_attempt_at = ?, updated_at = ? where id = ?
+     )
+     select id from attempt`,
+    [delivery.id, delivery.attemptCount + 1, delivery.round, startedAt, startedAt, startedAt, delivery.id],
+  );
+  const attemptId = started!.id;
+  delivery.attemptCount += 1;
+  delivery.roundAttempts += 1;
+  delivery.lastAttemptAt = startedAt;
   const result = await runAction(deliverAction, {
     auth: undefined,
     props: { url: endpoint.url, secrets: signingSecrets(config, endpoint, deps.now()), msgId: delivery.msgId, body, timeoutMs: config.webhookTimeoutMs },
@@ -84,25 +102,19 @@ export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job 
     // The common case in one statement (one round trip): the attempt, the delivery, the endpoint healed.
     await em.getConnection().execute(
       `with attempt as (
-         insert into delivery_attempt (delivery_id, attempt, round, attempted_at, status_code, duration_ms, success, response_excerpt)
-         values (?, ?, ?, ?, ?, ?, true, ?)
+         update delivery_attempt set status_code = ?, duration_ms = ?, success = true, response_excerpt = ?, error_code = null, error_message = null where id = ?
        ), healed as (
          update webhook_endpoint set failing_since = null where id = ? and failing_since is not null
        )
-       update delivery set status = 'SUCCEEDED', succeeded_at = ?, next_attempt_at = null, attempt_count = attempt_count + 1,
-              round_attempts = round_attempts + 1, last_attempt_at = ?, last_status_code = ?, last_error = null, updated_at = ?
+       update delivery set status = 'SUCCEEDED', succeeded_at = ?, next_attempt_at = null, last_status_code = ?, last_error = null, updated_at = ?
         where id = ?`,
-      [delivery.id, delivery.attemptCount + 1, delivery.round, at, attempt.statusCode, attempt.durationMs, attempt.responseExcerpt, endpoint.id, at, at, attempt.statusCode, at, delivery.id],
+      [attempt.statusCode, attempt.durationMs, attempt.responseExcerpt, attemptId, endpoint.id, at, attempt.statusCode, at, delivery.id],
     );
     return 'succeeded';
   }
 
-  delivery.attemptCount += 1;
-  delivery.roundAttempts += 1;
-  delivery.lastAttemptAt = at;
   delivery.lastStatusCode = attempt.statusCode;
   delivery.lastError = describe(result);
-  em.create(DeliveryAttempt, { deliveryId: delivery.id, attempt: delivery.attemptCount, round: delivery.round, attemptedAt: at, success: false, ...attempt } as never);
 
   let outcome: DeliveryOutcome;
   let disable: DisabledReason | null = null;
@@ -110,6 +122,12 @@ export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job 
   try {
     const conn = em.getConnection();
     const tx = em.getTransactionContext();
+    await conn.execute(
+      'update delivery_attempt set status_code = ?, duration_ms = ?, success = false, response_excerpt = ?, error_code = ?, error_message = ? where id = ?',
+      [attempt.statusCode, attempt.durationMs, attempt.responseExcerpt, attempt.errorCode, attempt.errorMessage, attemptId],
+      'all',
+      tx,
+    );
     if (result.gone) {
       outcome = 'disabled';
       disable = 'GONE';

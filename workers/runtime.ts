@@ -67,7 +67,8 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
      * graceful close or a QUIT would wait for a reconnect that may never come.
      */
     async close(graceMs = 20_000) {
-      await Promise.allSettled(closers.map((stop) => stop()));
+      // Work outside BullMQ may be stuck on Redis too (a relay pass enqueueing): bounded as well.
+      await settlesWithin(Promise.allSettled(closers.map((stop) => stop())), Math.min(graceMs, 5_000));
       const graceful = Promise.allSettled(workers.map((w) => w.close()));
       if (redis.status !== 'ready' || !(await settlesWithin(graceful, graceMs))) {
         opts.log.warn({ redis: redis.status }, 'workers did not close in time or Redis is away: forcing them closed');

@@ -113,7 +113,8 @@ describe('outbox relay and deliveries under failure', () => {
     await waitFor(() => r.hits.length === 1, 'the first request from the child worker', 30_000);
     process.kill(child.pid!, 'SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    expect((await deliveryRow(webhookEndpoint.id))?.attempt_count).toBe(0);
+    // The attempt was on record before the request left (issue 16, item 11).
+    expect((await deliveryRow(webhookEndpoint.id))?.attempt_count).toBe(1);
 
     // A fresh worker takes the stalled job over once its lock (2 s here) has lapsed.
     const workers = await startEventWorkers(server.config);
@@ -125,7 +126,19 @@ describe('outbox relay and deliveries under failure', () => {
     expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
     expect(second.body).toBe(first.body);
     for (const hit of [first, second]) expect(new Webhook(secret).verify(hit.body, webhookHeaders(hit))).toMatchObject({ type: 'user.created' });
-    expect(await deliveryRow(webhookEndpoint.id)).toMatchObject({ status: 'SUCCEEDED', attempt_count: 1, msg_id: first.headers['webhook-id'] });
+    expect(await deliveryRow(webhookEndpoint.id)).toMatchObject({ status: 'SUCCEEDED', attempt_count: 2, msg_id: first.headers['webhook-id'] });
+    // Both sends show in the delivery log: the one the killed worker never finished, then the success.
+    const attempts = await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ attempt: number; success: boolean; error_code: string | null; status_code: number | null }[]>(
+        'select a.attempt, a.success, a.error_code, a.status_code from delivery_attempt a join delivery d on d.id = a.delivery_id where d.endpoint_id = ? order by a.attempt',
+        [webhookEndpoint.id],
+      );
+    expect(attempts).toEqual([
+      { attempt: 1, success: false, error_code: 'IN_FLIGHT', status_code: null },
+      { attempt: 2, success: true, error_code: null, status_code: 200 },
+    ]);
   });
 });
 

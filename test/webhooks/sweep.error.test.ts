@@ -49,10 +49,14 @@ describe('the delivery sweep', () => {
     const started = performance.now();
     const first = await sweepDeliveries(server.app.orm.em.fork(), deps, { batch: 300 });
     const seconds = (performance.now() - started) / 1000;
-    expect(first).toEqual({ requeued: 1000, failed: 0 });
+    // The sweep covers every endpoint of the database: other tests' leftovers may add to the count.
+    expect(first.requeued).toBeGreaterThanOrEqual(1000);
+    expect(first.failed).toBe(0);
     expect(seconds).toBeLessThan(60);
-    const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized');
-    expect(counts.waiting + counts.delayed + counts.prioritized).toBe(1000);
+    const jobs = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => queue.getJob(`evt_${String(i + 1).padStart(20, '0')}.${webhookEndpoint.id}`)),
+    );
+    expect(jobs.filter((j) => !j)).toHaveLength(0);
     expect(await sweepDeliveries(server.app.orm.em.fork(), deps, { batch: 300 })).toEqual({ requeued: 0, failed: 0 });
   });
 });
