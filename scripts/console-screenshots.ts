@@ -64,8 +64,11 @@ async function main() {
     const demo = await seedConsoleDemo({ baseUrl: base, ownerToken: owner.token, organizationId: owner.organizationId, orm: app.orm, receiverUrl });
     const api = apiClient(base, owner.token);
     const link = async () =>
-      (await api(`mutation($input: CreateConsoleSessionInput!) { createConsoleSession(input: $input) { ... on CreateConsoleSessionSuccess { url } } }`, { input: { userId: demo.adminUserId, returnPath: '/keys' } }))
-        .createConsoleSession.url as string;
+      (
+        await api(`mutation($input: CreateConsoleSessionInput!) { createConsoleSession(input: $input) { ... on CreateConsoleSessionSuccess { url } } }`, {
+          input: { userId: demo.adminUserId, returnPath: '/keys' },
+        })
+      ).createConsoleSession.url as string;
     // Let the relay deliver (and fail) a few webhooks first.
     await new Promise((r) => setTimeout(r, 4000));
 
@@ -78,7 +81,12 @@ async function main() {
         await page.screenshot({ path: join(OUT, `${name}-${device.name}.png`), fullPage: device.fullPage });
         console.log(`  ${name}-${device.name}.png`);
       };
-      const context = await localContext(browser, { viewport: device.viewport, deviceScaleFactor: 1, isMobile: device.name === 'phone', hasTouch: device.name === 'phone' });
+      const context = await localContext(browser, {
+        viewport: device.viewport,
+        deviceScaleFactor: 1,
+        isMobile: device.name === 'phone',
+        hasTouch: device.name === 'phone',
+      });
       const page = await context.newPage();
       const heading = (text: string) => page.getByRole('heading', { level: 1, name: text }).waitFor();
 

@@ -34,7 +34,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const dir = resolve(process.argv[2] ?? 'console/dist');
   const r = firstLoadSize(dir);
   for (const f of r.files) console.log(`${f.file.padEnd(40)} ${(f.bytes / 1024).toFixed(1).padStart(8)} kB  gzip ${(f.gzip / 1024).toFixed(1).padStart(7)} kB`);
-  console.log(`first load: ${(r.jsGzip / 1024).toFixed(1)} kB of JavaScript gzip (${(r.totalGzip / 1024).toFixed(1)} kB with CSS); budget ${BUDGET_BYTES / 1024} kB`);
+  console.log(
+    `first load: ${(r.jsGzip / 1024).toFixed(1)} kB of JavaScript gzip (${(r.totalGzip / 1024).toFixed(1)} kB with CSS); budget ${BUDGET_BYTES / 1024} kB`,
+  );
   if (r.jsGzip > BUDGET_BYTES) {
     console.error('over the console JavaScript budget');
     process.exit(1);

@@ -53,7 +53,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const cache = new KeyCache({ max: config.keyCacheMax, ttlMs: config.keyCacheTtlMs });
   // Limits fail fast while Redis is down (no offline queue): a queued call would consume a
   // credit minutes after its answer.
-  const limiterRedis = createRedis(config.redisUrl, `api-limiter:${config.redisPrefix}`, { enableOfflineQueue: false, commandTimeout: 1000, maxRetriesPerRequest: 1 });
+  const limiterRedis = createRedis(config.redisUrl, `api-limiter:${config.redisPrefix}`, {
+    enableOfflineQueue: false,
+    commandTimeout: 1000,
+    maxRetriesPerRequest: 1,
+  });
   await waitReady(limiterRedis, 5000);
   const limiter = new RedisUsageLimiter(limiterRedis, orm, config.redisPrefix);
   const usage = new RedisUsageSink(redis, config.redisPrefix, {

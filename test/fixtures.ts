@@ -14,14 +14,27 @@ export async function userWithKey(
   ownerToken: string,
   organizationId: string,
   permissions: string[],
-  opts: { kind?: KeyKind; restrict?: Grant[] | null; subAccounts?: SubAccountGrant; resourceLimits?: { resource: string; ids: string[] }[]; keyOrganizationId?: string } = {},
+  opts: {
+    kind?: KeyKind;
+    restrict?: Grant[] | null;
+    subAccounts?: SubAccountGrant;
+    resourceLimits?: { resource: string; ids: string[] }[];
+    keyOrganizationId?: string;
+  } = {},
 ) {
   const suffix = Math.random().toString(36).slice(2, 8);
-  const user = success((await gql(server, ownerToken, CreateUser, { input: { name: `u-${suffix}`, kind: 'SERVICE', organizationId } })).data?.createUser, 'CreateUserSuccess').user;
+  const user = success(
+    (await gql(server, ownerToken, CreateUser, { input: { name: `u-${suffix}`, kind: 'SERVICE', organizationId } })).data?.createUser,
+    'CreateUserSuccess',
+  ).user;
   if (permissions.length) {
-    const role = success((await gql(server, ownerToken, CreateRole, { input: { name: `r-${suffix}`, permissions, organizationId } })).data?.createRole, 'CreateRoleSuccess').role;
+    const role = success(
+      (await gql(server, ownerToken, CreateRole, { input: { name: `r-${suffix}`, permissions, organizationId } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
     success(
-      (await gql(server, ownerToken, AssignRoles, { input: { userId: user.id, roles: [{ roleId: role.id, resourceLimits: opts.resourceLimits ?? null }] } })).data?.assignRoles,
+      (await gql(server, ownerToken, AssignRoles, { input: { userId: user.id, roles: [{ roleId: role.id, resourceLimits: opts.resourceLimits ?? null }] } }))
+        .data?.assignRoles,
       'AssignRolesSuccess',
     );
   }

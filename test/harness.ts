@@ -46,9 +46,7 @@ export type TestServer = {
 };
 
 /** Starts a full API (HTTP + WebSocket) on a free port against the test database. */
-export async function startTestServer(
-  opts: { config?: Record<string, string>; app?: AppOptions; routes?: Record<string, Route> } = {},
-): Promise<TestServer> {
+export async function startTestServer(opts: { config?: Record<string, string>; app?: AppOptions; routes?: Record<string, Route> } = {}): Promise<TestServer> {
   const config = testConfig(opts.config);
   const app = await createApp(config, { migrate: false, log: createLogger(config.logLevel), ...opts.app });
   const http = createHttpServer(app, opts.routes);

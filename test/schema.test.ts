@@ -6,13 +6,16 @@ import { schema } from '../src/graphql/schema.ts';
 describe('schema.graphql', () => {
   it('matches the schema built from the code (run `npm run schema:print` after changing types)', () => {
     const file = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
-    expect(file).toBe(printSchema(schema) + '\n');
+    expect(file).toBe(`${printSchema(schema)}\n`);
   });
 
   it('gives every mutation one `input` argument and a <Name>Payload union with a success member', () => {
     const mutation = schema.getMutationType()!;
     for (const field of Object.values(mutation.getFields())) {
-      expect(field.args.map((a) => a.name), field.name).toEqual(['input']);
+      expect(
+        field.args.map((a) => a.name),
+        field.name,
+      ).toEqual(['input']);
       // The contract: a failed verification is an answer, not an error.
       if (field.name === 'verifyKey') {
         expect(String(field.type)).toBe('VerifyKeyResult!');

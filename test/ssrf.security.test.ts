@@ -67,13 +67,10 @@ describe('refused address classes', () => {
     if (!check.ok) expect(check.reason).toContain(cls);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'])(
-    'global unicast %s passes',
-    (ip) => {
-      expect(isRefusedAddress(ip, false)).toBeNull();
-      expect(validateOutgoingUrl(urlFor(ip), dev).ok).toBe(true);
-    },
-  );
+  it.each(['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'])('global unicast %s passes', (ip) => {
+    expect(isRefusedAddress(ip, false)).toBeNull();
+    expect(validateOutgoingUrl(urlFor(ip), dev).ok).toBe(true);
+  });
 
   it('loopback passes only when allowed, and only loopback', () => {
     for (const ip of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) expect(isRefusedAddress(ip, true)).toBeNull();
@@ -123,7 +120,17 @@ describe('URL policy', () => {
   });
 
   it('refuses localhost and internal names; localhost alone is let through with allowLoopback', () => {
-    for (const host of ['localhost', 'LOCALHOST', 'localhost.', 'api.localhost', 'metadata.google.internal', 'metadata.google.internal.', 'db.internal', 'metadata', 'printer.local']) {
+    for (const host of [
+      'localhost',
+      'LOCALHOST',
+      'localhost.',
+      'api.localhost',
+      'metadata.google.internal',
+      'metadata.google.internal.',
+      'db.internal',
+      'metadata',
+      'printer.local',
+    ]) {
       expect(validateOutgoingUrl(`https://${host}/hook`, dev).ok, host).toBe(false);
     }
     expect(validateOutgoingUrl('https://localhost/hook', devLoopback).ok).toBe(true);
@@ -148,8 +155,7 @@ async function findRebindingName(): Promise<string | undefined> {
   try {
     hostsNames = readFileSync('/etc/hosts', 'utf8')
       .split('\n')
-      .map((l) => l.replace(/#.*/, '').trim().split(/\s+/).slice(1))
-      .flat();
+      .flatMap((l) => l.replace(/#.*/, '').trim().split(/\s+/).slice(1));
   } catch {
     // no /etc/hosts: only the hostname is tried
   }

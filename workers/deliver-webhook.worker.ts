@@ -43,7 +43,12 @@ async function loadDelivery(em: EntityManager, event: EventRecord, endpoint: Web
  * The attempt, the delivery's new state and any endpoint disabling commit together; retries are
  * scheduled by moving this same job to delayed, so its id stays the pair's.
  */
-export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job | null, payload: { eventId: string; endpointId: string; round: number }): Promise<DeliveryOutcome> {
+export async function runDelivery(
+  deps: WorkerDeps,
+  em: EntityManager,
+  job: Job | null,
+  payload: { eventId: string; endpointId: string; round: number },
+): Promise<DeliveryOutcome> {
   const { config } = deps;
   const [event, endpoint, existing] = await Promise.all([
     em.findOne(EventRecord, { id: payload.eventId }),
@@ -164,10 +169,20 @@ export async function runDelivery(deps: WorkerDeps, em: EntityManager, job: Job 
       // Only the attempt that actually disabled it says so (others may race on the same endpoint).
       if (changed.length) {
         const json = { ...endpointJson(endpoint), enabled: false, disabledReason: disable };
-        const reason = disable === 'GONE' ? 'the receiver answered 410 Gone' : `failing for ${Math.round(config.webhookDisableAfterMs / 3_600_000)} h without a success`;
+        const reason =
+          disable === 'GONE' ? 'the receiver answered 410 Gone' : `failing for ${Math.round(config.webhookDisableAfterMs / 3_600_000)} h without a success`;
         // The organisation's admins hear of it in the console too (a notification, same commit).
-        notifyFromEvent(em, recordEvent(em, { type: 'webhook_endpoint.disabled', organizationId: endpoint.organizationId, data: { webhookEndpoint: json, reason } }));
-        recordAudit(em, null, { organizationId: endpoint.organizationId, action: 'webhook_endpoint.disabled', targetType: 'WebhookEndpoint', targetId: endpoint.id, changes: { enabled: { old: true, new: false }, disabledReason: { old: null, new: disable } } });
+        notifyFromEvent(
+          em,
+          recordEvent(em, { type: 'webhook_endpoint.disabled', organizationId: endpoint.organizationId, data: { webhookEndpoint: json, reason } }),
+        );
+        recordAudit(em, null, {
+          organizationId: endpoint.organizationId,
+          action: 'webhook_endpoint.disabled',
+          targetType: 'WebhookEndpoint',
+          targetId: endpoint.id,
+          changes: { enabled: { old: true, new: false }, disabledReason: { old: null, new: disable } },
+        });
       }
     }
     await em.commit();

@@ -27,12 +27,24 @@ export function startHealthServer(deps: WorkerDeps, workers: Worker[], port: num
       const states = workers.map((w) => ({ name: w.name, running: w.isRunning(), paused: w.isPaused() }));
       const outbox =
         db.status === 'fulfilled'
-          ? { unrelayed: Number(db.value[0]!.n), oldestSeconds: db.value[0]!.oldest ? Math.round((Date.now() - new Date(db.value[0]!.oldest).getTime()) / 1000) : 0 }
+          ? {
+              unrelayed: Number(db.value[0]!.n),
+              oldestSeconds: db.value[0]!.oldest ? Math.round((Date.now() - new Date(db.value[0]!.oldest).getTime()) / 1000) : 0,
+            }
           : null;
       const checks = Object.fromEntries(deps.checks);
       const ok = db.status === 'fulfilled' && redis.status === 'fulfilled' && states.every((s) => s.running) && Object.values(checks).every(Boolean);
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', postgres: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down', workers: states, checks, outbox }));
+      res.end(
+        JSON.stringify({
+          status: ok ? 'ok' : 'degraded',
+          postgres: db.status === 'fulfilled' ? 'ok' : 'down',
+          redis: redis.status === 'fulfilled' ? 'ok' : 'down',
+          workers: states,
+          checks,
+          outbox,
+        }),
+      );
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });

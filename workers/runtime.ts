@@ -72,13 +72,14 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
       const graceful = Promise.allSettled(workers.map((w) => w.close()));
       if (redis.status !== 'ready' || !(await settlesWithin(graceful, graceMs))) {
         opts.log.warn({ redis: redis.status }, 'workers did not close in time or Redis is away: forcing them closed');
-        await settlesWithin(
-          Promise.allSettled(workers.map((w) => w.close(true))),
-          2_000,
-        );
+        await settlesWithin(Promise.allSettled(workers.map((w) => w.close(true))), 2_000);
       }
       for (const r of [subscriber, redis]) {
-        if (r.status === 'ready') await settlesWithin(r.quit().then(() => undefined), 1_000);
+        if (r.status === 'ready')
+          await settlesWithin(
+            r.quit().then(() => undefined),
+            1_000,
+          );
         r.disconnect();
       }
       await orm.close(true);
@@ -128,7 +129,8 @@ export function scheduledWorker<S extends import('zod').ZodType>(spec: {
     async start(deps) {
       const queue = createQueue(spec.job, deps.redis, deps.config);
       const check = `scheduler:${spec.schedulerId}`;
-      const upsert = () => queue.upsertJobScheduler(spec.schedulerId, { every: spec.everyMs(deps.config) }, { name: spec.job.name, data: {}, opts: spec.job.options });
+      const upsert = () =>
+        queue.upsertJobScheduler(spec.schedulerId, { every: spec.everyMs(deps.config) }, { name: spec.job.name, data: {}, opts: spec.job.options });
       await upsert();
       deps.checks.set(check, true);
       // Redis keeps the scheduler: a flush, a restart without persistence or a failover to an
@@ -165,7 +167,6 @@ export function scheduledWorker<S extends import('zod').ZodType>(spec: {
     },
   };
 }
-
 
 /** Whether `p` settles within `ms` (it keeps running either way). */
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {

@@ -90,7 +90,12 @@ async function setup(now: Date) {
   await db.query('vacuum analyze');
   const size = await db.query(`select pg_size_pretty(pg_total_relation_size('api_key')) as s`);
   await db.end();
-  return { setupMs: performance.now() - t0, warningRows: warned.rowCount ?? 0, keysInWindow: inWindow.rows[0].n as number, tableSize: size.rows[0].s as string };
+  return {
+    setupMs: performance.now() - t0,
+    warningRows: warned.rowCount ?? 0,
+    keysInWindow: inWindow.rows[0].n as number,
+    tableSize: size.rows[0].s as string,
+  };
 }
 
 async function main() {

@@ -6,7 +6,14 @@ import { parseToken, secretMatches } from '../../src/lib/token.ts';
  * look the key up in a Map, HMAC the secret and compare in constant time, check a permission.
  * Keyplane's own path must be measured against this, in the same run.
  */
-export type BareKey = { keyId: string; hash: Buffer; organizationId: string; userId: string; permissions: Set<string>; grants: { permission: string; resourceIds: null }[] };
+export type BareKey = {
+  keyId: string;
+  hash: Buffer;
+  organizationId: string;
+  userId: string;
+  permissions: Set<string>;
+  grants: { permission: string; resourceIds: null }[];
+};
 export type Fixture = { pepper: string; keys: { keyId: string; hash: string; organizationId: string; userId: string; permissions: string[] }[] };
 
 export function loadFixture(path: string): { pepper: Buffer; keys: Map<string, BareKey> } {

@@ -42,7 +42,9 @@ const forged = Array.from({ length: 1000 }, () => {
 
 const timings = [
   await time('verifier.verify, warm valid key + permission', 200_000, () => verifier.verify({ token: validToken, permission: 'keys:read' })),
-  await time('verifyKey service (caller check, input parse, answer)', 200_000, () => verifyKey({ actor, deps: app.deps }, { token: validToken, permission: 'keys:read' })),
+  await time('verifyKey service (caller check, input parse, answer)', 200_000, () =>
+    verifyKey({ actor, deps: app.deps }, { token: validToken, permission: 'keys:read' }),
+  ),
   await time('verifier.verify, forged token (checksum fails)', 200_000, (i) => verifier.verify({ token: forged[i % forged.length]! })),
 ];
 

@@ -66,7 +66,15 @@ const env: Record<string, string> = {
 const config = loadConfig(env);
 const orm = await initORM(config.databaseUrl);
 const host = await bootstrapOrganization(orm, config.pepper, `Bench host ${new Date().toISOString()}`);
-const { userId } = await makeUserWithRole(orm, host.organizationId, ['keys:read', 'events:read', 'usage:read', 'audit:read', 'users:read', 'roles:read', 'webhooks:read']);
+const { userId } = await makeUserWithRole(orm, host.organizationId, [
+  'keys:read',
+  'events:read',
+  'usage:read',
+  'audit:read',
+  'users:read',
+  'roles:read',
+  'webhooks:read',
+]);
 const em = orm.em.fork();
 const valid = issueKey(em, config.pepper, { organizationId: host.organizationId, userId, kind: 'SECRET', name: 'bench valid' });
 await em.flush();
@@ -131,12 +139,16 @@ async function stop(child: ChildProcess): Promise<void> {
 
 // ---- load -------------------------------------------------------------------------------------
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${host.token}` };
-const GQL = 'mutation V($input: VerifyKeyInput!) { verifyKey(input: $input) { valid code organizationId userId permissions { permission } withheldFields remaining } }';
+const GQL =
+  'mutation V($input: VerifyKeyInput!) { verifyKey(input: $input) { valid code organizationId userId permissions { permission } withheldFields remaining } }';
 const restBody = (token: string) => JSON.stringify({ token, permission: 'keys:read' });
 const gqlBody = (token: string) => JSON.stringify({ query: GQL, variables: { input: { token, permission: 'keys:read' } } });
 
 type Body = () => string;
-const fixed = (s: string): Body => () => s;
+const fixed =
+  (s: string): Body =>
+  () =>
+    s;
 const forgedToken = () => {
   const t = mintCredential('SECRET').token;
   return t.slice(0, -1) + (t.endsWith('a') ? 'b' : 'a'); // checksum no longer matches
@@ -197,7 +209,7 @@ async function peaks(targets: [Server, string, Body][]): Promise<{ median: numbe
  */
 function wrk(server: Server, path: string, body: Body, distinct: number, opts: { connections: number; duration: number; rate?: number }) {
   const bodiesFile = join(dir, 'bodies.txt');
-  writeFileSync(bodiesFile, Array.from({ length: distinct }, body).join('\n') + '\n');
+  writeFileSync(bodiesFile, `${Array.from({ length: distinct }, body).join('\n')}\n`);
   const script = join(dir, 'load.lua');
   writeFileSync(
     script,
@@ -207,8 +219,8 @@ local headers = { ["content-type"] = "application/json", ["authorization"] = "${
 init = function(args) for line in io.lines(args[1]) do bodies[#bodies + 1] = line end end
 request = function() i = i % #bodies + 1; return wrk.format("POST", "${path}", headers, bodies[i]) end
 ${
-      opts.rate
-        ? `local ffi = require("ffi")
+  opts.rate
+    ? `local ffi = require("ffi")
 ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } kp_timespec; int clock_gettime(int clk, kp_timespec *ts); ]]
 local ts = ffi.new("kp_timespec")
 local function now() ffi.C.clock_gettime(1, ts); return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6 end
@@ -221,15 +233,26 @@ delay = function()
   slot = slot + gap
   return d
 end`
-        : ''
-    }
+    : ''
+}
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
   io.write(string.format("WRK {\\"requests\\":%d,\\"us\\":%d,\\"errors\\":%d,\\"p50\\":%d,\\"p99\\":%d}\\n", summary.requests, summary.duration, errors, latency:percentile(50), latency:percentile(99)))
 end
 `,
   );
-  const cmd = [...(PIN ? ['taskset', '-c', '0'] : []), 'wrk', '-t1', `-c${opts.connections}`, `-d${opts.duration}s`, '-s', script, server.url + path, '--', bodiesFile];
+  const cmd = [
+    ...(PIN ? ['taskset', '-c', '0'] : []),
+    'wrk',
+    '-t1',
+    `-c${opts.connections}`,
+    `-d${opts.duration}s`,
+    '-s',
+    script,
+    server.url + path,
+    '--',
+    bodiesFile,
+  ];
   const out = execSync(cmd.map((a) => `'${a}'`).join(' '), { encoding: 'utf8' });
   const line = /^WRK (.*)$/m.exec(out);
   if (!line) throw new Error(`wrk printed no summary:\n${out}`);
@@ -279,7 +302,15 @@ function latenciesAt80<K extends string>(scenarios: Record<K, Scenario>, rounds 
     names.map((n) => {
       const a = acc.get(n)!;
       const sorted = [...a.rounds].sort((x, y) => x.p99 - y.p99);
-      return [n, { ...sorted[Math.floor(sorted.length / 2)]!, cpuUs: Math.round((a.seconds / a.requests) * 1e6), p99s: a.rounds.map((x) => x.p99), steals: a.rounds.map((x) => x.steal) }];
+      return [
+        n,
+        {
+          ...sorted[Math.floor(sorted.length / 2)]!,
+          cpuUs: Math.round((a.seconds / a.requests) * 1e6),
+          p99s: a.rounds.map((x) => x.p99),
+          steals: a.rounds.map((x) => x.steal),
+        },
+      ];
     }),
   ) as Record<K, Latency>;
 }
@@ -308,13 +339,25 @@ const [bare, keyplane, yoga] = await Promise.all([
 // started with the node flags in BENCH_CONTROL_ARGS (e.g. "--import tsx" for a checkout that needs it;
 // by default the flags `npm start` gives the API).
 if (process.env.BENCH_ONLY === 'graphql') {
-  const control = process.env.BENCH_CONTROL_ROOT ? await startServer('control', 'src/main.ts', PORT + 3, process.env.BENCH_CONTROL_ROOT, process.env.BENCH_CONTROL_ARGS === undefined ? API_NODE_FLAGS : process.env.BENCH_CONTROL_ARGS.split(' ').filter(Boolean)) : undefined;
-  const named: [string, Server][] = process.env.BENCH_KEYPLANE_ONLY ? [['Keyplane', keyplane!]] : [['plain Yoga', yoga!], ...(control ? [['control', control] as [string, Server]] : []), ['Keyplane', keyplane!]];
+  const control = process.env.BENCH_CONTROL_ROOT
+    ? await startServer(
+        'control',
+        'src/main.ts',
+        PORT + 3,
+        process.env.BENCH_CONTROL_ROOT,
+        process.env.BENCH_CONTROL_ARGS === undefined ? API_NODE_FLAGS : process.env.BENCH_CONTROL_ARGS.split(' ').filter(Boolean),
+      )
+    : undefined;
+  const named: [string, Server][] = process.env.BENCH_KEYPLANE_ONLY
+    ? [['Keyplane', keyplane!]]
+    : [['plain Yoga', yoga!], ...(control ? [['control', control] as [string, Server]] : []), ['Keyplane', keyplane!]];
   const results = await peaks(named.map(([, server]) => [server, '/graphql', fixed(gqlBody(valid.token))]));
   const base = results[0]!;
   for (const [i, [name]] of named.entries()) {
     const r = results[i]!;
-    log(`${name.padEnd(10)} ${Math.round(r.median)} req/s (${r.rounds.join(' / ')}), ${r.cpuUs} µs CPU/req${i ? `: ${(r.median / base.median).toFixed(2)} × (CPU ${(base.cpuUs / r.cpuUs).toFixed(2)} ×)` : ''}`);
+    log(
+      `${name.padEnd(10)} ${Math.round(r.median)} req/s (${r.rounds.join(' / ')}), ${r.cpuUs} µs CPU/req${i ? `: ${(r.median / base.median).toFixed(2)} × (CPU ${(base.cpuUs / r.cpuUs).toFixed(2)} ×)` : ''}`,
+    );
   }
   await Promise.all([bare, keyplane, yoga, control].map((s) => s && stop(s.child)));
   process.exit(0);
@@ -324,7 +367,15 @@ if (process.env.BENCH_ONLY === 'graphql') {
 // BENCH_SCENARIO=forged|unknown for those scenarios instead.
 if (process.env.BENCH_ONLY === 'latency') {
   const SCENARIO = process.env.BENCH_SCENARIO ?? 'valid';
-  const control = process.env.BENCH_CONTROL_ROOT ? await startServer('control', 'src/main.ts', PORT + 3, process.env.BENCH_CONTROL_ROOT, process.env.BENCH_CONTROL_ARGS === undefined ? API_NODE_FLAGS : process.env.BENCH_CONTROL_ARGS.split(' ').filter(Boolean)) : undefined;
+  const control = process.env.BENCH_CONTROL_ROOT
+    ? await startServer(
+        'control',
+        'src/main.ts',
+        PORT + 3,
+        process.env.BENCH_CONTROL_ROOT,
+        process.env.BENCH_CONTROL_ARGS === undefined ? API_NODE_FLAGS : process.env.BENCH_CONTROL_ARGS.split(' ').filter(Boolean),
+      )
+    : undefined;
   for (const s of [bare, keyplane, control]) unpin(s?.child.pid); // as in the full run
   unpin(process.pid);
   const body = SCENARIO === 'forged' ? () => restBody(forgedToken()) : SCENARIO === 'unknown' ? () => restBody(unknownToken()) : fixed(restBody(valid.token));
@@ -332,7 +383,9 @@ if (process.env.BENCH_ONLY === 'latency') {
   const servers = { bare: bare!, ...(control ? { control } : {}), Keyplane: keyplane! } as Record<string, Server>;
   const results = latenciesAt80(Object.fromEntries(Object.entries(servers).map(([n, server]) => [n, { server, body, distinct }])));
   for (const [name, l] of Object.entries(results))
-    log(`${name.padEnd(10)} peak ${Math.round(l.peak)}, held ${Math.round(l.achieved)} (asked ${l.rate}): p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms (rounds ${l.p99s.map((x) => x.toFixed(2)).join(' / ')}), ${l.cpuUs} µs CPU/req`);
+    log(
+      `${name.padEnd(10)} peak ${Math.round(l.peak)}, held ${Math.round(l.achieved)} (asked ${l.rate}): p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms (rounds ${l.p99s.map((x) => x.toFixed(2)).join(' / ')}), ${l.cpuUs} µs CPU/req`,
+    );
   await Promise.all([bare, keyplane, yoga, control].map((s) => s && stop(s.child)));
   process.exit(0);
 }
@@ -370,10 +423,18 @@ log('(d) in process');
 const inproc = JSON.parse(
   execSync(`"${process.execPath}" --expose-gc bench/verify/inproc.ts`, {
     cwd: root,
-    env: { ...process.env, ...env, BENCH_TOKENS: JSON.stringify({ hostToken: host.token, validToken: valid.token }), BENCH_KEYID: JSON.stringify(valid.apiKey.keyId) },
+    env: {
+      ...process.env,
+      ...env,
+      BENCH_TOKENS: JSON.stringify({ hostToken: host.token, validToken: valid.token }),
+      BENCH_KEYID: JSON.stringify(valid.apiKey.keyId),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   }).toString(),
-) as { timings: { label: string; n: number; usPerOp: number }[]; memory: { keys: number; bytesPerKey: number; permissionsPerKey: number; cacheEstimatePerKey: number } };
+) as {
+  timings: { label: string; n: number; usPerOp: number }[];
+  memory: { keys: number; bytesPerKey: number; permissionsPerKey: number; cacheEstimatePerKey: number };
+};
 
 // ---- report -----------------------------------------------------------------------------------
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;

@@ -72,8 +72,8 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType, R = unknown, 
 }
 
 export interface ConnectorDefinition<
-  T extends readonly TriggerDefinition<any, any>[] = readonly TriggerDefinition<any, any>[],
-  C extends readonly ActionDefinition<any, any, any>[] = readonly ActionDefinition<any, any, any>[],
+  T extends readonly TriggerDefinition<z.ZodType, unknown>[] = readonly TriggerDefinition<z.ZodType, unknown>[],
+  C extends readonly ActionDefinition<z.ZodType, unknown, unknown>[] = readonly ActionDefinition<z.ZodType, unknown, unknown>[],
 > {
   name: string;
   displayName: string;
@@ -105,8 +105,8 @@ export function defineAction<S extends z.ZodType, R, A = unknown>(def: ActionDef
 }
 
 export function defineConnector<
-  const T extends readonly TriggerDefinition<any, any>[],
-  const C extends readonly ActionDefinition<any, any, any>[],
+  const T extends readonly TriggerDefinition<z.ZodType, unknown>[],
+  const C extends readonly ActionDefinition<z.ZodType, unknown, unknown>[],
 >(def: ConnectorDefinition<T, C>): ConnectorDefinition<T, C> {
   checkName('connector', def.name);
   for (const [kind, items] of [

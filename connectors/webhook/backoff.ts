@@ -3,15 +3,7 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
 /** Delays after attempts 1..7 (Standard Webhooks' suggestion): eight attempts over about 28 h. */
-export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = Object.freeze([
-  5 * SECOND,
-  5 * MINUTE,
-  30 * MINUTE,
-  2 * HOUR,
-  5 * HOUR,
-  10 * HOUR,
-  10 * HOUR,
-]);
+export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = Object.freeze([5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 10 * HOUR]);
 
 export const MAX_RETRY_DELAY_MS = 24 * HOUR;
 

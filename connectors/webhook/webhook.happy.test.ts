@@ -39,9 +39,7 @@ describe('signing', () => {
   it('signs exactly as the standardwebhooks library does', () => {
     const secret = generateWebhookSecret();
     const timestamp = 1_767_225_600;
-    expect(signPayload({ secrets: [secret], msgId: 'msg_1', timestamp, body })).toBe(
-      new Webhook(secret).sign('msg_1', new Date(timestamp * 1000), body),
-    );
+    expect(signPayload({ secrets: [secret], msgId: 'msg_1', timestamp, body })).toBe(new Webhook(secret).sign('msg_1', new Date(timestamp * 1000), body));
   });
 
   it('builds the Standard Webhooks headers', () => {

@@ -57,13 +57,15 @@ function Shell({ viewer }: { viewer: Viewer }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const held = new Set(viewer.permissions.map((p) => p.permission));
   const items = NAV.filter((n) => held.has(n.permission));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation only; `items` follows the viewer, fixed for the session
   useEffect(() => {
     if (path === '/' || path === '') navigate(items[0]?.to ?? '/keys', { replace: true });
     setMenuOpen(false);
-  }, [path]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [path]);
   // After a navigation (not the first load), move focus to the new page's heading so keyboard
   // and screen-reader users know the page changed.
   const first = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every navigation (path), reading only the DOM
   useEffect(() => {
     if (first.current) {
       first.current = false;

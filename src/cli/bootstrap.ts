@@ -23,12 +23,14 @@ try {
   try {
     await new RedisEventTarget(redis, redis, config.redisPrefix).publish(KEY_ADDED_TOPIC, { keyId: result.keyId });
   } catch (err) {
-    console.error(`warning: running API processes were not told of the new key (${(err as Error).message}); they look it up on first use, or learn it at their next filter rebuild (10 minutes)`);
+    console.error(
+      `warning: running API processes were not told of the new key (${(err as Error).message}); they look it up on first use, or learn it at their next filter rebuild (10 minutes)`,
+    );
   } finally {
     redis.disconnect();
   }
   // The one place a secret is printed: to the operator who ran this, once.
-  process.stdout.write(JSON.stringify(result) + '\n');
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (e) {
   console.error(e instanceof ConfigError ? e.message : e);
   process.exit(1);

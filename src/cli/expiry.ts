@@ -46,12 +46,16 @@ function asJson(a: PlannedAction) {
 
 const COLUMNS = [7, 25, 26, 28, 25, 25] as const;
 const row = (cells: string[]) =>
-  cells.map((c, i) => (i < COLUMNS.length ? c.padEnd(COLUMNS[i]!) : c)).join(' ').trimEnd();
+  cells
+    .map((c, i) => (i < COLUMNS.length ? c.padEnd(COLUMNS[i]!) : c))
+    .join(' ')
+    .trimEnd();
 
 async function main(): Promise<number> {
-  let values;
+  const options = { 'as-of': { type: 'string' }, org: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
   try {
-    ({ values } = parseArgs({ options: { 'as-of': { type: 'string' }, org: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } }));
+    ({ values } = parseArgs({ options }));
   } catch (e) {
     console.error(`${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -75,16 +79,16 @@ async function main(): Promise<number> {
   try {
     if (!values.json) {
       out.write(`Expiry dry run as of ${now.toISOString()}: nothing is changed.\n\n`);
-      out.write(row(['ACTION', 'KEY', 'KEY ID', 'ORGANIZATION', 'LAST ACTIVITY', 'EXPIRES AT', 'NAME / DETAIL']) + '\n');
+      out.write(`${row(['ACTION', 'KEY', 'KEY ID', 'ORGANIZATION', 'LAST ACTIVITY', 'EXPIRES AT', 'NAME / DETAIL'])}\n`);
     }
     const counts = await planExpiry(orm, {
       now,
       organizationId: values.org ?? null,
       onAction: (a) => {
-        if (values.json) out.write(JSON.stringify(asJson(a)) + '\n');
+        if (values.json) out.write(`${JSON.stringify(asJson(a))}\n`);
         else
           out.write(
-            row([
+            `${row([
               a.decision.action === 'warn' ? 'WARN' : 'EXPIRE',
               a.key.id,
               a.key.keyId,
@@ -92,11 +96,11 @@ async function main(): Promise<number> {
               a.key.lastActivityAt.toISOString(),
               a.decision.expiresAt.toISOString(),
               `${JSON.stringify(a.key.name)}: ${describe(a)}`,
-            ]) + '\n',
+            ])}\n`,
           );
       },
     });
-    if (values.json) out.write(JSON.stringify({ summary: { asOf: now.toISOString(), ...counts } }) + '\n');
+    if (values.json) out.write(`${JSON.stringify({ summary: { asOf: now.toISOString(), ...counts } })}\n`);
     else out.write(`\n${counts.warn} key(s) would be warned, ${counts.expire} would expire.\n`);
     return 0;
   } finally {

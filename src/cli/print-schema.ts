@@ -3,7 +3,7 @@ import { printSchema } from 'graphql';
 import { schema } from '../graphql/schema.ts';
 
 const file = new URL('../../schema.graphql', import.meta.url);
-const printed = printSchema(schema) + '\n';
+const printed = `${printSchema(schema)}\n`;
 if (process.argv.includes('--check')) {
   let current = '';
   try {

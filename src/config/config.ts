@@ -4,9 +4,7 @@ import { PrivateNetworks } from '../lib/ssrf.ts';
 const DEV_PEPPER = 'dev-only-pepper-change-me-0123456789abcdef';
 const DEV_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -15,7 +13,10 @@ const schema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/keyplane'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Namespaces every Redis key, channel and queue; lets tests and deployments share one Redis. */
-  KEYPLANE_REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]{1,64}$/).default('kp'),
+  KEYPLANE_REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_-]{1,64}$/)
+    .default('kp'),
   KEYPLANE_PEPPER: z.string().min(32, 'must be at least 32 characters').optional(),
   KEYPLANE_ENCRYPTION_KEY: z
     .string()
@@ -69,7 +70,11 @@ const schema = z.object({
     .regex(/^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*){0,19}$/, 'comma-separated durations such as 5s,5m,30m,2h (at most 20)')
     .default('5s,5m,30m,2h,5h,10h,10h'),
   /** An endpoint failing without a success for this long is disabled. */
-  KEYPLANE_WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().max(24 * 90).default(120),
+  KEYPLANE_WEBHOOK_DISABLE_AFTER_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 90)
+    .default(120),
   KEYPLANE_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30).default(15),
   KEYPLANE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   /** The outbox relay's polling period; a trigger also wakes it at the commit of new events (LISTEN/NOTIFY). */
@@ -88,7 +93,10 @@ const schema = z.object({
    * only migrates). Default: DATABASE_URL with its user replaced by KEYPLANE_DATABASE_APP_ROLE.
    */
   KEYPLANE_DATABASE_APP_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  KEYPLANE_DATABASE_APP_ROLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL role name').default('keyplane_app'),
+  KEYPLANE_DATABASE_APP_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL role name')
+    .default('keyplane_app'),
   /** Slow clients: a request's headers, and the whole request, must arrive within these. */
   KEYPLANE_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   KEYPLANE_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
@@ -174,7 +182,11 @@ export class ConfigError extends Error {}
 function databaseApp(ownerUrl: string, appUrl: string | undefined, role: string) {
   if (!appUrl) return { databaseAppUrl: withUser(ownerUrl, role), databaseAppRole: role, databaseAppPassword: null };
   const u = new URL(appUrl);
-  return { databaseAppUrl: appUrl, databaseAppRole: decodeURIComponent(u.username) || role, databaseAppPassword: u.password ? decodeURIComponent(u.password) : null };
+  return {
+    databaseAppUrl: appUrl,
+    databaseAppRole: decodeURIComponent(u.username) || role,
+    databaseAppPassword: u.password ? decodeURIComponent(u.password) : null,
+  };
 }
 
 /**

@@ -12,4 +12,20 @@ import { WebhookEndpoint } from '../modules/webhooks/webhook-endpoint.entity.ts'
 import { KeyVerification, UsageBucket } from '../modules/usage/usage.entity.ts';
 
 /** Every entity the ORM knows; add new domains' entities here. */
-export const entities = [Organization, User, ResourceDefinition, Role, RoleAssignment, ApiKey, EventRecord, AuditEntry, WebhookEndpoint, Delivery, DeliveryAttempt, Notification, UsageBucket, KeyVerification, ConsoleSession];
+export const entities = [
+  Organization,
+  User,
+  ResourceDefinition,
+  Role,
+  RoleAssignment,
+  ApiKey,
+  EventRecord,
+  AuditEntry,
+  WebhookEndpoint,
+  Delivery,
+  DeliveryAttempt,
+  Notification,
+  UsageBucket,
+  KeyVerification,
+  ConsoleSession,
+];

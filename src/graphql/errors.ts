@@ -1,4 +1,4 @@
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../lib/errors.ts';
+import { type AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../lib/errors.ts';
 import { builder } from './builder.ts';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {

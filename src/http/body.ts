@@ -29,7 +29,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
  */
 export async function readJsonBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<unknown> {
   const type = req.headers['content-type'];
-  if (!type || !type.startsWith('application/json')) return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the input as application/json');
+  if (!type?.startsWith('application/json')) return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the input as application/json');
   const announced = req.headers['content-length'];
   if (announced === undefined) return sendError(res, 411, 'LENGTH_REQUIRED', 'content-length required');
   if (Number(announced) > limit) return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the body is limited to ${limit} bytes`);

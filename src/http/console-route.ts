@@ -230,7 +230,8 @@ export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
   const exchange = async (req: IncomingMessage, res: ServerResponse, meta: RequestMeta) => {
     if (crossSite(req, config.publicUrl)) return fail(res, 403, 'FORBIDDEN', 'sign-in must come from the Keyplane console page');
     const type = req.headers['content-type'] ?? '';
-    if (!type.startsWith('application/x-www-form-urlencoded')) return fail(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send the form as application/x-www-form-urlencoded');
+    if (!type.startsWith('application/x-www-form-urlencoded'))
+      return fail(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send the form as application/x-www-form-urlencoded');
     if (Number(req.headers['content-length'] ?? 0) > MAX_AUTH_BODY_BYTES) return fail(res, 413, 'PAYLOAD_TOO_LARGE', 'request body too large');
     const body = await readBody(req, MAX_AUTH_BODY_BYTES);
     if (body === null) return fail(res, 413, 'PAYLOAD_TOO_LARGE', 'request body too large');
@@ -287,7 +288,8 @@ export function createConsoleRoute(app: App, sessions: ConsoleSessions) {
     } catch {
       return fail(res, 400, 'VALIDATION', 'bad path');
     }
-    if (decoded.includes('..') || decoded.includes('\\') || decoded.includes('\0') || decoded.includes(`${sep}${sep}`)) return fail(res, 400, 'VALIDATION', 'bad path');
+    if (decoded.includes('..') || decoded.includes('\\') || decoded.includes('\0') || decoded.includes(`${sep}${sep}`))
+      return fail(res, 400, 'VALIDATION', 'bad path');
     return serve(req, res, decoded);
   };
 }

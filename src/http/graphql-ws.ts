@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError } from 'graphql';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -12,6 +12,11 @@ import type { ConsoleSessions } from '../modules/console/console-auth.ts';
 import type { Invalidation } from '../modules/keys/key-cache.ts';
 import { pathIds } from '../modules/keys/key-record.ts';
 import { authenticate } from './request-auth.ts';
+
+type EnvelopedRoot = {
+  execute: (args: ExecutionArgs) => ReturnType<typeof import('graphql').execute>;
+  subscribe: (args: ExecutionArgs) => ReturnType<typeof import('graphql').subscribe>;
+};
 
 /** What authenticates a socket: the credential headers it connected with, kept to re-authenticate. */
 type Credentials = Record<string, string | undefined>;
@@ -67,7 +72,13 @@ function concerns(inv: Invalidation, actor: Actor): boolean {
  * sockets it concerns re-check their principal and close (4401 no longer authenticates, 4403 may
  * no longer act) within the time pub/sub takes.
  */
-export function createGraphqlWs(app: App, yoga: YogaServerInstance<ServerContext, Context>, sessions: ConsoleSessions, server: Server, requestMeta: (req: IncomingMessage) => RequestMeta) {
+export function createGraphqlWs(
+  app: App,
+  yoga: YogaServerInstance<ServerContext, Context>,
+  sessions: ConsoleSessions,
+  server: Server,
+  requestMeta: (req: IncomingMessage) => RequestMeta,
+) {
   const { deps } = app;
   const open = new Map<WebSocket, Extra>();
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
@@ -102,8 +113,9 @@ export function createGraphqlWs(app: App, yoga: YogaServerInstance<ServerContext
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
-      execute: (args: any) => args.rootValue.execute(args),
-      subscribe: (args: any) => args.rootValue.subscribe(args),
+      // Yoga's enveloped execute/subscribe travel in rootValue (onSubscribe below): its plugins run per operation.
+      execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onConnect: async (ctx) => {
         const credentials = credentialsOf(ctx.connectionParams, ctx.extra.request);
         const meta = requestMeta(ctx.extra.request);
@@ -128,7 +140,14 @@ export function createGraphqlWs(app: App, yoga: YogaServerInstance<ServerContext
           return [new GraphQLError('Unauthenticated: the connection’s credentials no longer authenticate', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
         ctx.extra.actor = actor;
-        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const {
+          schema: s,
+          execute,
+          subscribe,
+          contextFactory,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,

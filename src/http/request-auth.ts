@@ -19,7 +19,7 @@ export function authenticate(
   sessions?: SessionAuthenticator,
 ): Actor | null | Promise<Actor | null> {
   const extracted = extractCredential({
-    authorization: headers['authorization'] as string | undefined,
+    authorization: headers.authorization as string | undefined,
     'x-api-key': headers['x-api-key'] as string | undefined,
   });
   if (extracted.kind === 'none' && sessions) return sessions.authenticate(headers, meta);
@@ -36,5 +36,7 @@ function actorOf(outcome: VerifyOutcome, meta: RequestMeta): Actor | null {
 }
 
 export const UNAUTHENTICATED_BODY = JSON.stringify({
-  errors: [{ message: 'Unauthenticated: send a valid key as Authorization: Basic, Authorization: Bearer or X-API-Key', extensions: { code: 'UNAUTHENTICATED' } }],
+  errors: [
+    { message: 'Unauthenticated: send a valid key as Authorization: Basic, Authorization: Bearer or X-API-Key', extensions: { code: 'UNAUTHENTICATED' } },
+  ],
 });

@@ -19,7 +19,6 @@ import { errorBody, sendError } from './errors.ts';
 import { OPENAPI_PATH, openApiRoute } from './openapi.ts';
 import { SNAPSHOTS_PATH, snapshotsRoute, VERIFICATIONS_PATH, verificationsRoute } from './sdk-routes.ts';
 
-
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Extra routes served before Yoga (the verify fast path registers here). */
@@ -49,7 +48,10 @@ export function operationLabel(document: DocumentNode): { operation: string; typ
     else if (sel.kind !== Kind.FIELD) return { operation: 'other', type: op.operation };
   }
   const [only] = fields;
-  return { operation: fields.size === 1 && only ? (only.startsWith('__') ? 'introspection' : only) : fields.size > 1 ? 'multiple' : 'other', type: op.operation };
+  return {
+    operation: fields.size === 1 && only ? (only.startsWith('__') ? 'introspection' : only) : fields.size > 1 ? 'multiple' : 'other',
+    type: op.operation,
+  };
 }
 
 function operationMetrics(app: App): Plugin {
@@ -71,10 +73,16 @@ function operationMetrics(app: App): Plugin {
 
 /** A request path as the log may show it: tokens that a client put in it are cut out. */
 export function loggablePath(path: string): string {
-  return path.slice(0, 200).replace(/kp_([a-z]{2})_[A-Za-z0-9_]*/g, 'kp_$1_[redacted]').replace(/cs_[A-Za-z0-9]{20}\.[A-Za-z0-9]+/g, 'cs_[redacted]');
+  return path
+    .slice(0, 200)
+    .replace(/kp_([a-z]{2})_[A-Za-z0-9_]*/g, 'kp_$1_[redacted]')
+    .replace(/cs_[A-Za-z0-9]{20}\.[A-Za-z0-9]+/g, 'cs_[redacted]');
 }
 
-export function createHttpServer(app: App, extraRoutes: Record<string, Route> = {}): { server: Server; metricsServer: Server | null; close(graceMs?: number): Promise<void> } {
+export function createHttpServer(
+  app: App,
+  extraRoutes: Record<string, Route> = {},
+): { server: Server; metricsServer: Server | null; close(graceMs?: number): Promise<void> } {
   const { deps, metrics } = app;
   const { config, log } = deps;
   const sessions = new ConsoleSessions(deps);
@@ -121,25 +129,32 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
     ],
   });
 
-  const routes = new Map<string, Route>(Object.entries({
-    '/healthz': async (_req, res) => json(res, 200, { status: 'ok' }),
-    '/readyz': async (_req, res) => {
-      // Answers within READY_PROBE_MS whatever the engines do: a load balancer must not wait out an outage.
-      const [db, redis] = await Promise.allSettled([
-        boundedProbe(deps.orm.em.getConnection().execute('select 1')),
-        app.redis.status === 'ready' ? boundedProbe(app.redis.ping()) : Promise.reject(new Error(app.redis.status)),
-      ]);
-      const body = { postgres: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down' };
-      json(res, db.status === 'fulfilled' && redis.status === 'fulfilled' ? 200 : 503, body, db.status === 'fulfilled' && redis.status === 'fulfilled' ? {} : { 'retry-after': '1' });
-    },
-    // With KEYPLANE_METRICS_PORT, metrics are served by their own listener only (metricsListener).
-    ...(config.metricsPort ? {} : { '/metrics': metricsRoute(app) }),
-    [VERIFY_PATH]: verifyRoute(app),
-    [SNAPSHOTS_PATH]: snapshotsRoute(app),
-    [VERIFICATIONS_PATH]: verificationsRoute(app),
-    [OPENAPI_PATH]: openApiRoute(),
-    ...extraRoutes,
-  } satisfies Record<string, Route>));
+  const routes = new Map<string, Route>(
+    Object.entries({
+      '/healthz': async (_req, res) => json(res, 200, { status: 'ok' }),
+      '/readyz': async (_req, res) => {
+        // Answers within READY_PROBE_MS whatever the engines do: a load balancer must not wait out an outage.
+        const [db, redis] = await Promise.allSettled([
+          boundedProbe(deps.orm.em.getConnection().execute('select 1')),
+          app.redis.status === 'ready' ? boundedProbe(app.redis.ping()) : Promise.reject(new Error(app.redis.status)),
+        ]);
+        const body = { postgres: db.status === 'fulfilled' ? 'ok' : 'down', redis: redis.status === 'fulfilled' ? 'ok' : 'down' };
+        json(
+          res,
+          db.status === 'fulfilled' && redis.status === 'fulfilled' ? 200 : 503,
+          body,
+          db.status === 'fulfilled' && redis.status === 'fulfilled' ? {} : { 'retry-after': '1' },
+        );
+      },
+      // With KEYPLANE_METRICS_PORT, metrics are served by their own listener only (metricsListener).
+      ...(config.metricsPort ? {} : { '/metrics': metricsRoute(app) }),
+      [VERIFY_PATH]: verifyRoute(app),
+      [SNAPSHOTS_PATH]: snapshotsRoute(app),
+      [VERIFICATIONS_PATH]: verificationsRoute(app),
+      [OPENAPI_PATH]: openApiRoute(),
+      ...extraRoutes,
+    } satisfies Record<string, Route>),
+  );
 
   // Graceful shutdown: once draining, requests that still arrive on kept-alive connections get
   // 503 + Retry-After + Connection: close (another replica takes them); those in flight finish,
@@ -171,7 +186,16 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
       metrics.httpRequest(route, res.statusCode, ms / 1000);
       // The verify fast path is the host's per-request call: metrics, not a log line, unless it fails.
       if (route !== VERIFY_PATH || res.statusCode >= 500)
-        log.info({ requestId: meta.requestId, method: req.method, path: r || path === '/graphql' ? path : loggablePath(path), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+        log.info(
+          {
+            requestId: meta.requestId,
+            method: req.method,
+            path: r || path === '/graphql' ? path : loggablePath(path),
+            status: res.statusCode,
+            ms: Math.round(ms * 10) / 10,
+          },
+          'request',
+        );
     });
     try {
       if (r) return await r(req, res, meta);
@@ -193,7 +217,8 @@ export function createHttpServer(app: App, extraRoutes: Record<string, Route> = 
       if (isDatabaseUnavailable(err)) {
         // Authenticating an uncached caller needs PostgreSQL: a retryable outage, not a bug.
         log.warn({ err: { message: (err as Error).message }, requestId: meta.requestId }, 'database unavailable');
-        if (!res.headersSent) return sendError(res, 503, 'UNAVAILABLE', 'The database is unavailable; retry', {}, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
+        if (!res.headersSent)
+          return sendError(res, 503, 'UNAVAILABLE', 'The database is unavailable; retry', {}, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
         return void res.destroy();
       }
       log.error({ err, requestId: meta.requestId }, 'unhandled request error');

@@ -61,7 +61,7 @@ export function verifyRoute(app: App): Route {
     if (actor instanceof Promise) actor = await actor;
     if (!actor) return send(res, 401, UNAUTHENTICATED_BODY, { 'www-authenticate': 'Basic realm="keyplane", Bearer' });
     const type = req.headers['content-type'];
-    if (!type || !type.startsWith('application/json')) return error(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the input as application/json');
+    if (!type?.startsWith('application/json')) return error(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the input as application/json');
     const announced = req.headers['content-length'];
     if (announced === undefined) return error(res, 411, 'LENGTH_REQUIRED', 'content-length required');
     if (Number(announced) > MAX_VERIFY_BODY_BYTES) return error(res, 413, 'PAYLOAD_TOO_LARGE', `the body is limited to ${MAX_VERIFY_BODY_BYTES} bytes`);
@@ -80,9 +80,11 @@ export function verifyRoute(app: App): Route {
     } catch (err) {
       if (err instanceof ValidationError) return error(res, 400, err.code, err.message, { fields: err.fields });
       if (err instanceof AppError) return error(res, err.code === 'FORBIDDEN' ? 403 : 400, err.code, err.message);
-      if (err instanceof LimiterUnavailableError) return error(res, 503, 'UNAVAILABLE', 'Rate limits and credits cannot be checked right now; retry', {}, { 'retry-after': '1' });
+      if (err instanceof LimiterUnavailableError)
+        return error(res, 503, 'UNAVAILABLE', 'Rate limits and credits cannot be checked right now; retry', {}, { 'retry-after': '1' });
       // A key that is not cached needs PostgreSQL: while it is away, say so (the host may retry).
-      if (isDatabaseUnavailable(err)) return error(res, 503, 'UNAVAILABLE', 'Keys cannot be loaded right now; retry', {}, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
+      if (isDatabaseUnavailable(err))
+        return error(res, 503, 'UNAVAILABLE', 'Keys cannot be loaded right now; retry', {}, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
       throw err;
     }
   };

@@ -3,7 +3,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOST
 /** PostgreSQL SQLSTATEs of a server going away or refusing connections (class 08 is handled apart). */
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
 /** What node-postgres and its pools say when a connection dies or cannot be had. */
-const MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
+const MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
 
 /**
  * Whether an error means PostgreSQL is unreachable (down, restarting, refusing connections),

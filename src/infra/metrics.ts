@@ -125,7 +125,12 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'keyplane_' });
   const buckets = LATENCY_BUCKETS;
   const httpRequests = batchedCounter({ name: 'keyplane_http_requests_total', help: 'HTTP requests', labelNames: ['route', 'status'], registry });
-  const httpDuration = new RouteLatencyHistogram({ name: 'keyplane_http_request_duration_seconds', help: 'HTTP request latency', buckets, registers: [registry] });
+  const httpDuration = new RouteLatencyHistogram({
+    name: 'keyplane_http_request_duration_seconds',
+    help: 'HTTP request latency',
+    buckets,
+    registers: [registry],
+  });
   const verifications = batchedCounter({ name: 'keyplane_key_verifications_total', help: 'Key verifications by outcome', labelNames: ['code'], registry });
   return {
     registry,

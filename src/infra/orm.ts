@@ -25,7 +25,9 @@ export async function grantRuntimeRole(owner: MikroORM, role: string, password: 
   // Running as the owner itself (an explicit choice outside production): nothing to grant.
   if (me === role) return;
   const ident = `"${role.replace(/"/g, '""')}"`;
-  const [{ exists } = { exists: false }] = await conn.execute<{ exists: boolean }[]>('select exists (select 1 from pg_roles where rolname = ?) as exists', [role]);
+  const [{ exists } = { exists: false }] = await conn.execute<{ exists: boolean }[]>('select exists (select 1 from pg_roles where rolname = ?) as exists', [
+    role,
+  ]);
   if (!exists) {
     // Another process may create it between the check and here: duplicate_object is fine.
     const pw = password === null ? '' : ` password '${password.replace(/'/g, "''")}'`;
@@ -45,7 +47,10 @@ export async function grantRuntimeRole(owner: MikroORM, role: string, password: 
  * connects as the runtime role (`KEYPLANE_DATABASE_APP_URL`). When that URL names the owner
  * itself, the one ORM is kept.
  */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databaseAppUrl' | 'databaseAppRole' | 'databaseAppPassword'>, opts: { migrate?: boolean; poolMax?: number } = {}): Promise<MikroORM> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'databaseAppUrl' | 'databaseAppRole' | 'databaseAppPassword'>,
+  opts: { migrate?: boolean; poolMax?: number } = {},
+): Promise<MikroORM> {
   if (opts.migrate ?? true) await migrateDatabase(config);
   return initORM(config.databaseAppUrl, { migrate: false, poolMax: opts.poolMax });
 }

@@ -3,10 +3,7 @@ import { MAX_CREDENTIAL_LENGTH, parseKeyIdSecret, parseToken, type ParsedCredent
 type HeaderValue = string | string[] | undefined;
 export type CredentialHeaders = { authorization?: HeaderValue; 'x-api-key'?: HeaderValue };
 
-export type ExtractedCredential =
-  | { kind: 'none' }
-  | { kind: 'malformed' }
-  | { kind: 'ok'; credential: ParsedCredential };
+export type ExtractedCredential = { kind: 'none' } | { kind: 'malformed' } | { kind: 'ok'; credential: ParsedCredential };
 
 const MAX_HEADER = MAX_CREDENTIAL_LENGTH * 2;
 

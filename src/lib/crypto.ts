@@ -20,7 +20,8 @@ function subkey(key: Buffer, purpose: string): KeyObject {
   let byPurpose = subkeys.get(key);
   if (!byPurpose) subkeys.set(key, (byPurpose = new Map()));
   let derived = byPurpose.get(purpose);
-  if (!derived) byPurpose.set(purpose, (derived = createSecretKey(Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `keyplane/${VERSION}/${purpose}`, 32)))));
+  if (!derived)
+    byPurpose.set(purpose, (derived = createSecretKey(Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `keyplane/${VERSION}/${purpose}`, 32)))));
   return derived;
 }
 

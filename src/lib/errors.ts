@@ -1,12 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode =
-  | 'VALIDATION'
-  | 'NOT_FOUND'
-  | 'FORBIDDEN'
-  | 'CONFLICT'
-  | 'UNAUTHENTICATED'
-  | 'RATE_LIMITED';
+export type ErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNAUTHENTICATED' | 'RATE_LIMITED';
 
 /**
  * Expected failure. Services throw these; mutation fields list them so the Pothos errors plugin

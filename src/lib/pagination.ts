@@ -46,9 +46,7 @@ export function toConnection<T>(rows: T[], limit: number, cursorOf: (row: T) => 
 /** Keyset pagination on (createdAt, id): a MikroORM where-fragment and the cursor function. */
 export function createdAtKeyset(after: string | null | undefined) {
   const c = decodeCursor(after, 2);
-  const where = c
-    ? { $or: [{ createdAt: { $gt: new Date(String(c[0])) } }, { createdAt: new Date(String(c[0])), id: { $gt: String(c[1]) } }] }
-    : {};
+  const where = c ? { $or: [{ createdAt: { $gt: new Date(String(c[0])) } }, { createdAt: new Date(String(c[0])), id: { $gt: String(c[1]) } }] } : {};
   return {
     where,
     orderBy: { createdAt: 'asc', id: 'asc' } as const,

@@ -29,9 +29,7 @@ export interface OutgoingUrlOptions {
 }
 
 // Cloud instance-metadata services: AWS/GCP/Azure, AWS over IPv6, Alibaba, Oracle.
-const METADATA_ADDRESSES = new Set(
-  ['169.254.169.254', 'fd00:ec2::254', '100.100.100.200', '192.0.0.192'].map((a) => ipaddr.parse(a).toNormalizedString()),
-);
+const METADATA_ADDRESSES = new Set(['169.254.169.254', 'fd00:ec2::254', '100.100.100.200', '192.0.0.192'].map((a) => ipaddr.parse(a).toNormalizedString()));
 
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3') as [ipaddr.IPv6, number];
 
@@ -210,10 +208,18 @@ function codedError(code: string, message: string): NodeJS.ErrnoException {
  * returned here, so the checked address is the one used.
  */
 /** How a host name becomes addresses: `dns.lookup` with `all: true` (tests and custom resolvers pass their own). */
-export type Resolver = (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+export type Resolver = (
+  hostname: string,
+  options: dns.LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
+) => void;
 const systemResolver: Resolver = (hostname, options, callback) => dns.lookup(hostname, options, callback);
 
-export function guardedLookup(allowLoopback: boolean, resolver: Resolver = systemResolver, allowPrivate: PrivateNetworks = PrivateNetworks.none): LookupFunction {
+export function guardedLookup(
+  allowLoopback: boolean,
+  resolver: Resolver = systemResolver,
+  allowPrivate: PrivateNetworks = PrivateNetworks.none,
+): LookupFunction {
   return (hostname, options, callback) => {
     // Accept dns.lookup's other call shapes too: (host, family, cb) and (host, cb).
     if (typeof options === 'function') {

@@ -17,7 +17,9 @@ describe('auditLog: append-only and scoped', () => {
     await createKey(server, org.token);
     const before = await sql(server, 'select * from audit_entry where organization_id = ? order by seq', [org.organizationId]);
     expect(before.length).toBe(2);
-    await expect(sql(server, `update audit_entry set action = 'forged' where organization_id = ?`, [org.organizationId])).rejects.toThrow(/append-only|permission denied/);
+    await expect(sql(server, `update audit_entry set action = 'forged' where organization_id = ?`, [org.organizationId])).rejects.toThrow(
+      /append-only|permission denied/,
+    );
     await expect(sql(server, `delete from audit_entry where organization_id = ?`, [org.organizationId])).rejects.toThrow(/append-only|permission denied/);
     await expect(sql(server, `truncate audit_entry`)).rejects.toThrow(/append-only|permission denied/);
     expect(await sql(server, 'select * from audit_entry where organization_id = ? order by seq', [org.organizationId])).toEqual(before);
@@ -36,7 +38,10 @@ describe('auditLog: append-only and scoped', () => {
     const noAudit = await userWithKey(server, a.token, a.organizationId, ['keys:read']);
     expect((await gql(server, noAudit.token, AuditLog, {})).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
-    const sub = success((await gql(server, a.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(server, a.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     const auditor = await userWithKey(server, a.token, a.organizationId, ['audit:read']);
     expect((await gql(server, auditor.token, AuditLog, { filter: { organizationId: sub.id } })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const subAuditor = await userWithKey(server, a.token, a.organizationId, ['audit:read'], { subAccounts: { mode: 'ALL' } });

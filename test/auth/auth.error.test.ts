@@ -65,7 +65,11 @@ describe('authentication failures', () => {
       body: JSON.stringify([{ query: Q }, { query: Q }]),
     });
     expect(res.status).toBeGreaterThanOrEqual(400);
-    const deep = await gql(server, org.token, `{ viewer { user { organization { ${'id '.repeat(1)} } roles { role { id } } } } ${Array.from({ length: 30 }, (_, i) => `a${i}: viewer { user { id } }`).join(' ')} }`);
+    const deep = await gql(
+      server,
+      org.token,
+      `{ viewer { user { organization { ${'id '.repeat(1)} } roles { role { id } } } } ${Array.from({ length: 30 }, (_, i) => `a${i}: viewer { user { id } }`).join(' ')} }`,
+    );
     expect(deep.errors?.[0]?.message).toMatch(/alias/i);
   });
 });

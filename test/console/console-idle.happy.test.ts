@@ -98,11 +98,15 @@ describe('console session pruning', () => {
 
     const { deleted } = await pruneConsoleSessions(server.app.orm, new Date());
     expect(deleted).toBeGreaterThanOrEqual(2);
-    const left = (await conn.execute<{ id: string }[]>(`select id from console_session where id in (?, ?, ?, ?)`, [oldLink, oldSession, recentLink, live])).map((r) => r.id).sort();
+    const left = (await conn.execute<{ id: string }[]>(`select id from console_session where id in (?, ?, ?, ?)`, [oldLink, oldSession, recentLink, live]))
+      .map((r) => r.id)
+      .sort();
     expect(left).toEqual([recentLink, live].sort());
     // The live link still signs in; audit entries of the pruned session remain.
     expect((await openLink(liveUrl)).status).toBe(303);
-    const audit = await conn.execute<{ n: string }[]>(`select count(*) as n from audit_entry where action = 'console_session.start' and target_id = ?`, [org.userId]);
+    const audit = await conn.execute<{ n: string }[]>(`select count(*) as n from audit_entry where action = 'console_session.start' and target_id = ?`, [
+      org.userId,
+    ]);
     expect(Number(audit[0]!.n)).toBeGreaterThanOrEqual(2);
   });
 });

@@ -67,7 +67,12 @@ describe('console routes errors', () => {
     const org = await seedOrg(server);
     const url = await mintLink(server, org.token, org.userId);
     const token = new URL(url).searchParams.get('token')!;
-    const json = await fetch(`${server.url}/console/auth`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    const json = await fetch(`${server.url}/console/auth`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
     expect(json.status).toBe(415);
     const big = await fetch(`${server.url}/console/auth`, {
       method: 'POST',
@@ -106,7 +111,13 @@ describe('console routes errors', () => {
     const s = await startTestServer({ config: { KEYPLANE_CONSOLE_DIR: join(dir) } });
     try {
       // Raw requests: a WHATWG client would normalise the dot segments away before sending.
-      for (const p of ['/console/..%2f..%2fpackage.json', '/console/%2e%2e/%2e%2e/package.json', '/console/../../package.json', '/console/a%5c..%5cpackage.json', '/console/%E0%A4%A']) {
+      for (const p of [
+        '/console/..%2f..%2fpackage.json',
+        '/console/%2e%2e/%2e%2e/package.json',
+        '/console/../../package.json',
+        '/console/a%5c..%5cpackage.json',
+        '/console/%E0%A4%A',
+      ]) {
         const { status, body } = await rawGet(s.port, p);
         expect(status, p).toBe(400);
         expect(body).not.toContain('keyplane');

@@ -79,7 +79,10 @@ describe('console links', () => {
   it('the confirmation page escapes the names it shows', async () => {
     const org = await seedOrg(server);
     const evil = '<script>alert(1)</script>"\'&';
-    const user = success((await gql(server, org.token, CreateUser, { input: { name: evil, kind: 'HUMAN', organizationId: org.organizationId } })).data?.createUser, 'CreateUserSuccess').user;
+    const user = success(
+      (await gql(server, org.token, CreateUser, { input: { name: evil, kind: 'HUMAN', organizationId: org.organizationId } })).data?.createUser,
+      'CreateUserSuccess',
+    ).user;
     const url = await mintLink(server, org.token, user.id);
     const html = await (await previewLink(url)).text();
     expect(html).not.toContain('<script>');
@@ -123,7 +126,9 @@ describe('console links', () => {
     const org = await seedOrg(server);
     const reader = await userWithKey(server, org.token, org.organizationId, ['users:read']);
     const target = await userWithKey(server, org.token, org.organizationId, ['users:read']);
-    expect((await gql(server, reader.token, CreateConsoleSession, { input: { userId: target.user.id } })).data?.createConsoleSession.__typename).toBe('ForbiddenError');
+    expect((await gql(server, reader.token, CreateConsoleSession, { input: { userId: target.user.id } })).data?.createConsoleSession.__typename).toBe(
+      'ForbiddenError',
+    );
 
     const admin = await userWithKey(server, org.token, org.organizationId, ['users:write']);
     // The owner holds everything: an admin with users:write alone cannot become the owner.
@@ -133,7 +138,9 @@ describe('console links', () => {
     if (forbidden?.__typename === 'ForbiddenError') expect(forbidden.missingPermission).toBeTruthy();
     // A user holding keys:write the admin lacks: refused too.
     const writer = await userWithKey(server, org.token, org.organizationId, ['keys:write']);
-    expect((await gql(server, admin.token, CreateConsoleSession, { input: { userId: writer.user.id } })).data?.createConsoleSession.__typename).toBe('ForbiddenError');
+    expect((await gql(server, admin.token, CreateConsoleSession, { input: { userId: writer.user.id } })).data?.createConsoleSession.__typename).toBe(
+      'ForbiddenError',
+    );
     // Down is fine: a user holding less.
     expect((await gql(server, admin.token, CreateConsoleSession, { input: { userId: target.user.id } })).data?.createConsoleSession.__typename).toBe(
       'CreateConsoleSessionSuccess',
@@ -144,7 +151,9 @@ describe('console links', () => {
     const org = await seedOrg(server);
     const admin = await userWithKey(server, org.token, org.organizationId, ['users:write', 'keys:write'], { restrict: [{ permission: 'users:write' }] });
     const peer = await userWithKey(server, org.token, org.organizationId, ['keys:write']);
-    expect((await gql(server, admin.token, CreateConsoleSession, { input: { userId: peer.user.id } })).data?.createConsoleSession.__typename).toBe('ForbiddenError');
+    expect((await gql(server, admin.token, CreateConsoleSession, { input: { userId: peer.user.id } })).data?.createConsoleSession.__typename).toBe(
+      'ForbiddenError',
+    );
   });
 
   it('a publishable key cannot mint', async () => {
@@ -156,8 +165,10 @@ describe('console links', () => {
 
   it('a session reaches no sub-account the minting key could not', async () => {
     const org = await seedOrg(server);
-    const sub = success((await gql(server, org.token, CreateOrganization, { input: { name: 'Location' } })).data?.createOrganization, 'CreateOrganizationSuccess')
-      .organization;
+    const sub = success(
+      (await gql(server, org.token, CreateOrganization, { input: { name: 'Location' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     // The user holds everything; the key that mints reaches no sub-account.
     const admin = await userWithKey(server, org.token, org.organizationId, ['users:write', 'users:read'], { subAccounts: { mode: 'NONE' } });
     const browser = await signIn(await mintLink(server, admin.token, admin.user.id));
@@ -165,7 +176,9 @@ describe('console links', () => {
     expect(res.data?.createUser.__typename).toBe('NotFoundError');
     // The owner key reaches every sub-account, and so does a session it mints.
     const owner = await signIn(await mintLink(server, org.token, admin.user.id));
-    expect((await gql(server, { header: owner.headers }, CreateUser, { input: { name: 'y', organizationId: sub.id } })).data?.createUser.__typename).toBe('CreateUserSuccess');
+    expect((await gql(server, { header: owner.headers }, CreateUser, { input: { name: 'y', organizationId: sub.id } })).data?.createUser.__typename).toBe(
+      'CreateUserSuccess',
+    );
   });
 
   it('a return path cannot send the browser to another origin', async () => {
@@ -183,7 +196,7 @@ describe('cookie sessions', () => {
     const browser = await signIn(await mintLink(server, org.token, org.userId));
     const none = await rawPost({});
     const noCsrf = await rawPost({ cookie: `kp_console=${browser.cookie}` });
-    const wrongCsrf = await rawPost({ cookie: `kp_console=${browser.cookie}`, 'x-keyplane-csrf': browser.csrf.slice(0, -2) + 'AA' });
+    const wrongCsrf = await rawPost({ cookie: `kp_console=${browser.cookie}`, 'x-keyplane-csrf': `${browser.csrf.slice(0, -2)}AA` });
     const ok = await rawPost(browser.headers);
     expect(ok.status).toBe(200);
     for (const r of [noCsrf, wrongCsrf]) {
@@ -193,7 +206,9 @@ describe('cookie sessions', () => {
     }
     // Mutations too, and the CSRF token of another session does not fit this one.
     const other = await signIn(await mintLink(server, org.token, org.userId));
-    const crossed = await gql(server, { header: { cookie: `kp_console=${browser.cookie}`, 'x-keyplane-csrf': other.csrf } }, CreateUser, { input: { name: 'x' } });
+    const crossed = await gql(server, { header: { cookie: `kp_console=${browser.cookie}`, 'x-keyplane-csrf': other.csrf } }, CreateUser, {
+      input: { name: 'x' },
+    });
     expect(crossed.status).toBe(401);
   });
 
@@ -215,7 +230,9 @@ describe('cookie sessions', () => {
     success((await gql(server, org.token, UpdateUser, { input: { id: person.user.id, status: 'DISABLED' } })).data?.updateUser, 'UpdateUserSuccess');
     expect((await gql(server, { header: browser.headers }, ConsoleViewer)).status).toBe(401);
     // Re-enabling does not resurrect anything a disabled user could mint meanwhile; a disabled user gets no link.
-    expect((await gql(server, org.token, CreateConsoleSession, { input: { userId: person.user.id } })).data?.createConsoleSession.__typename).toBe('ConflictError');
+    expect((await gql(server, org.token, CreateConsoleSession, { input: { userId: person.user.id } })).data?.createConsoleSession.__typename).toBe(
+      'ConflictError',
+    );
   });
 
   it('narrowing the user’s roles narrows an open session at once', async () => {
@@ -223,8 +240,14 @@ describe('cookie sessions', () => {
     const person = await userWithKey(server, org.token, org.organizationId, ['users:write']);
     const browser = await signIn(await mintLink(server, org.token, person.user.id));
     expect((await gql(server, { header: browser.headers }, CreateUser, { input: { name: 'a' } })).data?.createUser.__typename).toBe('CreateUserSuccess');
-    const readOnly = success((await gql(server, org.token, CreateRole, { input: { name: 'ro', permissions: ['users:read'] } })).data?.createRole, 'CreateRoleSuccess').role;
-    success((await gql(server, org.token, AssignRoles, { input: { userId: person.user.id, roles: [{ roleId: readOnly.id }] } })).data?.assignRoles, 'AssignRolesSuccess');
+    const readOnly = success(
+      (await gql(server, org.token, CreateRole, { input: { name: 'ro', permissions: ['users:read'] } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
+    success(
+      (await gql(server, org.token, AssignRoles, { input: { userId: person.user.id, roles: [{ roleId: readOnly.id }] } })).data?.assignRoles,
+      'AssignRolesSuccess',
+    );
     expect((await gql(server, { header: browser.headers }, CreateUser, { input: { name: 'b' } })).data?.createUser.__typename).toBe('ForbiddenError');
   });
 

@@ -44,7 +44,8 @@ describe('/console static route', () => {
       expect(await res.text()).toContain('<div id="root"></div>');
       expect(res.headers.get('cache-control')).toBe('no-cache');
       const csp = res.headers.get('content-security-policy')!;
-      for (const d of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) expect(csp).toContain(d);
+      for (const d of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"])
+        expect(csp).toContain(d);
       expect(csp).not.toContain('unsafe');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('DENY');

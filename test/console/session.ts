@@ -45,7 +45,11 @@ export async function signIn(url: string, names = { session: 'kp_console', csrf:
   const res = await openLink(url);
   expect(res.status).toBe(303);
   const setCookies = res.headers.getSetCookie();
-  const value = (name: string) => setCookies.find((c) => c.startsWith(`${name}=`))!.split(';')[0]!.slice(name.length + 1);
+  const value = (name: string) =>
+    setCookies
+      .find((c) => c.startsWith(`${name}=`))!
+      .split(';')[0]!
+      .slice(name.length + 1);
   const cookie = value(names.session);
   const csrf = value(names.csrf);
   return { cookie, csrf, setCookies, headers: { cookie: `${names.session}=${cookie}; ${names.csrf}=${csrf}`, 'x-keyplane-csrf': csrf } };

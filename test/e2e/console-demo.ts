@@ -40,13 +40,35 @@ export type Demo = {
   endpoints: { ok: string; failing: string };
 };
 
-export async function seedConsoleDemo(opts: { baseUrl: string; ownerToken: string; organizationId: string; orm: MikroORM; receiverUrl: string }): Promise<Demo> {
+export async function seedConsoleDemo(opts: {
+  baseUrl: string;
+  ownerToken: string;
+  organizationId: string;
+  orm: MikroORM;
+  receiverUrl: string;
+}): Promise<Demo> {
   const api = apiClient(opts.baseUrl, opts.ownerToken);
   const org = opts.organizationId;
 
-  await mutate(api, 'defineResource', { name: 'attendees', description: 'People registered for events', actions: ['read', 'write'], publicActions: ['read'], sensitiveFields: ['email', 'phone'] }, 'resource { name }');
+  await mutate(
+    api,
+    'defineResource',
+    {
+      name: 'attendees',
+      description: 'People registered for events',
+      actions: ['read', 'write'],
+      publicActions: ['read'],
+      sensitiveFields: ['email', 'phone'],
+    },
+    'resource { name }',
+  );
   await mutate(api, 'defineResource', { name: 'invoices', description: 'Invoices and payments', actions: ['read', 'write'] }, 'resource { name }');
-  await mutate(api, 'defineResource', { name: 'sessions', description: 'Event sessions and schedules', actions: ['read', 'write'], publicActions: ['read'] }, 'resource { name }');
+  await mutate(
+    api,
+    'defineResource',
+    { name: 'sessions', description: 'Event sessions and schedules', actions: ['read', 'write'], publicActions: ['read'] },
+    'resource { name }',
+  );
 
   const berlin = (await mutate(api, 'createOrganization', { name: 'Acme Berlin' }, 'organization { id }')).organization.id;
   const lisbon = (await mutate(api, 'createOrganization', { name: 'Acme Lisbon' }, 'organization { id }')).organization.id;
@@ -55,9 +77,28 @@ export async function seedConsoleDemo(opts: { baseUrl: string; ownerToken: strin
 
   const roles = await api<{ roles: { edges: { node: { id: string; name: string } }[] } }>('{ roles(first: 50) { edges { node { id name } } } }');
   const ownerRole = roles.roles.edges.find((e) => e.node.name === 'owner')!.node.id;
-  const keyManager = (await mutate(api, 'createRole', { name: 'Key manager', description: 'Creates and rotates keys, reads usage and events', permissions: ['keys:write', 'usage:read', 'events:read', 'users:read'] }, 'role { id }')).role.id;
-  const support = (await mutate(api, 'createRole', { name: 'Support', description: 'Read-only access for the support team', permissions: ['users:read', 'keys:read', 'audit:read', 'events:read'] }, 'role { id }')).role.id;
-  const sync = (await mutate(api, 'createRole', { name: 'Attendee sync', permissions: ['attendees:write', 'sessions:read', 'invoices:read'] }, 'role { id }')).role.id;
+  const keyManager = (
+    await mutate(
+      api,
+      'createRole',
+      {
+        name: 'Key manager',
+        description: 'Creates and rotates keys, reads usage and events',
+        permissions: ['keys:write', 'usage:read', 'events:read', 'users:read'],
+      },
+      'role { id }',
+    )
+  ).role.id;
+  const support = (
+    await mutate(
+      api,
+      'createRole',
+      { name: 'Support', description: 'Read-only access for the support team', permissions: ['users:read', 'keys:read', 'audit:read', 'events:read'] },
+      'role { id }',
+    )
+  ).role.id;
+  const sync = (await mutate(api, 'createRole', { name: 'Attendee sync', permissions: ['attendees:write', 'sessions:read', 'invoices:read'] }, 'role { id }'))
+    .role.id;
 
   const user = async (name: string, kind: 'HUMAN' | 'SERVICE', email: string | null, roleIds: string[]) => {
     const id = (await mutate(api, 'createUser', { name, kind, email }, 'user { id }')).user.id as string;
@@ -71,7 +112,12 @@ export async function seedConsoleDemo(opts: { baseUrl: string; ownerToken: strin
   await user('Zapier connector', 'SERVICE', null, [support]);
 
   const key = async (input: Record<string, unknown>) => (await mutate(api, 'createApiKey', input, 'apiKey { id }')).apiKey.id as string;
-  const widget = await key({ name: 'Website widget', description: 'Embedded schedule on acme.example', kind: 'PUBLISHABLE', permissions: [{ permission: 'sessions:read' }, { permission: 'attendees:read' }] });
+  const widget = await key({
+    name: 'Website widget',
+    description: 'Embedded schedule on acme.example',
+    kind: 'PUBLISHABLE',
+    permissions: [{ permission: 'sessions:read' }, { permission: 'attendees:read' }],
+  });
   const billing = await key({
     name: 'Billing sync (production)',
     description: 'Nightly invoice and attendee export',
@@ -80,18 +126,40 @@ export async function seedConsoleDemo(opts: { baseUrl: string; ownerToken: strin
     rateLimit: { limit: 600, windowSeconds: 60 },
     permissions: [{ permission: 'attendees:write' }, { permission: 'invoices:read' }],
   });
-  await key({ name: 'CRM export', description: 'Weekly CRM import', validUntil: new Date(Date.now() + 60 * 86_400_000).toISOString(), permissions: [{ permission: 'attendees:read' }] });
+  await key({
+    name: 'CRM export',
+    description: 'Weekly CRM import',
+    validUntil: new Date(Date.now() + 60 * 86_400_000).toISOString(),
+    permissions: [{ permission: 'attendees:read' }],
+  });
   await key({ name: 'Zapier', kind: 'INTEGRATION', description: 'New key → Slack' });
-  await key({ name: 'Agency reporting', description: 'Reads every location', subAccounts: { mode: 'ALL' }, permissions: [{ permission: 'keys:read' }, { permission: 'usage:read' }] });
+  await key({
+    name: 'Agency reporting',
+    description: 'Reads every location',
+    subAccounts: { mode: 'ALL' },
+    permissions: [{ permission: 'keys:read' }, { permission: 'usage:read' }],
+  });
   const revoked = await key({ name: 'Old importer', description: 'Legacy CSV importer' });
   await mutate(api, 'revokeApiKey', { id: revoked, reason: 'Replaced by Billing sync' }, 'apiKey { id }');
   const rotated = await key({ name: 'Staging', description: 'Staging environment' });
   await mutate(api, 'rotateApiKey', { id: rotated, gracePeriodSeconds: 86_400 }, 'apiKey { id }');
 
-  const okEndpoint = (await mutate(api, 'createWebhookEndpoint', { url: `${opts.receiverUrl}/hooks/keyplane`, description: 'Slack relay', eventTypes: ['api_key.*'] }, 'webhookEndpoint { id }'))
-    .webhookEndpoint.id;
-  const failing = (await mutate(api, 'createWebhookEndpoint', { url: `${opts.receiverUrl}/failing`, description: 'Ticketing (down for maintenance)', eventTypes: ['api_key.revoked', 'user.*'] }, 'webhookEndpoint { id }'))
-    .webhookEndpoint.id;
+  const okEndpoint = (
+    await mutate(
+      api,
+      'createWebhookEndpoint',
+      { url: `${opts.receiverUrl}/hooks/keyplane`, description: 'Slack relay', eventTypes: ['api_key.*'] },
+      'webhookEndpoint { id }',
+    )
+  ).webhookEndpoint.id;
+  const failing = (
+    await mutate(
+      api,
+      'createWebhookEndpoint',
+      { url: `${opts.receiverUrl}/failing`, description: 'Ticketing (down for maintenance)', eventTypes: ['api_key.revoked', 'user.*'] },
+      'webhookEndpoint { id }',
+    )
+  ).webhookEndpoint.id;
 
   await usageHistory(opts.orm, billing, org);
   return { organizationId: org, adminUserId: ada, keys: { billing, widget, revoked, rotated }, endpoints: { ok: okEndpoint, failing } };
@@ -114,7 +182,10 @@ async function usageHistory(orm: MikroORM, apiKeyId: string, organizationId: str
   }
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
-    await conn.execute(`insert into usage_bucket (api_key_id, organization_id, minute, code, count) values ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`, chunk.flat());
+    await conn.execute(
+      `insert into usage_bucket (api_key_id, organization_id, minute, code, count) values ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flat(),
+    );
   }
   const codes = ['VALID', 'VALID', 'VALID', 'VALID', 'RATE_LIMITED', 'VALID', 'IP_NOT_ALLOWED', 'VALID'];
   for (let i = 0; i < 12; i++) {

@@ -32,7 +32,10 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     browser = await launchChromium();
     org = await seedOrg(server, 'Acme E2E');
     // A person holding the owner role: the host application signs them in with a console link.
-    const user = success((await gql(server, org.token, CreateUser, { input: { name: 'Ada Admin', email: 'ada@e2e.example' } })).data?.createUser, 'CreateUserSuccess').user;
+    const user = success(
+      (await gql(server, org.token, CreateUser, { input: { name: 'Ada Admin', email: 'ada@e2e.example' } })).data?.createUser,
+      'CreateUserSuccess',
+    ).user;
     const owner = (await gql(server, org.token, Roles, {})).data!.roles.edges.find((e) => e.node.name === 'owner')!.node;
     success((await gql(server, org.token, AssignRoles, { input: { userId: user.id, roles: [{ roleId: owner.id }] } })).data?.assignRoles, 'AssignRolesSuccess');
     adminId = user.id;
@@ -156,14 +159,21 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     // 8. Audit shows the console as the source.
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
-    await page.getByRole('row', { name: /api_key\.revoke/ }).getByText('console:Ada Admin').waitFor();
+    await page
+      .getByRole('row', { name: /api_key\.revoke/ })
+      .getByText('console:Ada Admin')
+      .waitFor();
 
     // 9. Sign out: back to sign-in, and the session is dead server-side too.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { level: 1, name: 'Keyplane console' }).waitFor();
     const res = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `kp_console=${session.value}`, 'x-keyplane-csrf': cookies.find((c) => c.name === 'kp_csrf')!.value },
+      headers: {
+        'content-type': 'application/json',
+        cookie: `kp_console=${session.value}`,
+        'x-keyplane-csrf': cookies.find((c) => c.name === 'kp_csrf')!.value,
+      },
       body: JSON.stringify({ query: '{ viewer { user { id } } }' }),
     });
     expect(res.status).toBe(401);

@@ -75,10 +75,14 @@ describe('events', () => {
     const latest = (await gql(server, org.token, Events, { filter: { types: ['api_key.created'] }, first: 2, order: 'NEWEST_FIRST' })).data!.events;
     expect(latest.edges.map((e) => e.node.keyId)).toEqual([keys[3]!.apiKey.id, keys[2]!.apiKey.id]);
     expect(latest.pageInfo.hasNextPage).toBe(true);
-    const older = (await gql(server, org.token, Events, { filter: { types: ['api_key.created'] }, first: 2, after: latest.pageInfo.endCursor, order: 'NEWEST_FIRST' })).data!.events;
+    const older = (
+      await gql(server, org.token, Events, { filter: { types: ['api_key.created'] }, first: 2, after: latest.pageInfo.endCursor, order: 'NEWEST_FIRST' })
+    ).data!.events;
     expect(older.edges.map((e) => e.node.keyId)).toEqual([keys[1]!.apiKey.id, keys[0]!.apiKey.id]);
     expect(older.pageInfo.hasNextPage).toBe(true); // the organisation's first key, made by seedOrg
-    const oldest = (await gql(server, org.token, Events, { filter: { types: ['api_key.created'] }, first: 2, after: older.pageInfo.endCursor, order: 'NEWEST_FIRST' })).data!.events;
+    const oldest = (
+      await gql(server, org.token, Events, { filter: { types: ['api_key.created'] }, first: 2, after: older.pageInfo.endCursor, order: 'NEWEST_FIRST' })
+    ).data!.events;
     expect(oldest.edges).toHaveLength(1);
     expect(oldest.pageInfo.hasNextPage).toBe(false);
     // Every type, newest first, is the commit-order feed reversed.
@@ -96,7 +100,11 @@ describe('events', () => {
     await b.connect();
     try {
       const insert = (c: pg.Client, type: string) =>
-        c.query(`insert into event (id, type, organization_id, occurred_at, data) values ($1, $2, $3, now(), '{}') returning seq`, [newId('event'), type, org.organizationId]);
+        c.query(`insert into event (id, type, organization_id, occurred_at, data) values ($1, $2, $3, now(), '{}') returning seq`, [
+          newId('event'),
+          type,
+          org.organizationId,
+        ]);
       await a.query('begin');
       await b.query('begin');
       const seqA = (await insert(a, 'user.updated')).rows[0].seq;

@@ -26,7 +26,10 @@ describe('events: scope', () => {
 
   it('needs events:read, and reaches sub-accounts only when granted', async () => {
     const org = await seedOrg(server);
-    const sub = success((await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     await createKey(server, org.token, { organizationId: sub.id, name: 'in-sub' });
     const noEvents = await userWithKey(server, org.token, org.organizationId, ['keys:read']);
     expect((await gql(server, noEvents.token, Events, {})).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

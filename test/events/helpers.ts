@@ -7,7 +7,10 @@ export const KEY_EVENTS = `subscription KeyEvents($filter: KeyEventsFilter) {
   keyEvents(filter: $filter) { id type organizationId keyId occurredAt data }
 }`;
 
-export type Received = { data?: { keyEvents: { id: string; type: string; organizationId: string; keyId: string | null; data: any } } | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+export type Received = {
+  data?: { keyEvents: { id: string; type: string; organizationId: string; keyId: string | null; data: any } } | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+};
 
 export type Sub = { received: Received[]; done: Promise<void>; completed: boolean; stop(): void };
 
@@ -24,20 +27,23 @@ export function wsSubscribe(server: TestServer, token: string, variables: Record
   const received: Received[] = [];
   const sub: Sub & { client: Client } = { client, received, completed: false, done: null as never, stop: () => void client.dispose() };
   sub.done = new Promise<void>((resolve) => {
-    client.subscribe({ query: KEY_EVENTS, variables }, {
-      next: (v) => void received.push(v as Received),
-      error: (e) => {
-        const close = e as { code?: number; reason?: string };
-        const message = e instanceof Error ? e.message : typeof close.code === 'number' ? `closed ${close.code} ${close.reason ?? ''}` : String(e);
-        received.push({ errors: [{ message }] });
-        sub.completed = true;
-        resolve();
+    client.subscribe(
+      { query: KEY_EVENTS, variables },
+      {
+        next: (v) => void received.push(v as Received),
+        error: (e) => {
+          const close = e as { code?: number; reason?: string };
+          const message = e instanceof Error ? e.message : typeof close.code === 'number' ? `closed ${close.code} ${close.reason ?? ''}` : String(e);
+          received.push({ errors: [{ message }] });
+          sub.completed = true;
+          resolve();
+        },
+        complete: () => {
+          sub.completed = true;
+          resolve();
+        },
       },
-      complete: () => {
-        sub.completed = true;
-        resolve();
-      },
-    });
+    );
   });
   return sub;
 }

@@ -6,7 +6,16 @@ import { startWorkers } from '../../workers/runtime.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { CreateUser } from '../ops.ts';
-import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, webhookHeaders, type HookReceiver } from '../webhooks/helpers.ts';
+import {
+  createEndpoint,
+  dropRedisNamespace,
+  startEventWorkers,
+  startReceiver,
+  waitFor,
+  webhookEnv,
+  webhookHeaders,
+  type HookReceiver,
+} from '../webhooks/helpers.ts';
 
 /**
  * What must survive: Redis losing everything before or after the relay, and a worker process
@@ -37,10 +46,13 @@ async function receiver(answer?: Parameters<typeof startReceiver>[0]) {
 }
 
 async function deliveryRow(endpointId: string) {
-  const rows = await server.app.orm.em.fork().getConnection().execute<{ status: string; attempt_count: number; msg_id: string; event_id: string }[]>(
-    'select status, attempt_count, msg_id, event_id from delivery where endpoint_id = ?',
-    [endpointId],
-  );
+  const rows = await server.app.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ status: string; attempt_count: number; msg_id: string; event_id: string }[]>(
+      'select status, attempt_count, msg_id, event_id from delivery where endpoint_id = ?',
+      [endpointId],
+    );
   return rows[0] ?? null;
 }
 
@@ -53,7 +65,10 @@ async function userCreatedEventId(organizationId: string, name: string): Promise
   const [row] = await server.app.orm.em
     .fork()
     .getConnection()
-    .execute<{ id: string }[]>(`select id from event where organization_id = ? and type = 'user.created' and data->'user'->>'name' = ?`, [organizationId, name]);
+    .execute<{ id: string }[]>(`select id from event where organization_id = ? and type = 'user.created' and data->'user'->>'name' = ?`, [
+      organizationId,
+      name,
+    ]);
   return row!.id;
 }
 

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueue } from '../../src/jobs/define-job.ts';
@@ -76,7 +76,9 @@ describe('outbox relay pass', () => {
     expect(new Set(rows.map((r) => r.endpoint_id))).toEqual(new Set([a.webhookEndpoint.id, b.webhookEndpoint.id]));
     expect(rows.every((r) => r.msg_id === r.event_id)).toBe(true);
     for (const r of rows) expect(await deliveries.getJob(`${r.event_id}.${r.endpoint_id}`)).toBeTruthy();
-    const [{ n }] = (await sql<{ n: string }>('select count(*) as n from event where organization_id = ? and relayed_at is null', [org.organizationId])) as [{ n: string }];
+    const [{ n }] = (await sql<{ n: string }>('select count(*) as n from event where organization_id = ? and relayed_at is null', [org.organizationId])) as [
+      { n: string },
+    ];
     expect(Number(n)).toBe(0);
 
     // Running again changes nothing: no event is left, no delivery is doubled.

@@ -58,7 +58,10 @@ describe('keyEvents subscription', () => {
     await waitFor(async () => (await subscribersOn(b, org.organizationId)) >= 1, 'replica B to listen');
     await new Promise((r) => setTimeout(r, 200));
 
-    const sub = success((await gql(a, org.token, CreateOrganization, { input: { name: 'Location' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(a, org.token, CreateOrganization, { input: { name: 'Location' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     await gql(a, org.token, CreateUser, { input: { name: 'Below', kind: 'HUMAN', organizationId: sub.id } });
     const created = (await gql(a, org.token, CreateKey, { input: { name: 'watched' } })).data as any;
     const apiKeyId = created.createApiKey.apiKey.id as string;

@@ -58,7 +58,10 @@ describe('keyEvents isolation', () => {
 
   it('keeps sub-account events from an agency key without a sub-account grant', async () => {
     const org = await seedOrg(a);
-    const sub = success((await gql(a, org.token, CreateOrganization, { input: { name: 'Location' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(a, org.token, CreateOrganization, { input: { name: 'Location' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     const plain = await userWithKey(a, org.token, org.organizationId, ['events:read'], { subAccounts: { mode: 'NONE' } });
     await waitFor(() => outboxDrained(a, org.organizationId), 'earlier events relayed');
     const s = track(wsSubscribe(b, plain.token));

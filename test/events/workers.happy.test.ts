@@ -56,14 +56,19 @@ describe('the workers process', () => {
     children.push(child);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
-    const health = await waitFor(async () => {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-        return { status: res.status, body: (await res.json()) as any };
-      } catch {
-        return null;
-      }
-    }, 'the health endpoint', 30_000, 200);
+    const health = await waitFor(
+      async () => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+          return { status: res.status, body: (await res.json()) as any };
+        } catch {
+          return null;
+        }
+      },
+      'the health endpoint',
+      30_000,
+      200,
+    );
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', postgres: 'ok', redis: 'ok' });
     expect(health.body.workers.map((w: any) => w.name)).toEqual(expect.arrayContaining(['deliver-webhook']));

@@ -57,7 +57,9 @@ describe('expiry dry run', () => {
     const events = await server.app.orm.em
       .fork()
       .execute<{ type: string; data: any }[]>(`select type, data from event where organization_id = ? and type like 'api_key.expir%'`, [org.organizationId]);
-    const done = events.map((e) => (e.type === 'api_key.expired' ? `${e.data.apiKey.name}:expire:${e.data.reason}` : `${e.data.apiKey.name}:warn:${e.data.threshold}:${e.data.daysLeft}`));
+    const done = events.map((e) =>
+      e.type === 'api_key.expired' ? `${e.data.apiKey.name}:expire:${e.data.reason}` : `${e.data.apiKey.name}:warn:${e.data.threshold}:${e.data.daysLeft}`,
+    );
     expect(done.sort()).toEqual(planned.map(brief).sort());
   });
 
@@ -68,7 +70,10 @@ describe('expiry dry run', () => {
     const args = ['run', '-s', 'expiry', '--', '--as-of', day(80).toISOString(), '--org', org.organizationId];
 
     const json = await run('npm', [...args, '--json'], { env, cwd: process.cwd() });
-    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.at(-1)).toEqual({ summary: { asOf: day(80).toISOString(), warn: 1, expire: 2 } });
     const actions = lines.slice(0, -1);
     expect(actions.find((a) => a.id === keys.warn.id)).toEqual({

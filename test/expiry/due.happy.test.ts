@@ -59,7 +59,11 @@ describe('due computation (pure)', () => {
     expect(decideExpiry({ lastActivityAt: at(0), validUntil: at(80) }, DEFAULTS, at(80), null)).toMatchObject({ action: 'expire', reason: 'validity_window' });
     // Window ends after the inactivity expiry: inactivity wins, with its warnings.
     expect(decideExpiry({ lastActivityAt: at(0), validUntil: at(95) }, DEFAULTS, at(75), null)).toMatchObject({ action: 'warn', threshold: 15 });
-    expect(decideExpiry({ lastActivityAt: at(0), validUntil: at(95) }, DEFAULTS, at(100), 1)).toMatchObject({ action: 'expire', reason: 'inactivity', expiresAt: at(90) });
+    expect(decideExpiry({ lastActivityAt: at(0), validUntil: at(95) }, DEFAULTS, at(100), 1)).toMatchObject({
+      action: 'expire',
+      reason: 'inactivity',
+      expiresAt: at(90),
+    });
     expect(decideExpiry({ lastActivityAt: at(0), validUntil: at(10) }, { inactivityDays: 0, warningDays: [15] }, at(10), null)).toMatchObject({
       action: 'expire',
       reason: 'validity_window',
@@ -126,12 +130,17 @@ describe('the sweep’s SQL pre-filter agrees with the pure function', () => {
       for (const orgId of orgs) {
         const now = new Date(at(d).getTime() + 5);
         const sql = new Set<string>();
-        for await (const batch of candidateBatches(server.app.orm.em.fork(), { now, organizationId: orgId, batchSize: 17 })) for (const k of batch) sql.add(k.id);
-        const ts = new Set(
-          cases.filter((c) => c.orgId === orgId && decideExpiry(c, c.s, now, c.sent).action !== 'none').map((c) => c.id),
-        );
-        expect([...sql].filter((id) => !ts.has(id)), `extra at day ${d}`).toEqual([]);
-        expect([...ts].filter((id) => !sql.has(id)), `missing at day ${d}`).toEqual([]);
+        for await (const batch of candidateBatches(server.app.orm.em.fork(), { now, organizationId: orgId, batchSize: 17 }))
+          for (const k of batch) sql.add(k.id);
+        const ts = new Set(cases.filter((c) => c.orgId === orgId && decideExpiry(c, c.s, now, c.sent).action !== 'none').map((c) => c.id));
+        expect(
+          [...sql].filter((id) => !ts.has(id)),
+          `extra at day ${d}`,
+        ).toEqual([]);
+        expect(
+          [...ts].filter((id) => !sql.has(id)),
+          `missing at day ${d}`,
+        ).toEqual([]);
         compared += ts.size;
       }
       // The same over every organisation at once, in small batches (the cursor crosses organisations).
@@ -153,15 +162,22 @@ describe('the sweep’s SQL pre-filter agrees with the pure function', () => {
       const now = new Date(at(days[i]!).getTime() + 5);
       for (const orgId of orgs) {
         const sql = new Set<string>();
-        for await (const batch of candidateBatches(server.app.orm.em.fork(), { now, since, organizationId: orgId, batchSize: 11 })) for (const k of batch) sql.add(k.id);
+        for await (const batch of candidateBatches(server.app.orm.em.fork(), { now, since, organizationId: orgId, batchSize: 11 }))
+          for (const k of batch) sql.add(k.id);
         const mine = cases.filter((c) => c.orgId === orgId);
         const dueNow = new Set(mine.filter((c) => decideExpiry(c, c.s, now, c.sent).action !== 'none').map((c) => c.id));
         // A key whose last activity is after `now` does not exist yet at `now`.
         const newlyDue = mine
           .filter((c) => c.lastActivityAt.getTime() <= now.getTime() && dueNow.has(c.id) && decideExpiry(c, c.s, since, c.sent).action === 'none')
           .map((c) => c.id);
-        expect(newlyDue.filter((id) => !sql.has(id)), `missed between days ${days[i - 1]} and ${days[i]}`).toEqual([]);
-        expect([...sql].filter((id) => !dueNow.has(id)), `not due at day ${days[i]}`).toEqual([]);
+        expect(
+          newlyDue.filter((id) => !sql.has(id)),
+          `missed between days ${days[i - 1]} and ${days[i]}`,
+        ).toEqual([]);
+        expect(
+          [...sql].filter((id) => !dueNow.has(id)),
+          `not due at day ${days[i]}`,
+        ).toEqual([]);
         crossed += newlyDue.length;
       }
     }

@@ -38,7 +38,8 @@ export async function useKey(orm: MikroORM, keyId: string, at: Date): Promise<vo
 export async function setSettings(orm: MikroORM, organizationId: string, s: { inactivityDays?: number; warningDays?: readonly number[] }) {
   const em = orm.em.fork();
   if (s.inactivityDays !== undefined) await em.execute('update organization set inactivity_days = ? where id = ?', [s.inactivityDays, organizationId]);
-  if (s.warningDays !== undefined) await em.execute('update organization set warning_days = array[?]::int[] where id = ?', [[...s.warningDays], organizationId]);
+  if (s.warningDays !== undefined)
+    await em.execute('update organization set warning_days = array[?]::int[] where id = ?', [[...s.warningDays], organizationId]);
 }
 
 export type EventRow = { id: string; type: string; organization_id: string; occurred_at: string; data: Record<string, any> };
@@ -47,9 +48,10 @@ export type EventRow = { id: string; type: string; organization_id: string; occu
 export async function expiryEvents(orm: MikroORM, keyId: string): Promise<EventRow[]> {
   return orm.em
     .fork()
-    .execute<EventRow[]>(`select id, type, organization_id, occurred_at, data from event where key_id = ? and type in ('api_key.expiring_soon', 'api_key.expired') order by seq`, [
-      keyId,
-    ]);
+    .execute<EventRow[]>(
+      `select id, type, organization_id, occurred_at, data from event where key_id = ? and type in ('api_key.expiring_soon', 'api_key.expired') order by seq`,
+      [keyId],
+    );
 }
 
 export async function keyStatus(orm: MikroORM, keyId: string): Promise<string> {

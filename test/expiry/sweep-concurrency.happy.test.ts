@@ -80,10 +80,9 @@ describe('concurrent sweeps', () => {
     ]);
     expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
     for (const k of keys) expect(summary(await expiryEvents(server.app.orm, k.id))).toEqual(['expired:inactivity']);
-    const rows = await server.app.orm.em.fork().execute<{ description: string | null }[]>(
-      'select description from api_key where id = any(array[?]::text[])',
-      [keys.map((k) => k.id)],
-    );
+    const rows = await server.app.orm.em
+      .fork()
+      .execute<{ description: string | null }[]>('select description from api_key where id = any(array[?]::text[])', [keys.map((k) => k.id)]);
     expect(rows.every((r) => r.description?.startsWith('touched'))).toBe(true);
   });
 });

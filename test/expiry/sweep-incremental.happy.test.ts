@@ -87,7 +87,8 @@ describe('incremental sweeps', () => {
     expect((await sweep(server, plus(day(40), MINUTE / 2))).mode).toBe('incremental');
     // Thirty days instead of ninety: the key has been past due since day 30.
     const updated = success(
-      (await gql(server, org.token, UpdateOrganization, { input: { id: org.organizationId, inactivityDays: 30, warningDays: [7, 1] } })).data?.updateOrganization,
+      (await gql(server, org.token, UpdateOrganization, { input: { id: org.organizationId, inactivityDays: 30, warningDays: [7, 1] } })).data
+        ?.updateOrganization,
       'UpdateOrganizationSuccess',
     );
     expect(updated.organization.inactivityDays).toBe(30);

@@ -81,10 +81,9 @@ describe.each([
     await sweep(server, day(75));
     await useKey(orm, key.id, day(80));
     await sweep(server, day(155));
-    const rows = await orm.em.fork().execute<{ period_start: string; threshold: number }[]>(
-      'select period_start, threshold from key_expiry_warning where key_id = ?',
-      [key.id],
-    );
+    const rows = await orm.em
+      .fork()
+      .execute<{ period_start: string; threshold: number }[]>('select period_start, threshold from key_expiry_warning where key_id = ?', [key.id]);
     expect(rows.map((r) => [new Date(r.period_start).toISOString(), r.threshold])).toEqual([[day(80).toISOString(), 15]]);
   });
 

@@ -59,13 +59,27 @@ describe('expiry sweep worker', () => {
     expect((await server.app.deps.verifier.verify({ token: key.token })).code).toBe('VALID');
 
     clock = day(83);
-    const warned = await until(() => expiryEvents(server.app.orm, key.id), (e) => e.length > 0, 10_000);
+    const warned = await until(
+      () => expiryEvents(server.app.orm, key.id),
+      (e) => e.length > 0,
+      10_000,
+    );
     expect(summary(warned)).toEqual(['warn:7']);
 
     clock = day(90);
-    expect(await until(() => keyStatus(server.app.orm, key.id), (s) => s === 'EXPIRED', 10_000)).toBe('EXPIRED');
+    expect(
+      await until(
+        () => keyStatus(server.app.orm, key.id),
+        (s) => s === 'EXPIRED',
+        10_000,
+      ),
+    ).toBe('EXPIRED');
     // Invalidation travels from the worker process over Redis pub/sub; the cache TTL is 60 s.
-    const code = await until(async () => (await server.app.deps.verifier.verify({ token: key.token })).code, (c) => c === 'EXPIRED', 1000);
+    const code = await until(
+      async () => (await server.app.deps.verifier.verify({ token: key.token })).code,
+      (c) => c === 'EXPIRED',
+      1000,
+    );
     expect(code).toBe('EXPIRED');
     // Later runs of the schedule change nothing more.
     await new Promise((r) => setTimeout(r, 1500));

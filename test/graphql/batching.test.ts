@@ -39,7 +39,10 @@ async function populate(org: { organizationId: string; token: string }, n: numbe
     await gql(server, org.token, `mutation($n: String!) { createOrganization(input: { name: $n }) { __typename } }`, { n: `sub ${i}` });
   }
   const [endpoint] = await conn.execute<{ id: string }[]>('select id from webhook_endpoint where organization_id = ? limit 1', [org.organizationId]);
-  const events = await conn.execute<{ id: string; type: string }[]>('select id, type from event where organization_id = ? order by seq desc limit ?', [org.organizationId, n]);
+  const events = await conn.execute<{ id: string; type: string }[]>('select id, type from event where organization_id = ? order by seq desc limit ?', [
+    org.organizationId,
+    n,
+  ]);
   for (const event of events)
     await conn.execute(`insert into delivery (id, organization_id, endpoint_id, event_id, event_type, msg_id, status) values (?, ?, ?, ?, ?, ?, 'FAILED')`, [
       newId('delivery'),
@@ -51,11 +54,10 @@ async function populate(org: { organizationId: string; token: string }, n: numbe
     ]);
   const keys = await conn.execute<{ id: string }[]>('select id from api_key where organization_id = ? limit ?', [org.organizationId, n]);
   for (const key of keys)
-    await conn.execute(`insert into notification (id, organization_id, type, key_id, title, data) values (?, ?, 'api_key.expiring_soon', ?, 'expiring', '{"daysLeft": 7}')`, [
-      newId('notification'),
-      org.organizationId,
-      key.id,
-    ]);
+    await conn.execute(
+      `insert into notification (id, organization_id, type, key_id, title, data) values (?, ?, 'api_key.expiring_soon', ?, 'expiring', '{"daysLeft": 7}')`,
+      [newId('notification'), org.organizationId, key.id],
+    );
 }
 
 beforeAll(async () => {
@@ -117,7 +119,9 @@ describe('nested fields are loaded in batches', () => {
     const lists = Object.values(schema.getQueryType()!.getFields()).filter(
       (f) => f.args.some((a) => a.name === 'first') && !f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined),
     );
-    expect(lists.map((f) => f.name)).toEqual(expect.arrayContaining(['apiKeys', 'users', 'roles', 'events', 'auditLog', 'deliveries', 'notifications', 'webhookEndpoints']));
+    expect(lists.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['apiKeys', 'users', 'roles', 'events', 'auditLog', 'deliveries', 'notifications', 'webhookEndpoints']),
+    );
     const growth: Record<string, { two: number; eight: number }> = {};
     for (const field of lists) {
       const type = getNamedType(field.type);

@@ -6,7 +6,6 @@ import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { makeKey, makeUser } from '../verify/fixtures.ts';
 
 let server: TestServer;
-// biome-ignore lint/suspicious/noExplicitAny: the document is walked by path strings
 let doc: any;
 beforeAll(async () => {
   server = await startTestServer();

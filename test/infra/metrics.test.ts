@@ -46,7 +46,8 @@ describe('request-path metrics', () => {
     expect(first).toContain('keyplane_http_request_duration_seconds_count{route="/v1/keys/verify"} 8');
     expect(first).toContain('keyplane_http_request_duration_seconds_bucket{le="0.0005",route="/v1/keys/verify"} 1');
     // A second scrape folds nothing twice; later counts add up.
-    const counted = (text: string) => text.split('\n').filter((l) => /^keyplane_(http_requests_total|key_verifications_total|http_request_duration_seconds)/.test(l));
+    const counted = (text: string) =>
+      text.split('\n').filter((l) => /^keyplane_(http_requests_total|key_verifications_total|http_request_duration_seconds)/.test(l));
     expect(counted(await m.registry.metrics())).toEqual(counted(first));
     m.httpRequest('/v1/keys/verify', 200, 0.001);
     m.verification('VALID');

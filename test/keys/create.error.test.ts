@@ -55,7 +55,7 @@ describe('createApiKey errors', () => {
     ];
     const before = await sql(server, 'select count(*)::int as n from api_key where organization_id = ?', [org.organizationId]);
     for (const [input, path] of cases) {
-      expect(paths(await create(org.token, input) as never), JSON.stringify(input).slice(0, 80)).toContain(path);
+      expect(paths((await create(org.token, input)) as never), JSON.stringify(input).slice(0, 80)).toContain(path);
     }
     expect(await sql(server, 'select count(*)::int as n from api_key where organization_id = ?', [org.organizationId])).toEqual(before);
   });
@@ -64,12 +64,18 @@ describe('createApiKey errors', () => {
     const org = await seedOrg(server);
     const ann = success((await gql(server, org.token, CreateUser, { input: { name: 'Ann' } })).data?.createUser, 'CreateUserSuccess').user;
     const p = await create(org.token, { userId: ann.id, permissions: [{ permission: 'keys:read' }] });
-    expect(p).toMatchObject({ __typename: 'ValidationError', fields: [{ path: 'input.permissions', message: expect.stringMatching(/does not hold keys:read/) }] });
+    expect(p).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ path: 'input.permissions', message: expect.stringMatching(/does not hold keys:read/) }],
+    });
   });
 
   it('refuses non-public actions on a publishable key', async () => {
     const org = await seedOrg(server);
-    success((await gql(server, org.token, DefineResource, { input: { name: 'invoices', actions: ['read', 'write'], publicActions: ['read'] } })).data?.defineResource, 'DefineResourceSuccess');
+    success(
+      (await gql(server, org.token, DefineResource, { input: { name: 'invoices', actions: ['read', 'write'], publicActions: ['read'] } })).data?.defineResource,
+      'DefineResourceSuccess',
+    );
     const p = await create(org.token, { kind: 'PUBLISHABLE', permissions: [{ permission: 'invoices:read' }, { permission: 'invoices:write' }] });
     expect(paths(p as never)).toEqual(['input.permissions.1']);
     const builtIn = await create(org.token, { kind: 'PUBLISHABLE', permissions: [{ permission: 'keys:read' }] });
@@ -81,10 +87,16 @@ describe('createApiKey errors', () => {
     const ann = success((await gql(server, org.token, CreateUser, { input: { name: 'Ann' } })).data?.createUser, 'CreateUserSuccess').user;
     success((await gql(server, org.token, UpdateUser, { input: { id: ann.id, status: 'DISABLED' } })).data?.updateUser, 'UpdateUserSuccess');
     expect(await create(org.token, { userId: ann.id })).toMatchObject({ __typename: 'ValidationError', fields: [{ path: 'input.userId' }] });
-    expect(await create(org.token, { userId: 'usr_doesnotexist00000000' })).toMatchObject({ __typename: 'NotFoundError', message: expect.stringMatching(/^User /) });
+    expect(await create(org.token, { userId: 'usr_doesnotexist00000000' })).toMatchObject({
+      __typename: 'NotFoundError',
+      message: expect.stringMatching(/^User /),
+    });
     const bob = success((await gql(server, org.token, CreateUser, { input: { name: 'Bob' } })).data?.createUser, 'CreateUserSuccess').user;
     success((await gql(server, org.token, UpdateUser, { input: { id: bob.id, status: 'DELETED' } })).data?.updateUser, 'UpdateUserSuccess');
-    expect(await create(org.token, { userId: bob.id })).toMatchObject({ __typename: 'ValidationError', fields: [{ path: 'input.userId', message: 'the user is deleted' }] });
+    expect(await create(org.token, { userId: bob.id })).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ path: 'input.userId', message: 'the user is deleted' }],
+    });
     expect(await create(org.token, { organizationId: 'org_doesnotexist00000000' })).toMatchObject({ __typename: 'NotFoundError' });
   });
 

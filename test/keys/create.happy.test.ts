@@ -39,14 +39,19 @@ describe('createApiKey', () => {
     const again = await gql(server, org.token, ApiKeyQ, { id: created.apiKey.id });
     expect(again.data?.apiKey?.name).toBe('CRM sync');
     expect(JSON.stringify(again)).not.toContain(created.secret);
-    const [row] = await sql<{ created_by_key_id: string; created_by_user_id: string; secret_hash: Buffer }>(server, 'select * from api_key where id = ?', [created.apiKey.id]);
+    const [row] = await sql<{ created_by_key_id: string; created_by_user_id: string; secret_hash: Buffer }>(server, 'select * from api_key where id = ?', [
+      created.apiKey.id,
+    ]);
     expect(row).toMatchObject({ created_by_key_id: me.apiKeyId, created_by_user_id: org.userId });
     expect(row!.secret_hash.toString('utf8')).not.toContain(created.secret);
   });
 
   it('stores every setting, normalised', async () => {
     const org = await seedOrg(server);
-    const sub = success((await gql(server, org.token, CreateOrganization, { input: { name: 'Location 1' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(server, org.token, CreateOrganization, { input: { name: 'Location 1' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     const from = new Date(Date.now() - 60_000).toISOString();
     const until = new Date(Date.now() + 86_400_000).toISOString();
     const created = await createKey(server, org.token, {
@@ -77,7 +82,11 @@ describe('createApiKey', () => {
     expect(k.expiresAt).toBe(k.validUntil);
     // The key acts only with what it was given, from an allowed address.
     const viewer = await gql(server, created.token, '{ viewer { permissions { permission } } }');
-    expect((viewer.data as { viewer: { permissions: { permission: string }[] } }).viewer.permissions.map((p) => p.permission).sort()).toEqual(['roles:read', 'users:read', 'users:write']);
+    expect((viewer.data as { viewer: { permissions: { permission: string }[] } }).viewer.permissions.map((p) => p.permission).sort()).toEqual([
+      'roles:read',
+      'users:read',
+      'users:write',
+    ]);
   });
 
   it('computes expiresAt from inactivity when there is no validity window', async () => {
@@ -89,7 +98,10 @@ describe('createApiKey', () => {
   it('creates a key for a service user of the organisation, and in a sub-account', async () => {
     const org = await seedOrg(server);
     const svc = await userWithKey(server, org.token, org.organizationId, ['users:read']);
-    const sub = success((await gql(server, org.token, CreateOrganization, { input: { name: 'Location' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(server, org.token, CreateOrganization, { input: { name: 'Location' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     const created = await createKey(server, org.token, { userId: svc.user.id, organizationId: sub.id, name: 'location key' });
     expect(created.apiKey).toMatchObject({ userId: svc.user.id, organizationId: sub.id });
     const viewer = await whoAmI(server, created.token);
@@ -99,7 +111,11 @@ describe('createApiKey', () => {
   it('creates publishable keys holding only public actions, and integration keys', async () => {
     const org = await seedOrg(server);
     success(
-      (await gql(server, org.token, DefineResource, { input: { name: 'attendees', actions: ['read', 'write'], publicActions: ['read'], sensitiveFields: ['email'] } })).data?.defineResource,
+      (
+        await gql(server, org.token, DefineResource, {
+          input: { name: 'attendees', actions: ['read', 'write'], publicActions: ['read'], sensitiveFields: ['email'] },
+        })
+      ).data?.defineResource,
       'DefineResourceSuccess',
     );
     const pk = await createKey(server, org.token, { kind: 'PUBLISHABLE', name: 'website' });
@@ -108,7 +124,11 @@ describe('createApiKey', () => {
     expect(viewer.data).toEqual({ viewer: { permissions: [{ permission: 'attendees:read' }] } });
     const restricted = await createKey(server, org.token, { kind: 'PUBLISHABLE', permissions: [{ permission: 'attendees:read' }] });
     expect(restricted.apiKey.permissions).toEqual([{ permission: 'attendees:read', resourceIds: null }]);
-    const ik = await createKey(server, org.token, { kind: 'INTEGRATION', name: 'zapier', permissions: [{ permission: 'events:read' }, { permission: 'webhooks:write' }] });
+    const ik = await createKey(server, org.token, {
+      kind: 'INTEGRATION',
+      name: 'zapier',
+      permissions: [{ permission: 'events:read' }, { permission: 'webhooks:write' }],
+    });
     expect(ik.token).toMatch(/^kp_ik_/);
     expect(ik.apiKey.kind).toBe('INTEGRATION');
   });
@@ -117,9 +137,20 @@ describe('createApiKey', () => {
     const org = await seedOrg(server);
     const me = await whoAmI(server, org.token);
     const created = await createKey(server, org.token, { name: 'evented', metadata: { a: 1 } });
-    const events = await sql<{ type: string; key_id: string; data: { apiKey: Record<string, unknown> } }>(server, 'select * from event where key_id = ? order by seq', [created.apiKey.id]);
+    const events = await sql<{ type: string; key_id: string; data: { apiKey: Record<string, unknown> } }>(
+      server,
+      'select * from event where key_id = ? order by seq',
+      [created.apiKey.id],
+    );
     expect(events.map((e) => e.type)).toEqual(['api_key.created']);
-    expect(events[0]!.data.apiKey).toMatchObject({ id: created.apiKey.id, name: 'evented', kind: 'SECRET', userId: org.userId, source: me.name, metadata: { a: 1 } });
+    expect(events[0]!.data.apiKey).toMatchObject({
+      id: created.apiKey.id,
+      name: 'evented',
+      kind: 'SECRET',
+      userId: org.userId,
+      source: me.name,
+      metadata: { a: 1 },
+    });
     expect(Object.keys(events[0]!.data.apiKey)).not.toContain('secretHash');
     const audit = await sql<{ action: string; actor_key_id: string; actor_key_name: string; changes: Record<string, { new: unknown }>; xmin: string }>(
       server,

@@ -17,7 +17,8 @@ async function create(token: string, input: Partial<CreateApiKeyInput>) {
 }
 
 async function subAccount(token: string, name: string, parentId?: string) {
-  return success((await gql(server, token, CreateOrganization, { input: { name, parentId } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+  return success((await gql(server, token, CreateOrganization, { input: { name, parentId } })).data?.createOrganization, 'CreateOrganizationSuccess')
+    .organization;
 }
 
 describe('createApiKey: nobody grants what they do not hold', () => {
@@ -36,9 +37,15 @@ describe('createApiKey: nobody grants what they do not hold', () => {
 
   it('respects instance limits: a key limited to some instances grants no others', async () => {
     const org = await seedOrg(server);
-    const limited = await userWithKey(server, org.token, org.organizationId, ['keys:write', 'roles:read'], { resourceLimits: [{ resource: 'roles', ids: ['rol_a'] }] });
-    expect(await create(limited.token, { permissions: [{ permission: 'roles:read' }, { permission: 'keys:read' }] })).toMatchObject({ __typename: 'ValidationError' });
-    expect(await create(limited.token, { permissions: [{ permission: 'roles:read', resourceIds: ['rol_b'] }] })).toMatchObject({ __typename: 'ValidationError' });
+    const limited = await userWithKey(server, org.token, org.organizationId, ['keys:write', 'roles:read'], {
+      resourceLimits: [{ resource: 'roles', ids: ['rol_a'] }],
+    });
+    expect(await create(limited.token, { permissions: [{ permission: 'roles:read' }, { permission: 'keys:read' }] })).toMatchObject({
+      __typename: 'ValidationError',
+    });
+    expect(await create(limited.token, { permissions: [{ permission: 'roles:read', resourceIds: ['rol_b'] }] })).toMatchObject({
+      __typename: 'ValidationError',
+    });
     expect((await create(limited.token, { permissions: [{ permission: 'roles:read', resourceIds: ['rol_a'] }] })).__typename).toBe('CreateApiKeySuccess');
   });
 
@@ -62,7 +69,10 @@ describe('createApiKey: nobody grants what they do not hold', () => {
     const owner = await whoAmI(server, org.token);
     // The owner user holds '*': a key acting as them must be narrowed to what the caller holds.
     expect(await create(hr.token, { userId: owner.userId })).toMatchObject({ __typename: 'ForbiddenError', missingPermission: '*' });
-    expect(await create(hr.token, { userId: owner.userId, permissions: [{ permission: 'roles:write' }] })).toMatchObject({ __typename: 'ForbiddenError', missingPermission: 'roles:write' });
+    expect(await create(hr.token, { userId: owner.userId, permissions: [{ permission: 'roles:write' }] })).toMatchObject({
+      __typename: 'ForbiddenError',
+      missingPermission: 'roles:write',
+    });
     const ok = success(await create(hr.token, { userId: owner.userId, permissions: [{ permission: 'users:read' }] }), 'CreateApiKeySuccess');
     expect((await whoAmI(server, ok.token)).userId).toBe(owner.userId);
   });
@@ -92,7 +102,10 @@ describe('createApiKey: nobody grants what they do not hold', () => {
   it('a key of a sub-account user cannot act in the parent organisation', async () => {
     const org = await seedOrg(server);
     const sub = await subAccount(org.token, 'Location');
-    const local = success((await gql(server, org.token, CreateUser, { input: { name: 'Local', organizationId: sub.id } })).data?.createUser, 'CreateUserSuccess').user;
+    const local = success(
+      (await gql(server, org.token, CreateUser, { input: { name: 'Local', organizationId: sub.id } })).data?.createUser,
+      'CreateUserSuccess',
+    ).user;
     expect(await create(org.token, { userId: local.id, permissions: [] })).toMatchObject({ __typename: 'ValidationError', fields: [{ path: 'input.userId' }] });
   });
 });
@@ -102,14 +115,22 @@ describe('createApiKey across organisations', () => {
     const a = await seedOrg(server);
     const b = await seedOrg(server);
     const bUser = success((await gql(server, b.token, CreateUser, { input: { name: 'B user' } })).data?.createUser, 'CreateUserSuccess').user;
-    const before = await sql(server, `select (select count(*) from api_key where organization_id = ?)::int as keys, (select count(*) from event where organization_id = ?)::int as events`, [b.organizationId, b.organizationId]);
+    const before = await sql(
+      server,
+      `select (select count(*) from api_key where organization_id = ?)::int as keys, (select count(*) from event where organization_id = ?)::int as events`,
+      [b.organizationId, b.organizationId],
+    );
     const inB = await create(a.token, { organizationId: b.organizationId });
     expect(inB).toMatchObject({ __typename: 'NotFoundError' });
     expect(inB).not.toHaveProperty('apiKey');
     expect(await create(a.token, { userId: bUser.id })).toMatchObject({ __typename: 'NotFoundError' });
     expect(await create(a.token, { userId: b.userId })).toMatchObject({ __typename: 'NotFoundError' });
     expect(await create(a.token, { subAccounts: { mode: 'SELECTED', organizationIds: [b.organizationId] } })).toMatchObject({ __typename: 'ValidationError' });
-    const after = await sql(server, `select (select count(*) from api_key where organization_id = ?)::int as keys, (select count(*) from event where organization_id = ?)::int as events`, [b.organizationId, b.organizationId]);
+    const after = await sql(
+      server,
+      `select (select count(*) from api_key where organization_id = ?)::int as keys, (select count(*) from event where organization_id = ?)::int as events`,
+      [b.organizationId, b.organizationId],
+    );
     expect(after).toEqual(before);
   });
 });

@@ -47,11 +47,21 @@ describe('apiKeys / apiKey', () => {
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
     expect(ids(await gql(server, org.token, ApiKeys, { filter: { lastUsedBefore: hourAgo } }))).toEqual([unused.apiKey.id, soon.apiKey.id]);
     // In 2 days only the validity window ends; in 11 days the 80-days-idle key (90-day inactivity) too.
-    expect(ids(await gql(server, org.token, ApiKeys, { filter: { expiresBefore: new Date(Date.now() + 2 * 86_400_000).toISOString() } }))).toEqual([soon.apiKey.id]);
-    expect(ids(await gql(server, org.token, ApiKeys, { filter: { expiresBefore: new Date(Date.now() + 11 * 86_400_000).toISOString() } }))).toEqual([unused.apiKey.id, soon.apiKey.id]);
+    expect(ids(await gql(server, org.token, ApiKeys, { filter: { expiresBefore: new Date(Date.now() + 2 * 86_400_000).toISOString() } }))).toEqual([
+      soon.apiKey.id,
+    ]);
+    expect(ids(await gql(server, org.token, ApiKeys, { filter: { expiresBefore: new Date(Date.now() + 11 * 86_400_000).toISOString() } }))).toEqual([
+      unused.apiKey.id,
+      soon.apiKey.id,
+    ]);
     // With inactivity expiry off, only the validity window counts.
-    success((await gql(server, org.token, UpdateOrganization, { input: { id: org.organizationId, inactivityDays: 0 } })).data?.updateOrganization, 'UpdateOrganizationSuccess');
-    expect(ids(await gql(server, org.token, ApiKeys, { filter: { expiresBefore: new Date(Date.now() + 11 * 86_400_000).toISOString() } }))).toEqual([soon.apiKey.id]);
+    success(
+      (await gql(server, org.token, UpdateOrganization, { input: { id: org.organizationId, inactivityDays: 0 } })).data?.updateOrganization,
+      'UpdateOrganizationSuccess',
+    );
+    expect(ids(await gql(server, org.token, ApiKeys, { filter: { expiresBefore: new Date(Date.now() + 11 * 86_400_000).toISOString() } }))).toEqual([
+      soon.apiKey.id,
+    ]);
     const unusedNow = await gql(server, org.token, ApiKeyQ, { id: unused.apiKey.id });
     expect(unusedNow.data?.apiKey?.expiresAt).toBeNull();
   });
@@ -73,7 +83,10 @@ describe('apiKeys / apiKey', () => {
 
   it('reads a sub-account’s keys with organizationId, and apiKey returns user and organisation', async () => {
     const org = await seedOrg(server);
-    const sub = success((await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     const local = await createKey(server, org.token, { organizationId: sub.id });
     expect(ids(await gql(server, org.token, ApiKeys, { filter: { organizationId: sub.id } }))).toEqual([local.apiKey.id]);
     const one = await gql(server, org.token, ApiKeyQ, { id: local.apiKey.id });

@@ -28,7 +28,10 @@ describe('apiKeys / apiKey: scope', () => {
 
   it('sub-accounts only when granted; keys:read is required', async () => {
     const org = await seedOrg(server);
-    const sub = success((await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     const local = await createKey(server, org.token, { organizationId: sub.id });
     const noSubs = await userWithKey(server, org.token, org.organizationId, ['keys:read']);
     expect((await gql(server, noSubs.token, ApiKeyQ, { id: local.apiKey.id })).data).toEqual({ apiKey: null });

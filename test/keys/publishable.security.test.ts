@@ -32,7 +32,11 @@ function sample(type: GraphQLInputType): unknown {
   if (isListType(type)) return [sample(type.ofType)];
   if (isEnumType(type)) return type.getValues()[0]!.value;
   if (isInputObjectType(type))
-    return Object.fromEntries(Object.values(type.getFields()).filter((f) => isNonNullType(f.type)).map((f) => [f.name, sample(f.type)]));
+    return Object.fromEntries(
+      Object.values(type.getFields())
+        .filter((f) => isNonNullType(f.type))
+        .map((f) => [f.name, sample(f.type)]),
+    );
   if (isScalarType(type)) {
     switch (type.name) {
       case 'Int':
@@ -66,7 +70,7 @@ function allFields() {
   for (const [kind, type] of [
     ['query', schema.getQueryType()],
     ['mutation', schema.getMutationType()],
-  ] as [('query' | 'mutation'), GraphQLObjectType][]) {
+  ] as ['query' | 'mutation', GraphQLObjectType][]) {
     for (const field of Object.values(type.getFields())) out.push({ name: `${type.name}.${field.name}`, kind, field });
   }
   return out;
@@ -98,7 +102,9 @@ describe('publishable keys', () => {
     expect(held).toEqual(expect.arrayContaining(['keys:write', 'keys:read', 'users:write', 'roles:write', 'organizations:write', 'audit:read', 'events:read']));
 
     const fields = allFields();
-    expect(fields.map((f) => f.name)).toEqual(expect.arrayContaining(['Mutation.createApiKey', 'Mutation.rotateApiKey', 'Query.apiKeys', 'Query.auditLog', 'Query.events']));
+    expect(fields.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['Mutation.createApiKey', 'Mutation.rotateApiKey', 'Query.apiKeys', 'Query.auditLog', 'Query.events']),
+    );
     const allowed: string[] = [];
     for (const { name, kind, field } of fields) {
       const { query, variables } = operationFor(kind, field);

@@ -54,7 +54,9 @@ describe('revoking while Redis is down', () => {
     expect((await verifyHttp(b, org.token, { token: holder.token })).body.code).toBe('VALID');
     // Cut b's LISTEN connection (as a PostgreSQL restart would), then revoke behind its back on
     // a path that publishes nothing: only the reconnect's flush can make b see it.
-    await a.app.orm.em.getConnection().execute(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'keyplane-invalidations' and datname = current_database()`);
+    await a.app.orm.em
+      .getConnection()
+      .execute(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'keyplane-invalidations' and datname = current_database()`);
     await a.app.orm.em.getConnection().execute(`update api_key set status = 'REVOKED' where id = ?`, [holder.apiKeyId]);
     await expect.poll(async () => (await verifyHttp(b, org.token, { token: holder.token })).body.code, { timeout: 5000, interval: 50 }).toBe('REVOKED');
   });

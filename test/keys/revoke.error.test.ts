@@ -15,7 +15,9 @@ describe('revokeApiKey / deleteApiKey errors', () => {
     const key = await createKey(server, org.token);
     success((await gql(server, org.token, RevokeApiKey, { input: { id: key.apiKey.id } })).data?.revokeApiKey, 'RevokeApiKeySuccess');
     expect((await gql(server, org.token, RevokeApiKey, { input: { id: key.apiKey.id } })).data?.revokeApiKey).toMatchObject({ __typename: 'ConflictError' });
-    expect((await gql(server, org.token, UpdateApiKey, { input: { id: key.apiKey.id, name: 'back' } })).data?.updateApiKey).toMatchObject({ __typename: 'ConflictError' });
+    expect((await gql(server, org.token, UpdateApiKey, { input: { id: key.apiKey.id, name: 'back' } })).data?.updateApiKey).toMatchObject({
+      __typename: 'ConflictError',
+    });
     // The schema has no way to set a status: it is not an input of any key mutation.
     const res = await gql(server, org.token, `mutation { updateApiKey(input: { id: "${key.apiKey.id}", status: ACTIVE }) { __typename } }`);
     expect(res.errors?.[0]?.message).toMatch(/status/);

@@ -14,14 +14,19 @@ describe('revokeApiKey', () => {
     const org = await seedOrg(server);
     const key = await createKey(server, org.token);
     expect(await statusOf(server, key.token)).toBe(200); // cached now
-    const revoked = success((await gql(server, org.token, RevokeApiKey, { input: { id: key.apiKey.id, reason: 'leaked in a repo' } })).data?.revokeApiKey, 'RevokeApiKeySuccess').apiKey;
+    const revoked = success(
+      (await gql(server, org.token, RevokeApiKey, { input: { id: key.apiKey.id, reason: 'leaked in a repo' } })).data?.revokeApiKey,
+      'RevokeApiKeySuccess',
+    ).apiKey;
     expect(revoked).toMatchObject({ status: 'REVOKED', revokedReason: 'leaked in a repo', expiresAt: null });
     expect(revoked.revokedAt).not.toBeNull();
     expect(await statusOf(server, key.token)).toBe(401);
     expect(await statusOf(server, { keyId: key.apiKey.keyId, secret: key.secret })).toBe(401);
     const listed = await gql(server, org.token, ApiKeys, { filter: { status: 'REVOKED' } });
     expect(listed.data!.apiKeys.edges.map((e) => e.node.id)).toEqual([key.apiKey.id]);
-    const [audit] = await sql<{ changes: unknown }>(server, `select changes from audit_entry where target_id = ? and action = 'api_key.revoke'`, [key.apiKey.id]);
+    const [audit] = await sql<{ changes: unknown }>(server, `select changes from audit_entry where target_id = ? and action = 'api_key.revoke'`, [
+      key.apiKey.id,
+    ]);
     expect(audit!.changes).toEqual({ status: { old: 'ACTIVE', new: 'REVOKED' }, revokedReason: { new: 'leaked in a repo' } });
   });
 

@@ -25,8 +25,12 @@ describe('revoke and delete: scope', () => {
     const org = await seedOrg(server);
     const reader = await userWithKey(server, org.token, org.organizationId, ['keys:read']);
     const victim = await createKey(server, org.token);
-    expect((await gql(server, reader.token, RevokeApiKey, { input: { id: victim.apiKey.id } })).data?.revokeApiKey).toMatchObject({ __typename: 'ForbiddenError' });
-    expect((await gql(server, reader.token, DeleteApiKey, { input: { id: victim.apiKey.id } })).data?.deleteApiKey).toMatchObject({ __typename: 'ForbiddenError' });
+    expect((await gql(server, reader.token, RevokeApiKey, { input: { id: victim.apiKey.id } })).data?.revokeApiKey).toMatchObject({
+      __typename: 'ForbiddenError',
+    });
+    expect((await gql(server, reader.token, DeleteApiKey, { input: { id: victim.apiKey.id } })).data?.deleteApiKey).toMatchObject({
+      __typename: 'ForbiddenError',
+    });
     expect(await statusOf(server, victim.token)).toBe(200);
   });
 });

@@ -83,9 +83,15 @@ describe('rotateApiKey', () => {
     expect(new Date(rotated.apiKey.lastActivityAt).getTime()).toBeGreaterThan(new Date(key.apiKey.lastActivityAt).getTime() + 9 * 86_400_000);
     expect(new Date(rotated.apiKey.expiresAt!).getTime() - new Date(rotated.apiKey.lastActivityAt).getTime()).toBe(90 * 86_400_000);
     offsetMs = 0;
-    const [event] = await sql<{ data: Record<string, unknown> }>(server, `select data from event where key_id = ? and type = 'api_key.rotated'`, [key.apiKey.id]);
+    const [event] = await sql<{ data: Record<string, unknown> }>(server, `select data from event where key_id = ? and type = 'api_key.rotated'`, [
+      key.apiKey.id,
+    ]);
     expect(event!.data).toMatchObject({ gracePeriodSeconds: 60, apiKey: { id: key.apiKey.id, start: rotated.apiKey.start } });
-    const [audit] = await sql<{ changes: Record<string, unknown> }>(server, `select changes from audit_entry where target_id = ? and action = 'api_key.rotate'`, [key.apiKey.id]);
+    const [audit] = await sql<{ changes: Record<string, unknown> }>(
+      server,
+      `select changes from audit_entry where target_id = ? and action = 'api_key.rotate'`,
+      [key.apiKey.id],
+    );
     expect(audit!.changes).toMatchObject({ start: { old: key.apiKey.start, new: rotated.apiKey.start } });
     for (const text of [JSON.stringify(event), JSON.stringify(audit)]) {
       expect(text).not.toContain(key.secret);

@@ -24,7 +24,10 @@ describe('secrets never leave the response that shows them', () => {
     const seen: { keyId: string; secret: string; token: string }[] = [];
     const org = await seedOrg(server);
     seen.push({ keyId: org.keyId, secret: org.secret, token: org.token });
-    success((await gql(server, org.token, DefineResource, { input: { name: 'attendees', publicActions: ['read'] } })).data?.defineResource, 'DefineResourceSuccess');
+    success(
+      (await gql(server, org.token, DefineResource, { input: { name: 'attendees', publicActions: ['read'] } })).data?.defineResource,
+      'DefineResourceSuccess',
+    );
 
     const issued = [
       await createKey(server, org.token, { name: 'secret kind', metadata: { note: 'hello' } }),
@@ -36,11 +39,17 @@ describe('secrets never leave the response that shows them', () => {
 
     const rotatedTokens: string[] = [];
     for (const [i, k] of issued.entries()) {
-      const rotated = success((await gql(server, org.token, RotateApiKey, { input: { id: k.apiKey.id, gracePeriodSeconds: i * 30 } })).data?.rotateApiKey, 'RotateApiKeySuccess');
+      const rotated = success(
+        (await gql(server, org.token, RotateApiKey, { input: { id: k.apiKey.id, gracePeriodSeconds: i * 30 } })).data?.rotateApiKey,
+        'RotateApiKeySuccess',
+      );
       seen.push({ keyId: rotated.apiKey.keyId, secret: rotated.secret, token: rotated.token });
       rotatedTokens.push(rotated.token);
     }
-    const again = success((await gql(server, rotatedTokens[0]!, RotateApiKey, { input: { id: issued[1]!.apiKey.id } })).data?.rotateApiKey, 'RotateApiKeySuccess');
+    const again = success(
+      (await gql(server, rotatedTokens[0]!, RotateApiKey, { input: { id: issued[1]!.apiKey.id } })).data?.rotateApiKey,
+      'RotateApiKeySuccess',
+    );
     seen.push({ keyId: again.apiKey.keyId, secret: again.secret, token: again.token });
 
     // Use every credential every way, successfully and not, and make some mutations fail.
@@ -54,13 +63,22 @@ describe('secrets never leave the response that shows them', () => {
     await gql(server, org.token, CreateApiKey, { input: { name: '', metadata: { secret: seen[1]!.secret } } });
     await gql(server, org.token, UpdateApiKey, { input: { id: issued[0]!.apiKey.id, metadata: { token: seen[2]!.token }, allowedIps: ['bad ip'] } });
     success((await gql(server, org.token, UpdateApiKey, { input: { id: issued[3]!.apiKey.id, name: 'renamed' } })).data?.updateApiKey, 'UpdateApiKeySuccess');
-    success((await gql(server, org.token, RevokeApiKey, { input: { id: issued[2]!.apiKey.id, reason: 'rotation drill' } })).data?.revokeApiKey, 'RevokeApiKeySuccess');
+    success(
+      (await gql(server, org.token, RevokeApiKey, { input: { id: issued[2]!.apiKey.id, reason: 'rotation drill' } })).data?.revokeApiKey,
+      'RevokeApiKeySuccess',
+    );
     success((await gql(server, org.token, DeleteApiKey, { input: { id: issued[3]!.apiKey.id } })).data?.deleteApiKey, 'DeleteApiKeySuccess');
 
-    const hashes = await sql<{ secret_hash: Buffer; previous_secret_hash: Buffer | null }>(server, 'select secret_hash, previous_secret_hash from api_key where organization_id = ?', [org.organizationId]);
+    const hashes = await sql<{ secret_hash: Buffer; previous_secret_hash: Buffer | null }>(
+      server,
+      'select secret_hash, previous_secret_hash from api_key where organization_id = ?',
+      [org.organizationId],
+    );
     const needles = [
       ...seen.flatMap((s) => [s.secret, s.secret.slice(0, 24), s.secret.slice(-30), s.token, Buffer.from(`${s.keyId}:${s.secret}`).toString('base64')]),
-      ...hashes.flatMap((h) => [h.secret_hash, h.previous_secret_hash].filter((b): b is Buffer => b !== null).flatMap((b) => [b.toString('hex'), b.toString('base64')])),
+      ...hashes.flatMap((h) =>
+        [h.secret_hash, h.previous_secret_hash].filter((b): b is Buffer => b !== null).flatMap((b) => [b.toString('hex'), b.toString('base64')]),
+      ),
     ];
     expect(seen).toHaveLength(10);
     expect(new Set(seen.map((s) => s.secret)).size).toBe(10);

@@ -27,8 +27,22 @@ describe('updateApiKey', () => {
       validUntil: new Date(Date.now() + 86_400_000).toISOString(),
     });
     const renamed = await update(org.token, { id: key.apiKey.id, name: 'after' });
-    expect(renamed).toMatchObject({ name: 'after', description: 'd', allowedIps: ['10.0.0.0/8'], rateLimit: { limit: 5, windowSeconds: 1 }, metadata: { a: 1 } });
-    const cleared = await update(org.token, { id: key.apiKey.id, description: null, rateLimit: null, validUntil: null, allowedIps: [], metadata: null, credits: 7 });
+    expect(renamed).toMatchObject({
+      name: 'after',
+      description: 'd',
+      allowedIps: ['10.0.0.0/8'],
+      rateLimit: { limit: 5, windowSeconds: 1 },
+      metadata: { a: 1 },
+    });
+    const cleared = await update(org.token, {
+      id: key.apiKey.id,
+      description: null,
+      rateLimit: null,
+      validUntil: null,
+      allowedIps: [],
+      metadata: null,
+      credits: 7,
+    });
     expect(cleared).toMatchObject({ name: 'after', description: null, rateLimit: null, validUntil: null, allowedIps: [], metadata: {}, credits: 7 });
     const restricted = await update(org.token, { id: key.apiKey.id, permissions: [{ permission: 'keys:read' }] });
     expect(restricted.permissions).toEqual([{ permission: 'keys:read', resourceIds: null }]);
@@ -59,15 +73,23 @@ describe('updateApiKey', () => {
     const moved = await update(org.token, { id: key.apiKey.id, userId: successor.user.id });
     expect(moved.userId).toBe(successor.user.id);
     expect((await whoAmI(server, key.token)).userId).toBe(successor.user.id);
-    const [event] = await sql<{ data: { changes: Record<string, unknown> } }>(server, `select data from event where key_id = ? and type = 'api_key.updated'`, [key.apiKey.id]);
+    const [event] = await sql<{ data: { changes: Record<string, unknown> } }>(server, `select data from event where key_id = ? and type = 'api_key.updated'`, [
+      key.apiKey.id,
+    ]);
     expect(event!.data.changes).toEqual({ userId: { old: leaver.user.id, new: successor.user.id } });
   });
 
   it('sets and clears a sub-account grant, and writes nothing when nothing changes', async () => {
     const org = await seedOrg(server);
-    const sub = success((await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     const key = await createKey(server, org.token);
-    expect((await update(org.token, { id: key.apiKey.id, subAccounts: { mode: 'SELECTED', organizationIds: [sub.id] } })).subAccounts).toEqual({ mode: 'SELECTED', organizationIds: [sub.id] });
+    expect((await update(org.token, { id: key.apiKey.id, subAccounts: { mode: 'SELECTED', organizationIds: [sub.id] } })).subAccounts).toEqual({
+      mode: 'SELECTED',
+      organizationIds: [sub.id],
+    });
     expect((await update(org.token, { id: key.apiKey.id, subAccounts: { mode: 'ALL' } })).subAccounts.mode).toBe('ALL');
     expect((await update(org.token, { id: key.apiKey.id, subAccounts: null })).subAccounts.mode).toBe('NONE');
     const count = async () => (await sql<{ n: number }>(server, `select count(*)::int as n from audit_entry where target_id = ?`, [key.apiKey.id]))[0]!.n;

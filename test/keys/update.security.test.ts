@@ -49,25 +49,36 @@ describe('updateApiKey: no widening', () => {
     const keysOnly = await userWithKey(server, org.token, org.organizationId, ['keys:write']);
     const other = await userWithKey(server, org.token, org.organizationId, ['keys:write']);
     const mine = await createKey(server, keysOnly.token, { permissions: [{ permission: 'keys:read' }] });
-    expect(await update(keysOnly.token, { id: mine.apiKey.id, userId: other.user.id })).toMatchObject({ __typename: 'ForbiddenError', missingPermission: 'users:write' });
+    expect(await update(keysOnly.token, { id: mine.apiKey.id, userId: other.user.id })).toMatchObject({
+      __typename: 'ForbiddenError',
+      missingPermission: 'users:write',
+    });
 
     const hr = await userWithKey(server, org.token, org.organizationId, ['keys:write', 'users:write']);
     const hrKey = await createKey(server, hr.token, { permissions: [{ permission: 'keys:read' }] });
     const owner = await whoAmI(server, org.token);
     // Moving to the all-powerful owner with no restriction would hand out '*'.
-    expect(await update(hr.token, { id: hrKey.apiKey.id, userId: owner.userId, permissions: null })).toMatchObject({ __typename: 'ForbiddenError', missingPermission: '*' });
+    expect(await update(hr.token, { id: hrKey.apiKey.id, userId: owner.userId, permissions: null })).toMatchObject({
+      __typename: 'ForbiddenError',
+      missingPermission: '*',
+    });
     expect((await update(hr.token, { id: hrKey.apiKey.id, userId: owner.userId })).__typename).toBe('UpdateApiKeySuccess');
     expect((await whoAmI(server, hrKey.token)).userId).toBe(owner.userId);
   });
 
   it('cannot reach into sub-accounts the caller does not reach', async () => {
     const org = await seedOrg(server);
-    const sub = success((await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    const sub = success(
+      (await gql(server, org.token, CreateOrganization, { input: { name: 'S' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     const local = await createKey(server, org.token, { organizationId: sub.id, permissions: [{ permission: 'keys:read' }] });
     const noSubs = await userWithKey(server, org.token, org.organizationId, ['keys:write', 'keys:read']);
     expect(await update(noSubs.token, { id: local.apiKey.id, name: 'x' })).toMatchObject({ __typename: 'NotFoundError' });
     const mine = await createKey(server, noSubs.token, { permissions: [{ permission: 'keys:read' }] });
-    expect(await update(noSubs.token, { id: mine.apiKey.id, subAccounts: { mode: 'SELECTED', organizationIds: [sub.id] } })).toMatchObject({ __typename: 'ValidationError' });
+    expect(await update(noSubs.token, { id: mine.apiKey.id, subAccounts: { mode: 'SELECTED', organizationIds: [sub.id] } })).toMatchObject({
+      __typename: 'ValidationError',
+    });
   });
 });
 

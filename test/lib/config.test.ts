@@ -4,7 +4,13 @@ import { ConfigError, loadConfig } from '../../src/config/config.ts';
 describe('config', () => {
   it('has working development defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 4000, databaseUrl: 'postgres://postgres@127.0.0.1:5432/keyplane', redisUrl: 'redis://127.0.0.1:6379', production: false, webhooksAllowLoopback: false });
+    expect(c).toMatchObject({
+      port: 4000,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/keyplane',
+      redisUrl: 'redis://127.0.0.1:6379',
+      production: false,
+      webhooksAllowLoopback: false,
+    });
     expect(c.encryptionKey).toHaveLength(32);
   });
 

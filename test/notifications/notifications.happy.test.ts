@@ -50,9 +50,15 @@ describe('notifications', () => {
       readAt: null,
     });
     const gone = nodes.find((n) => n.type === 'api_key.expired')!;
-    expect(gone).toMatchObject({ title: 'API key “old-export” expired after 90 days unused', apiKey: { id: expired.id, status: 'EXPIRED' }, expiresAt: day(80).toISOString() });
+    expect(gone).toMatchObject({
+      title: 'API key “old-export” expired after 90 days unused',
+      apiKey: { id: expired.id, status: 'EXPIRED' },
+      expiresAt: day(80).toISOString(),
+    });
     // Each one points at its lifecycle event.
-    const events = await server.app.orm.em.fork().execute<{ id: string }[]>(`select id from event where organization_id = ? and type like 'api_key.expir%'`, [org.organizationId]);
+    const events = await server.app.orm.em
+      .fork()
+      .execute<{ id: string }[]>(`select id from event where organization_id = ? and type like 'api_key.expir%'`, [org.organizationId]);
     expect(nodes.map((n) => n.eventId).sort()).toEqual(events.map((e) => e.id).sort());
   });
 
@@ -60,23 +66,40 @@ describe('notifications', () => {
     const { org } = await withNotifications();
     const all = (await gql(server, org.token, Notifications, {})).data!.notifications.edges.map((e) => e.node);
     const [first, second] = all;
-    const marked = success((await gql(server, org.token, MarkNotificationsRead, { input: { ids: [first!.id, second!.id] } })).data?.markNotificationsRead, 'MarkNotificationsReadSuccess');
+    const marked = success(
+      (await gql(server, org.token, MarkNotificationsRead, { input: { ids: [first!.id, second!.id] } })).data?.markNotificationsRead,
+      'MarkNotificationsReadSuccess',
+    );
     expect(marked.notifications.map((n) => n.id).sort()).toEqual([first!.id, second!.id].sort());
     expect(marked.notifications.every((n) => n.read && n.readAt)).toBe(true);
 
     const unread = (await gql(server, org.token, Notifications, { unreadOnly: true })).data!.notifications;
     expect(unread.unreadCount).toBe(2);
-    expect(unread.edges.map((e) => e.node.id).sort()).toEqual(all.slice(2).map((n) => n.id).sort());
+    expect(unread.edges.map((e) => e.node.id).sort()).toEqual(
+      all
+        .slice(2)
+        .map((n) => n.id)
+        .sort(),
+    );
     const everything = (await gql(server, org.token, Notifications, { unreadOnly: false })).data!.notifications;
-    expect(everything.edges.filter((e) => e.node.read).map((e) => e.node.id).sort()).toEqual([first!.id, second!.id].sort());
+    expect(
+      everything.edges
+        .filter((e) => e.node.read)
+        .map((e) => e.node.id)
+        .sort(),
+    ).toEqual([first!.id, second!.id].sort());
 
     // Marking again is harmless and keeps the first read time.
-    const again = success((await gql(server, org.token, MarkNotificationsRead, { input: { ids: [first!.id] } })).data?.markNotificationsRead, 'MarkNotificationsReadSuccess');
-    expect(again.notifications[0]!.readAt).toBe(marked.notifications.find((n) => n.id === first!.id)!.readAt);
-    const audit = await server.app.orm.em.fork().execute<{ action: string; changes: any }[]>(
-      `select action, changes from audit_entry where organization_id = ? and action = 'notification.read'`,
-      [org.organizationId],
+    const again = success(
+      (await gql(server, org.token, MarkNotificationsRead, { input: { ids: [first!.id] } })).data?.markNotificationsRead,
+      'MarkNotificationsReadSuccess',
     );
+    expect(again.notifications[0]!.readAt).toBe(marked.notifications.find((n) => n.id === first!.id)!.readAt);
+    const audit = await server.app.orm.em
+      .fork()
+      .execute<{ action: string; changes: any }[]>(`select action, changes from audit_entry where organization_id = ? and action = 'notification.read'`, [
+        org.organizationId,
+      ]);
     expect(audit).toHaveLength(1);
     expect(audit[0]!.changes.ids.new.sort()).toEqual([first!.id, second!.id].sort());
   });
@@ -109,7 +132,10 @@ describe('notifications', () => {
 
   it('an agency key with a sub-account grant sees the sub-account’s notifications', async () => {
     const agency = await seedOrg(server);
-    const subId = success((await gql(server, agency.token, CreateOrganization, { input: { name: 'Sub' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization.id;
+    const subId = success(
+      (await gql(server, agency.token, CreateOrganization, { input: { name: 'Sub' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization.id;
     const key = await makeKey(server, { organizationId: subId, userId: agency.userId }, { lastActivityAt: day(0), name: 'sub-key' });
     await sweep(server, day(75), { organizationId: subId });
     const res = await gql(server, agency.token, Notifications, { organizationId: subId });

@@ -46,7 +46,9 @@ describe('notification security', () => {
 
     const publishable = await userWithKey(server, a.org.token, a.org.organizationId, ['keys:read'], { kind: 'PUBLISHABLE' });
     expect((await gql(server, publishable.token, Notifications, {})).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await gql(server, publishable.token, MarkNotificationsRead, { input: { ids: a.ids } })).data?.markNotificationsRead?.__typename).toBe('ForbiddenError');
+    expect((await gql(server, publishable.token, MarkNotificationsRead, { input: { ids: a.ids } })).data?.markNotificationsRead?.__typename).toBe(
+      'ForbiddenError',
+    );
     expect((await gql(server, a.org.token, Notifications, { unreadOnly: true })).data!.notifications.unreadCount).toBe(2);
   });
 
@@ -73,10 +75,11 @@ describe('notification security', () => {
     const res = await gql(server, a.org.token, Notifications, {});
     const [row] = await server.app.orm.em.fork().execute<{ secret_hash: Buffer }[]>('select secret_hash from api_key where id = ?', [a.key.id]);
     const stored = JSON.stringify(
-      await server.app.orm.em.fork().execute(
-        `select n.title, n.data, e.data as event_data from notification n join event e on e.id = n.event_id where n.organization_id = ?`,
-        [a.org.organizationId],
-      ),
+      await server.app.orm.em
+        .fork()
+        .execute(`select n.title, n.data, e.data as event_data from notification n join event e on e.id = n.event_id where n.organization_id = ?`, [
+          a.org.organizationId,
+        ]),
     );
     const secret = a.key.token.slice(-40, -6);
     for (const text of [JSON.stringify(res), stored]) {

@@ -34,13 +34,27 @@ describe('organizations', () => {
     const defined = await gql(server, root.token, DefineResource, {
       input: { name: 'attendees', actions: ['read', 'write'], publicActions: ['read'], sensitiveFields: ['email', 'phone'] },
     });
-    expect(success(defined.data?.defineResource, 'DefineResourceSuccess').resource).toMatchObject({ name: 'attendees', publicActions: ['read'], builtIn: false });
-    const sub = success((await gql(server, root.token, CreateOrganization, { input: { name: 'Sub' } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
+    expect(success(defined.data?.defineResource, 'DefineResourceSuccess').resource).toMatchObject({
+      name: 'attendees',
+      publicActions: ['read'],
+      builtIn: false,
+    });
+    const sub = success(
+      (await gql(server, root.token, CreateOrganization, { input: { name: 'Sub' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    ).organization;
     const catalog = await gql(server, root.token, Catalog, { organizationId: sub.id });
     const attendees = catalog.data?.permissionCatalog.find((r) => r.name === 'attendees');
     expect(attendees).toMatchObject({ permissions: ['attendees:read', 'attendees:write'], sensitiveFields: ['email', 'phone'] });
     expect(catalog.data?.permissionCatalog.filter((r) => r.builtIn).map((r) => r.name)).toEqual([
-      'organizations', 'users', 'roles', 'keys', 'usage', 'events', 'audit', 'webhooks',
+      'organizations',
+      'users',
+      'roles',
+      'keys',
+      'usage',
+      'events',
+      'audit',
+      'webhooks',
     ]);
   });
 
@@ -49,7 +63,10 @@ describe('organizations', () => {
     const res = await gql(server, root.token, CreateOrganization, { input: { name: 'Audited' } });
     const org = success(res.data?.createOrganization, 'CreateOrganizationSuccess').organization;
     const conn = server.app.orm.em.getConnection();
-    const events = await conn.execute<{ data: { organization: { id: string } } }[]>(`select type, data from event where organization_id = ? and type = 'organization.created'`, [root.organizationId]);
+    const events = await conn.execute<{ data: { organization: { id: string } } }[]>(
+      `select type, data from event where organization_id = ? and type = 'organization.created'`,
+      [root.organizationId],
+    );
     expect(events.some((e: { data: { organization: { id: string } } }) => e.data.organization.id === org.id)).toBe(true);
     const audit = await conn.execute(`select action, actor_key_name from audit_entry where target_id = ?`, [org.id]);
     expect(audit).toEqual([{ action: 'organization.create', actor_key_name: 'bootstrap' }]);

@@ -22,7 +22,16 @@ const prefix = `${testRedisPrefix()}:shutdown`;
 
 beforeAll(async () => {
   port = await freePort();
-  const env = { ...process.env, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: testDatabaseUrl(), REDIS_URL: testRedisUrl(), KEYPLANE_REDIS_PREFIX: prefix, KEYPLANE_LOG_LEVEL: 'warn' };
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: testDatabaseUrl(),
+    REDIS_URL: testRedisUrl(),
+    KEYPLANE_REDIS_PREFIX: prefix,
+    KEYPLANE_LOG_LEVEL: 'warn',
+  };
   const orm = await initORM(testDatabaseUrl(), { migrate: false });
   const org = await bootstrapOrganization(orm, loadConfig(env).pepper, `Shutdown ${Math.random().toString(36).slice(2, 8)}`);
   await orm.close(true);
@@ -31,7 +40,10 @@ beforeAll(async () => {
   child = spawn(process.execPath, ['src/main.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const until = Date.now() + 20_000;
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > until) throw new Error('the API did not start');
     await new Promise((r) => setTimeout(r, 100));
@@ -49,7 +61,14 @@ function create(agent: http.Agent, name: string): Promise<Outcome> {
   const sentAt = performance.now();
   return new Promise((resolve) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ sentAt, status: res.statusCode ?? 0, name, connectionClose: res.headers.connection === 'close' }));

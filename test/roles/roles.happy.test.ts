@@ -12,7 +12,10 @@ afterAll(() => server.close());
 describe('roles', () => {
   it('creates, updates, lists and deletes roles; write implies read', async () => {
     const root = await seedOrg(server);
-    const role = success((await gql(server, root.token, CreateRole, { input: { name: 'support', permissions: ['users:write', 'users:write', 'keys:read'] } })).data?.createRole, 'CreateRoleSuccess').role;
+    const role = success(
+      (await gql(server, root.token, CreateRole, { input: { name: 'support', permissions: ['users:write', 'users:write', 'keys:read'] } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
     expect(role.permissions).toEqual(['keys:read', 'users:write']);
     const k = await userWithKey(server, root.token, root.organizationId, ['users:write']);
     const perms = (await gql(server, k.token, ViewerPerms)).data?.viewer.permissions.map((p) => p.permission);
@@ -28,8 +31,13 @@ describe('roles', () => {
   it('assigns roles limited to chosen resource instances (attendees 12 and 31 only)', async () => {
     const root = await seedOrg(server);
     // The owner holds `*`, so host resources defined later are its to grant.
-    success((await gql(server, root.token, DefineResource, { input: { name: 'attendees', actions: ['read', 'write'] } })).data?.defineResource, 'DefineResourceSuccess');
-    const k = await userWithKey(server, root.token, root.organizationId, ['attendees:write'], { resourceLimits: [{ resource: 'attendees', ids: ['12', '31'] }] });
+    success(
+      (await gql(server, root.token, DefineResource, { input: { name: 'attendees', actions: ['read', 'write'] } })).data?.defineResource,
+      'DefineResourceSuccess',
+    );
+    const k = await userWithKey(server, root.token, root.organizationId, ['attendees:write'], {
+      resourceLimits: [{ resource: 'attendees', ids: ['12', '31'] }],
+    });
     const perms = (await gql(server, k.token, ViewerPerms)).data?.viewer.permissions;
     expect(perms).toEqual([
       { permission: 'attendees:read', resourceIds: ['12', '31'] },
@@ -41,7 +49,10 @@ describe('roles', () => {
 
   it('narrowing a role takes effect on the next request of keys holding it', async () => {
     const root = await seedOrg(server);
-    const role = success((await gql(server, root.token, CreateRole, { input: { name: 'rw', permissions: ['users:read', 'users:write'] } })).data?.createRole, 'CreateRoleSuccess').role;
+    const role = success(
+      (await gql(server, root.token, CreateRole, { input: { name: 'rw', permissions: ['users:read', 'users:write'] } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
     const user = success((await gql(server, root.token, CreateUser, { input: { name: 'svc', kind: 'SERVICE' } })).data?.createUser, 'CreateUserSuccess').user;
     success((await gql(server, root.token, AssignRoles, { input: { userId: user.id, roles: [{ roleId: role.id }] } })).data?.assignRoles, 'AssignRolesSuccess');
     const em = server.app.orm.em.fork();

@@ -47,16 +47,23 @@ async function lastEventOf(organizationId: string): Promise<{ id: string; type: 
 describe('trust review findings', () => {
   it('finding 2: webhooks get past a sub-account grant (update, rotate, delete, replay, deliveries, eventId filter)', async () => {
     const endpoint = success(
-      (await run(server, tree.agency.token, CREATE_ENDPOINT, { input: { url: 'http://127.0.0.1:9/all-locations', includeSubAccounts: true } })).data?.createWebhookEndpoint,
+      (await run(server, tree.agency.token, CREATE_ENDPOINT, { input: { url: 'http://127.0.0.1:9/all-locations', includeSubAccounts: true } })).data
+        ?.createWebhookEndpoint,
       'CreateWebhookEndpointSuccess',
     ).webhookEndpoint;
-    const hooks = await userWithKey(server, tree.agency.token, tree.agency.organizationId, ['webhooks:write', 'events:read'], { subAccounts: { mode: 'NONE' } });
+    const hooks = await userWithKey(server, tree.agency.token, tree.agency.organizationId, ['webhooks:write', 'events:read'], {
+      subAccounts: { mode: 'NONE' },
+    });
     const selected = await userWithKey(server, tree.agency.token, tree.agency.organizationId, ['webhooks:write', 'events:read'], {
       subAccounts: { mode: 'SELECTED', ids: [tree.s1.id] },
     });
 
     // An event of the ungranted sub-account, delivered to the agency endpoint (and failed, so it can be replayed).
-    await gql(server, tree.agency.token, `mutation { createUser(input: { name: "Secret hire", kind: HUMAN, organizationId: "${tree.s2.id}" }) { __typename } }`);
+    await gql(
+      server,
+      tree.agency.token,
+      `mutation { createUser(input: { name: "Secret hire", kind: HUMAN, organizationId: "${tree.s2.id}" }) { __typename } }`,
+    );
     const event = await lastEventOf(tree.s2.id);
     const deliveryId = newId('delivery');
     await server.app.orm.em
@@ -72,8 +79,13 @@ describe('trust review findings', () => {
       ]);
 
     for (const weak of [hooks, selected]) {
-      expect((await run(server, weak.token, UPDATE_ENDPOINT, { input: { id: endpoint.id, url: 'http://127.0.0.1:9/attacker' } })).data?.updateWebhookEndpoint.__typename).toBe('ForbiddenError');
-      expect((await run(server, weak.token, UPDATE_ENDPOINT, { input: { id: endpoint.id, rotateSecret: true } })).data?.updateWebhookEndpoint.__typename).toBe('ForbiddenError');
+      expect(
+        (await run(server, weak.token, UPDATE_ENDPOINT, { input: { id: endpoint.id, url: 'http://127.0.0.1:9/attacker' } })).data?.updateWebhookEndpoint
+          .__typename,
+      ).toBe('ForbiddenError');
+      expect((await run(server, weak.token, UPDATE_ENDPOINT, { input: { id: endpoint.id, rotateSecret: true } })).data?.updateWebhookEndpoint.__typename).toBe(
+        'ForbiddenError',
+      );
       expect((await run(server, weak.token, DELETE_ENDPOINT, { input: { id: endpoint.id } })).data?.deleteWebhookEndpoint.__typename).toBe('ForbiddenError');
       expect((await run(server, weak.token, REPLAY, { input: { id: deliveryId } })).data?.replayDelivery.__typename).toBe('NotFoundError');
       const listed = await run(server, weak.token, DELIVERIES, { filter: { endpointId: endpoint.id } });
@@ -107,10 +119,15 @@ describe('trust review findings', () => {
     expect(own.user.organization.id).toBe(tree.s1.id);
     expect(JSON.stringify(listed.data)).not.toMatch(/admin@agency\.test|Agency Admin|"owner"/);
 
-    const direct = await run(server, tree.s1Reader.token, `query($id: ID!) { user(id: $id) { id } role(id: $r) { id } }`.replace('$id: ID!', '$id: ID!, $r: ID!'), {
-      id: tree.admin.id,
-      r: tree.ownerRoleId,
-    });
+    const direct = await run(
+      server,
+      tree.s1Reader.token,
+      `query($id: ID!) { user(id: $id) { id } role(id: $r) { id } }`.replace('$id: ID!', '$id: ID!, $r: ID!'),
+      {
+        id: tree.admin.id,
+        r: tree.ownerRoleId,
+      },
+    );
     expect(direct.data).toEqual({ user: null, role: null });
 
     const verified = await run(server, tree.s1Reader.token, VERIFY, { input: { token: tree.adminKeyInS1.token } });
@@ -184,9 +201,13 @@ describe('trust review findings', () => {
   it('finding 6: revoke and delete are not limited by the caller’s power', async () => {
     const keysWriter = await userWithKey(server, tree.agency.token, tree.agency.organizationId, ['keys:write']);
     const strongKey = await keyFor(server, { organizationId: tree.agency.organizationId, userId: tree.admin.id });
-    const revoke = await run(server, keysWriter.token, `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { __typename ... on Error { code } } }`, { id: strongKey.apiKeyId });
+    const revoke = await run(server, keysWriter.token, `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { __typename ... on Error { code } } }`, {
+      id: strongKey.apiKeyId,
+    });
     expect(revoke.data.revokeApiKey.__typename).toBe('ForbiddenError');
-    const del = await run(server, keysWriter.token, `mutation($id: ID!) { deleteApiKey(input: { id: $id }) { __typename ... on Error { code } } }`, { id: strongKey.apiKeyId });
+    const del = await run(server, keysWriter.token, `mutation($id: ID!) { deleteApiKey(input: { id: $id }) { __typename ... on Error { code } } }`, {
+      id: strongKey.apiKeyId,
+    });
     expect(del.data.deleteApiKey.__typename).toBe('ForbiddenError');
     expect((await gql(server, strongKey.token, '{ viewer { user { id } } }')).status).toBe(200);
     // Its own weaker keys it may still revoke.
@@ -197,12 +218,16 @@ describe('trust review findings', () => {
 
   it('finding 7: a sub-account’s redefinition of a resource wins in verification', async () => {
     const org = await seedOrg(server);
-    const sub = (await run(server, org.token, `mutation { createOrganization(input: { name: "Venue" }) { ... on CreateOrganizationSuccess { organization { id } } } }`)).data
-      .createOrganization.organization;
+    const sub = (
+      await run(server, org.token, `mutation { createOrganization(input: { name: "Venue" }) { ... on CreateOrganizationSuccess { organization { id } } } }`)
+    ).data.createOrganization.organization;
     const define = async (organizationId: string, publicActions: string[], sensitiveFields: string[]) =>
       success(
-        (await gql(server, org.token, DefineResource, { input: { organizationId, name: 'attendees', actions: ['read', 'write'], publicActions, sensitiveFields } })).data
-          ?.defineResource,
+        (
+          await gql(server, org.token, DefineResource, {
+            input: { organizationId, name: 'attendees', actions: ['read', 'write'], publicActions, sensitiveFields },
+          })
+        ).data?.defineResource,
         'DefineResourceSuccess',
       );
     // The sub-account's definition first, the agency's after it: the nearer one must still decide.
@@ -214,16 +239,28 @@ describe('trust review findings', () => {
     expect(await asked('attendees:read')).toMatchObject({ valid: true, withheldFields: ['email', 'phone'] });
     // write is public only at the agency: the sub-account's definition says it is not.
     expect(await asked('attendees:write')).toMatchObject({ valid: false, code: 'INSUFFICIENT_PERMISSIONS' });
-    const catalog = await run(server, org.token, `query($o: ID) { permissionCatalog(organizationId: $o) { name publicActions sensitiveFields } }`, { o: sub.id });
-    expect(catalog.data.permissionCatalog.find((r: any) => r.name === 'attendees')).toEqual({ name: 'attendees', publicActions: ['read'], sensitiveFields: ['email', 'phone'] });
+    const catalog = await run(server, org.token, `query($o: ID) { permissionCatalog(organizationId: $o) { name publicActions sensitiveFields } }`, {
+      o: sub.id,
+    });
+    expect(catalog.data.permissionCatalog.find((r: any) => r.name === 'attendees')).toEqual({
+      name: 'attendees',
+      publicActions: ['read'],
+      sensitiveFields: ['email', 'phone'],
+    });
   });
 
   it('finding 8: keys:verify limited to resource instances still verifies every key', async () => {
     const a = await userWithKey(server, tree.agency.token, tree.agency.organizationId, ['keys:read']);
     const b = await userWithKey(server, tree.agency.token, tree.agency.organizationId, ['keys:read']);
-    const host = await userWithKey(server, tree.agency.token, tree.agency.organizationId, ['keys:verify'], { resourceLimits: [{ resource: 'keys', ids: [a.apiKeyId] }] });
+    const host = await userWithKey(server, tree.agency.token, tree.agency.organizationId, ['keys:verify'], {
+      resourceLimits: [{ resource: 'keys', ids: [a.apiKeyId] }],
+    });
     expect((await run(server, host.token, VERIFY, { input: { token: a.token } })).data.verifyKey).toMatchObject({ valid: true, code: 'VALID' });
-    expect((await run(server, host.token, VERIFY, { input: { token: b.token } })).data.verifyKey).toMatchObject({ valid: false, code: 'NOT_FOUND', apiKey: null });
+    expect((await run(server, host.token, VERIFY, { input: { token: b.token } })).data.verifyKey).toMatchObject({
+      valid: false,
+      code: 'NOT_FOUND',
+      apiKey: null,
+    });
     const rest = await fetch(`${server.url}/v1/keys/verify`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
@@ -306,7 +343,9 @@ describe('trust review findings', () => {
 
 describe('the agency administrator as a baseline', () => {
   it('the agency owner still reaches everything finding 3 hides from the sub-account', async () => {
-    const res = await run(server, tree.agency.token, `query($id: ID!) { user(id: $id) { email organization { id } roles { role { name } } } }`, { id: tree.admin.id });
+    const res = await run(server, tree.agency.token, `query($id: ID!) { user(id: $id) { email organization { id } roles { role { name } } } }`, {
+      id: tree.admin.id,
+    });
     expect(res.data.user).toEqual({ email: 'admin@agency.test', organization: { id: tree.agency.organizationId }, roles: [{ role: { name: 'owner' } }] });
   });
 });

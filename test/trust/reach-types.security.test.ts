@@ -26,7 +26,15 @@ describe('reach on every organisation-owned type', () => {
 
   it('an object of another organisation returned by any field is refused, one in reach is resolved', async () => {
     const actor = new Actor(
-      { id: 'key_self', keyId: 'self', kind: 'SECRET', organizationId: 'org_a', organizationPath: 'org_a', subAccounts: { mode: 'NONE' }, permissions: new Map() } as unknown as KeyRecord,
+      {
+        id: 'key_self',
+        keyId: 'self',
+        kind: 'SECRET',
+        organizationId: 'org_a',
+        organizationPath: 'org_a',
+        subAccounts: { mode: 'NONE' },
+        permissions: new Map(),
+      } as unknown as KeyRecord,
       { requestId: 'r', ip: null, userAgent: null },
     );
     const asked: string[] = [];
@@ -38,12 +46,21 @@ describe('reach on every organisation-owned type', () => {
     };
     for (const name of OWNED_TYPES) {
       const type = schema.getType(name) as GraphQLObjectType;
-      const info = { parentType: schema.getQueryType(), fieldName: 'anything', path: { key: 'anything', prev: undefined, typename: 'Query' }, returnType: type, operation: { operation: 'query' } } as unknown as GraphQLResolveInfo;
+      const info = {
+        parentType: schema.getQueryType(),
+        fieldName: 'anything',
+        path: { key: 'anything', prev: undefined, typename: 'Query' },
+        returnType: type,
+        operation: { operation: 'query' },
+      } as unknown as GraphQLResolveInfo;
       const ctx = { actor, reach };
       const inside = name === 'Organization' ? { id: 'org_a', path: 'org_a' } : { id: `${name}-1`, organizationId: 'org_a', eventId: 'evt_1' };
       const outside = name === 'Organization' ? { id: 'org_b', path: 'org_b' } : { id: `${name}-2`, organizationId: 'org_b', eventId: 'evt_2' };
       expect(await type.isTypeOf!(inside, ctx, info), `${name} in reach`).toBe(true);
-      await expect(Promise.resolve().then(() => type.isTypeOf!(outside, ctx, info)), `${name} out of reach`).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+      await expect(
+        Promise.resolve().then(() => type.isTypeOf!(outside, ctx, info)),
+        `${name} out of reach`,
+      ).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
     }
     expect([...new Set(asked)].sort()).toEqual([...OWNED_TYPES].sort());
   });

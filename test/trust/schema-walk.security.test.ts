@@ -61,11 +61,26 @@ beforeAll(async () => {
   // Objects of every kind in every organisation.
   for (const org of orgs) {
     const t = tokenFor(org);
-    success((await gql(server, t, CreateUser, { input: { name: `person of ${org}`, email: `p-${org.slice(-6).toLowerCase()}@x.test`, kind: 'HUMAN', organizationId: org } })).data?.createUser, 'CreateUserSuccess');
-    success((await gql(server, t, CreateRole, { input: { name: `role of ${org}`, permissions: ['keys:read'], organizationId: org } })).data?.createRole, 'CreateRoleSuccess');
+    success(
+      (
+        await gql(server, t, CreateUser, {
+          input: { name: `person of ${org}`, email: `p-${org.slice(-6).toLowerCase()}@x.test`, kind: 'HUMAN', organizationId: org },
+        })
+      ).data?.createUser,
+      'CreateUserSuccess',
+    );
+    success(
+      (await gql(server, t, CreateRole, { input: { name: `role of ${org}`, permissions: ['keys:read'], organizationId: org } })).data?.createRole,
+      'CreateRoleSuccess',
+    );
     await userWithKey(server, t, org, ['keys:read']);
     await gql(server, t, DefineResource, { input: { organizationId: org, name: 'attendees', publicActions: ['read'], sensitiveFields: ['email'] } });
-    await run(server, t, `mutation($o: ID) { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/h", organizationId: $o, includeSubAccounts: true }) { __typename } }`, { o: org });
+    await run(
+      server,
+      t,
+      `mutation($o: ID) { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/h", organizationId: $o, includeSubAccounts: true }) { __typename } }`,
+      { o: org },
+    );
   }
   const conn = server.app.orm.em.fork().getConnection();
   // Deliveries of every organisation's events to the agency's endpoint (which includes sub-accounts), and notifications.
@@ -83,11 +98,17 @@ beforeAll(async () => {
   }
   for (const org of orgs) {
     const [key] = await conn.execute<{ id: string }[]>('select id from api_key where organization_id = ? limit 1', [org]);
-    await conn.execute(`insert into notification (id, organization_id, type, key_id, title, data) values (?, ?, 'api_key.expiring_soon', ?, 'expiring', '{"daysLeft": 7}')`, [newId('notification'), org, key!.id]);
+    await conn.execute(
+      `insert into notification (id, organization_id, type, key_id, title, data) values (?, ?, 'api_key.expiring_soon', ?, 'expiring', '{"daysLeft": 7}')`,
+      [newId('notification'), org, key!.id],
+    );
   }
 
   for (const table of ['app_user', 'role', 'api_key', 'webhook_endpoint', 'event', 'audit_entry', 'notification'])
-    for (const r of await conn.execute<{ id: string; organization_id: string }[]>(`select id, organization_id from ${table} where organization_id = any(array[?]::text[])`, [orgs]))
+    for (const r of await conn.execute<{ id: string; organization_id: string }[]>(
+      `select id, organization_id from ${table} where organization_id = any(array[?]::text[])`,
+      [orgs],
+    ))
       owner.set(r.id, r.organization_id);
   for (const o of orgs) owner.set(o, o);
   for (const r of await conn.execute<{ id: string; organization_id: string; event_org: string }[]>(
@@ -188,7 +209,9 @@ describe('reach over the whole schema', () => {
           expect(res.errors?.filter((e) => e.extensions?.code !== 'FORBIDDEN') ?? [], `${field.name}(${id}) as ${caller.name}`).toEqual([]);
           assertWithinReach(caller, res.data, `${field.name}(id: ${id})`, seen);
           const visible = (res.data as Record<string, unknown> | null)?.[field.name];
-          const expected = caller.self.includes(id) || (caller.reach.includes(owner.get(id)!) && (type.name !== 'Delivery' || caller.reach.includes(eventOrgOfDelivery.get(id)!)));
+          const expected =
+            caller.self.includes(id) ||
+            (caller.reach.includes(owner.get(id)!) && (type.name !== 'Delivery' || caller.reach.includes(eventOrgOfDelivery.get(id)!)));
           if (!expected) expect(visible, `${caller.name} must not get ${field.name}(${id})`).toBeNull();
         }
       }
@@ -206,17 +229,21 @@ describe('reach over the whole schema', () => {
         const type = getNamedType(field.type);
         const filterArg = field.args.find((a) => a.name === 'filter');
         const filterType = filterArg ? getNamedType(filterArg.type) : null;
-        const filterTakesOrg = filterType && 'getFields' in filterType && 'organizationId' in (filterType as { getFields(): Record<string, unknown> }).getFields();
+        const filterTakesOrg =
+          filterType && 'getFields' in filterType && 'organizationId' in (filterType as { getFields(): Record<string, unknown> }).getFields();
         const takesOrg = field.args.some((a) => a.name === 'organizationId');
         const pages = field.args.some((a) => a.name === 'first') ? 'first: 10' : '';
         const inner = isObjectType(type) || isUnionType(type) || isInterfaceType(type) ? `{ ${selection(type, MAX_DEPTH)} }` : '';
         const variants = takesOrg || filterTakesOrg ? orgs : [null];
         for (const org of variants) {
-          const args = [pages, org && takesOrg ? `organizationId: "${org}"` : '', org && filterTakesOrg ? `filter: { organizationId: "${org}" }` : ''].filter(Boolean).join(', ');
+          const args = [pages, org && takesOrg ? `organizationId: "${org}"` : '', org && filterTakesOrg ? `filter: { organizationId: "${org}" }` : '']
+            .filter(Boolean)
+            .join(', ');
           const res = await run(server, caller.token, `{ ${field.name}${args ? `(${args})` : ''} ${inner} }`);
           expect(res.status).toBe(200);
           // Out of reach answers NOT_FOUND (or FORBIDDEN for what the key may not do): never data.
-          for (const e of res.errors ?? []) expect(['NOT_FOUND', 'FORBIDDEN', 'VALIDATION'], `${field.name}(${org}) as ${caller.name}: ${e.message}`).toContain(e.extensions?.code);
+          for (const e of res.errors ?? [])
+            expect(['NOT_FOUND', 'FORBIDDEN', 'VALIDATION'], `${field.name}(${org}) as ${caller.name}: ${e.message}`).toContain(e.extensions?.code);
           assertWithinReach(caller, res.data, `${field.name}(${org ?? ''})`, seen);
           if (org && !caller.reach.includes(org) && !isListType(field.type)) expect(res.data, `${caller.name} listing ${field.name} of ${org}`).toBeNull();
         }

@@ -37,7 +37,14 @@ function socket(server: TestServer, connectionParams: Record<string, unknown>, m
   const closed = new Promise<Closed>((r) => (resolveClosed = r));
   const client =
     make?.() ??
-    createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
+    createClient({
+      url: `${server.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams,
+      retryAttempts: 0,
+      lazy: false,
+      onNonLazyError: () => undefined,
+    });
   client.on('closed', (e) => {
     const ev = e as { code: number; reason: string };
     resolveClosed({ code: ev.code, reason: String(ev.reason ?? ''), at: performance.now() });
@@ -54,7 +61,11 @@ function socket(server: TestServer, connectionParams: Record<string, unknown>, m
 const LIST_KEYS = '{ apiKeys(first: 5) { edges { node { id } } } }';
 const CREATE_KEY = 'mutation { createApiKey(input: { name: "from the socket" }) { __typename ... on CreateApiKeySuccess { apiKey { id } } } }';
 
-async function keyWithSocket(server: TestServer, org: { token: string; organizationId: string }, params: (token: string) => Record<string, unknown> = (t) => ({ authorization: `Bearer ${t}` })) {
+async function keyWithSocket(
+  server: TestServer,
+  org: { token: string; organizationId: string },
+  params: (token: string) => Record<string, unknown> = (t) => ({ authorization: `Bearer ${t}` }),
+) {
   const k = await userWithKey(server, org.token, org.organizationId, ['keys:write', 'users:read']);
   const s = socket(server, params(k.token));
   const first = await s.op(LIST_KEYS);
@@ -76,7 +87,9 @@ describe('finding 1: graphql-ws keeps the credentials it was opened with', () =>
     const org = await seedOrg(a);
     for (const server of [a, b]) {
       const { k, s } = await keyWithSocket(server, org);
-      const closed = await closesAfter(s, () => run(a, org.token, `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { __typename } }`, { id: k.apiKeyId }));
+      const closed = await closesAfter(s, () =>
+        run(a, org.token, `mutation($id: ID!) { revokeApiKey(input: { id: $id }) { __typename } }`, { id: k.apiKeyId }),
+      );
       expect(closed.code).toBe(4401);
       expect(closed.ms).toBeLessThan(1000);
       const again = socket(server, { authorization: `Bearer ${k.token}` });
@@ -87,11 +100,15 @@ describe('finding 1: graphql-ws keeps the credentials it was opened with', () =>
   it('rotating with no grace and deleting close the socket (4401)', async () => {
     const org = await seedOrg(a);
     const rotated = await keyWithSocket(b, org);
-    const r = await closesAfter(rotated.s, () => run(a, org.token, `mutation($id: ID!) { rotateApiKey(input: { id: $id, gracePeriodSeconds: 0 }) { __typename } }`, { id: rotated.k.apiKeyId }));
+    const r = await closesAfter(rotated.s, () =>
+      run(a, org.token, `mutation($id: ID!) { rotateApiKey(input: { id: $id, gracePeriodSeconds: 0 }) { __typename } }`, { id: rotated.k.apiKeyId }),
+    );
     expect(r).toMatchObject({ code: 4401 });
     expect(r.ms).toBeLessThan(1000);
     const deleted = await keyWithSocket(b, org);
-    const d = await closesAfter(deleted.s, () => run(a, org.token, `mutation($id: ID!) { deleteApiKey(input: { id: $id }) { __typename } }`, { id: deleted.k.apiKeyId }));
+    const d = await closesAfter(deleted.s, () =>
+      run(a, org.token, `mutation($id: ID!) { deleteApiKey(input: { id: $id }) { __typename } }`, { id: deleted.k.apiKeyId }),
+    );
     expect(d).toMatchObject({ code: 4401 });
     expect(d.ms).toBeLessThan(1000);
   });
@@ -99,7 +116,9 @@ describe('finding 1: graphql-ws keeps the credentials it was opened with', () =>
   it('disabling the key’s user closes the socket (4403)', async () => {
     const org = await seedOrg(a);
     const { k, s } = await keyWithSocket(b, org);
-    const closed = await closesAfter(s, () => run(a, org.token, `mutation($id: ID!) { updateUser(input: { id: $id, status: DISABLED }) { __typename } }`, { id: k.user.id }));
+    const closed = await closesAfter(s, () =>
+      run(a, org.token, `mutation($id: ID!) { updateUser(input: { id: $id, status: DISABLED }) { __typename } }`, { id: k.user.id }),
+    );
     expect(closed.code).toBe(4403);
     expect(closed.ms).toBeLessThan(1000);
   });
@@ -111,10 +130,14 @@ describe('finding 1: graphql-ws keeps the credentials it was opened with', () =>
     expect(await s.op(CREATE_KEY)).toMatchObject({ data: { createApiKey: { __typename: 'CreateApiKeySuccess' } } });
     await run(a, org.token, `mutation($id: ID!) { updateRole(input: { id: $id, permissions: ["users:read"] }) { __typename } }`, { id: role });
     // The invalidation reaches B asynchronously: the very next operation after it must see the narrower role.
-    await waitFor(async () => {
-      const r = (await s.op(LIST_KEYS)) as { errors?: { extensions?: Record<string, unknown> }[] };
-      return r.errors?.[0]?.extensions?.code === 'FORBIDDEN';
-    }, 'the narrowed role on the socket', 1000);
+    await waitFor(
+      async () => {
+        const r = (await s.op(LIST_KEYS)) as { errors?: { extensions?: Record<string, unknown> }[] };
+        return r.errors?.[0]?.extensions?.code === 'FORBIDDEN';
+      },
+      'the narrowed role on the socket',
+      1000,
+    );
     expect(await s.op(CREATE_KEY)).toMatchObject({ data: { createApiKey: { __typename: 'ForbiddenError' } } });
     expect(await s.op('{ viewer { user { id } } }')).toMatchObject({ data: { viewer: { user: { id: k.user.id } } } });
   });

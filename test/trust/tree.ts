@@ -5,16 +5,7 @@ import { gql, seedOrg, success, type Auth, type TestServer } from '../harness.ts
 import { AssignRoles, CreateOrganization, CreateUser } from '../ops.ts';
 
 /** Every built-in permission but verification: what an organisation's administrator holds. */
-export const ADMIN = [
-  'organizations:write',
-  'users:write',
-  'roles:write',
-  'keys:write',
-  'usage:read',
-  'events:read',
-  'audit:read',
-  'webhooks:write',
-];
+export const ADMIN = ['organizations:write', 'users:write', 'roles:write', 'keys:write', 'usage:read', 'events:read', 'audit:read', 'webhooks:write'];
 /** Every built-in read permission. */
 export const READER = ['organizations:read', 'users:read', 'roles:read', 'keys:read', 'usage:read', 'events:read', 'audit:read', 'webhooks:read'];
 
@@ -36,12 +27,20 @@ export async function agencyTree(server: TestServer) {
     success((await gql(server, agency.token, CreateOrganization, { input: { name } })).data?.createOrganization, 'CreateOrganizationSuccess').organization;
   const s1 = await sub('Location one');
   const s2 = await sub('Location two');
-  const ownerRoleId = (await server.app.orm.em.fork().getConnection().execute<{ id: string }[]>("select id from role where organization_id = ? and name = 'owner'", [agency.organizationId]))[0]!.id;
+  const ownerRoleId = (
+    await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string }[]>("select id from role where organization_id = ? and name = 'owner'", [agency.organizationId])
+  )[0]!.id;
   const admin = success(
     (await gql(server, agency.token, CreateUser, { input: { name: 'Agency Admin', email: 'admin@agency.test', kind: 'HUMAN' } })).data?.createUser,
     'CreateUserSuccess',
   ).user;
-  success((await gql(server, agency.token, AssignRoles, { input: { userId: admin.id, roles: [{ roleId: ownerRoleId }] } })).data?.assignRoles, 'AssignRolesSuccess');
+  success(
+    (await gql(server, agency.token, AssignRoles, { input: { userId: admin.id, roles: [{ roleId: ownerRoleId }] } })).data?.assignRoles,
+    'AssignRolesSuccess',
+  );
   const adminKeyInS1 = await keyFor(server, { organizationId: s1.id, userId: admin.id, subAccounts: { mode: 'NONE' } });
   const s1Reader = await userWithKey(server, agency.token, s1.id, [...READER, 'keys:verify']);
   const granted = await userWithKey(server, agency.token, agency.organizationId, READER, { subAccounts: { mode: 'SELECTED', ids: [s1.id] } });

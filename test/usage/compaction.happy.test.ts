@@ -30,13 +30,21 @@ async function setup(): Promise<{ org: Awaited<ReturnType<typeof seedOrg>>; key:
 async function insertBuckets(key: TestKey, organizationId: string, rows: [number, string, number][]) {
   const conn = server.app.orm.em.getConnection();
   for (const [at, code, count] of rows)
-    await conn.execute('insert into usage_bucket (api_key_id, organization_id, minute, code, count) values (?, ?, ?, ?, ?)', [key.id, organizationId, new Date(at), code, count]);
+    await conn.execute('insert into usage_bucket (api_key_id, organization_id, minute, code, count) values (?, ?, ?, ?, ?)', [
+      key.id,
+      organizationId,
+      new Date(at),
+      code,
+      count,
+    ]);
 }
 
 async function buckets(keyId: string) {
   return server.app.orm.em
     .getConnection()
-    .execute<{ minute: Date; code: string; count: string }[]>('select minute, code, count::text from usage_bucket where api_key_id = ? order by minute, code', [keyId]);
+    .execute<{ minute: Date; code: string; count: string }[]>('select minute, code, count::text from usage_bucket where api_key_id = ? order by minute, code', [
+      keyId,
+    ]);
 }
 
 describe('usage compaction', () => {
@@ -52,7 +60,9 @@ describe('usage compaction', () => {
       [oldHour + 3_600_000 + 60_000, 'VALID', 10], // the next hour
       [recent, 'VALID', 6],
     ]);
-    const day = async () => (await gql(server, org.token, CompactUsage, { filter: { keyId: key.id, granularity: 'DAY', from: new Date(Date.now() - 20 * DAY).toISOString() } })).data!.usage;
+    const day = async () =>
+      (await gql(server, org.token, CompactUsage, { filter: { keyId: key.id, granularity: 'DAY', from: new Date(Date.now() - 20 * DAY).toISOString() } })).data!
+        .usage;
     const before = await day();
 
     expect(await compactUsage(server.app.orm, 7)).toBeGreaterThanOrEqual(4);
@@ -86,7 +96,9 @@ describe('usage compaction', () => {
       filter: { keyId: key.id, granularity: 'MINUTE', from: new Date(Date.now() - 8 * DAY).toISOString(), to: new Date(Date.now() - 7 * DAY).toISOString() },
     });
     expect(res.errors?.[0]?.message).toMatch(/minute detail is kept for 7 days.*HOUR or DAY/);
-    const recentOk = await gql(server, org.token, CompactUsage, { filter: { keyId: key.id, granularity: 'MINUTE', from: new Date(Date.now() - 5 * DAY).toISOString(), to: new Date(Date.now() - 4 * DAY).toISOString() } });
+    const recentOk = await gql(server, org.token, CompactUsage, {
+      filter: { keyId: key.id, granularity: 'MINUTE', from: new Date(Date.now() - 5 * DAY).toISOString(), to: new Date(Date.now() - 4 * DAY).toISOString() },
+    });
     expect(recentOk.errors).toBeUndefined();
   });
 });

@@ -21,7 +21,9 @@ afterAll(() => server.close());
 const deps = () => ({ orm: server.app.orm, redis: server.app.redis, config: server.config });
 
 async function usageOf(apiKeyId: string): Promise<Record<string, number>> {
-  const rows = await server.app.orm.em.fork().execute<{ code: string; n: string }[]>('select code, sum(count)::text as n from usage_bucket where api_key_id = ? group by code', [apiKeyId]);
+  const rows = await server.app.orm.em
+    .fork()
+    .execute<{ code: string; n: string }[]>('select code, sum(count)::text as n from usage_bucket where api_key_id = ? group by code', [apiKeyId]);
   return Object.fromEntries(rows.map((r) => [r.code, Number(r.n)]));
 }
 

@@ -46,8 +46,17 @@ describe('usage input errors', () => {
     const org = await seedOrg(server);
     const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
     const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
-    for (const after of ['garbage', Buffer.from(JSON.stringify(['not-a-date', '1'])).toString('base64url'), Buffer.from(JSON.stringify(['2026-11-23T00:00:00Z', 'x; drop'])).toString('base64url')]) {
-      const res = await gql(server, org.token, `query($id: ID!, $after: String) { apiKey(id: $id) { verifications(first: 2, after: $after) { edges { cursor } } } }`, { id: key.id, after });
+    for (const after of [
+      'garbage',
+      Buffer.from(JSON.stringify(['not-a-date', '1'])).toString('base64url'),
+      Buffer.from(JSON.stringify(['2026-11-23T00:00:00Z', 'x; drop'])).toString('base64url'),
+    ]) {
+      const res = await gql(
+        server,
+        org.token,
+        `query($id: ID!, $after: String) { apiKey(id: $id) { verifications(first: 2, after: $after) { edges { cursor } } } }`,
+        { id: key.id, after },
+      );
       expect(res.errors?.[0]?.extensions?.code, after).toBe('VALIDATION');
     }
   });

@@ -53,7 +53,12 @@ describe('usage', () => {
     const { orm } = server.app;
     const { userId } = await makeUser(orm, sub.id, ['keys:read']);
     const credited = await makeKey(orm, server.config.pepper, { organizationId: sub.id, userId, credits: 23 });
-    const limited = await makeKey(orm, server.config.pepper, { organizationId: sub.id, userId, rateLimit: { limit: 17, windowSeconds: 60 }, allowedIps: ['10.0.0.0/8'] });
+    const limited = await makeKey(orm, server.config.pepper, {
+      organizationId: sub.id,
+      userId,
+      rateLimit: { limit: 17, windowSeconds: 60 },
+      allowedIps: ['10.0.0.0/8'],
+    });
     const keys = { [credited.id]: credited, [limited.id]: limited };
 
     const expected: Record<string, Record<string, number>> = { [credited.id]: {}, [limited.id]: {} };

@@ -60,9 +60,17 @@ describe('usage is scoped like everything else', () => {
     expect((await gql(server, subKey.token, UsageSec, { filter: { keyId: key.id } })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect((await gql(server, subKey.token, UsageSec, { filter: { organizationId: org.organizationId } })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const { userId: parentUser } = await makeUser(server.app.orm, org.organizationId, ['usage:read']);
-    const ungranted = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId: parentUser, subAccounts: { mode: 'NONE' } });
+    const ungranted = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId: parentUser,
+      subAccounts: { mode: 'NONE' },
+    });
     expect((await gql(server, ungranted.token, UsageSec, { filter: { keyId: subKey.id } })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const granted = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId: parentUser, subAccounts: { mode: 'ALL' } });
+    const granted = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId: parentUser,
+      subAccounts: { mode: 'ALL' },
+    });
     expect((await gql(server, granted.token, UsageSec, { filter: { keyId: subKey.id } })).data?.usage).toBeDefined();
   });
 

@@ -12,7 +12,10 @@ afterAll(() => server.close());
 describe('users', () => {
   it('creates people and service users, lists and searches them', async () => {
     const root = await seedOrg(server);
-    const alice = success((await gql(server, root.token, CreateUser, { input: { name: 'Alice', email: 'alice@example.com' } })).data?.createUser, 'CreateUserSuccess').user;
+    const alice = success(
+      (await gql(server, root.token, CreateUser, { input: { name: 'Alice', email: 'alice@example.com' } })).data?.createUser,
+      'CreateUserSuccess',
+    ).user;
     expect(alice).toMatchObject({ kind: 'HUMAN', status: 'ACTIVE', organizationId: root.organizationId });
     success((await gql(server, root.token, CreateUser, { input: { name: 'CI bot', kind: 'SERVICE' } })).data?.createUser, 'CreateUserSuccess');
     const all = await gql(server, root.token, Users, {});
@@ -41,7 +44,9 @@ describe('users', () => {
     expect((await gql(server, k.token, ViewerPerms)).status).toBe(401);
     const list = await gql(server, root.token, Users, {});
     expect(list.data?.users.edges.map((e) => e.node.id)).not.toContain(k.user.id);
-    const types = await server.app.orm.em.getConnection().execute<{ type: string }[]>(`select type from event where data->'user'->>'id' = ? order by seq`, [k.user.id]);
+    const types = await server.app.orm.em
+      .getConnection()
+      .execute<{ type: string }[]>(`select type from event where data->'user'->>'id' = ? order by seq`, [k.user.id]);
     expect(types.map((t: { type: string }) => t.type)).toEqual(['user.created', 'user.deleted']);
   });
 });

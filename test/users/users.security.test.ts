@@ -16,7 +16,9 @@ describe('user security', () => {
     const list = await gql(server, a.token, Users, { filter: { organizationId: b.organizationId } });
     expect(list.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect((await gql(server, a.token, UserQ, { id: b.userId })).data?.user).toBeNull();
-    expect((await gql(server, a.token, CreateUser, { input: { name: 'x', organizationId: b.organizationId } })).data?.createUser.__typename).toBe('NotFoundError');
+    expect((await gql(server, a.token, CreateUser, { input: { name: 'x', organizationId: b.organizationId } })).data?.createUser.__typename).toBe(
+      'NotFoundError',
+    );
     expect((await gql(server, a.token, UpdateUser, { input: { id: b.userId, status: 'DISABLED' } })).data?.updateUser.__typename).toBe('NotFoundError');
     // B's owner still works.
     expect((await gql(server, b.token, Users, {})).status).toBe(200);

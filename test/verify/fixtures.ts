@@ -46,7 +46,11 @@ export async function verifyHttp(server: { url: string }, callerToken: string | 
     body: typeof input === 'string' ? input : JSON.stringify(input),
   });
   const text = await res.text();
-  return { status: res.status, body: JSON.parse(text) as VerifyAnswer & { errors?: { message: string; extensions: { code: string; fields?: unknown } }[] }, text };
+  return {
+    status: res.status,
+    body: JSON.parse(text) as VerifyAnswer & { errors?: { message: string; extensions: { code: string; fields?: unknown } }[] },
+    text,
+  };
 }
 
 /** A sub-account of `parentId`, written directly. */
@@ -87,7 +91,11 @@ export async function makeKey(orm: MikroORM, pepper: Buffer, input: Partial<Issu
 }
 
 /** Defines a host-application resource through the API (so caches are invalidated as in production). */
-export async function defineResource(server: TestServer, org: BootstrapResult, input: { name: string; actions?: string[]; publicActions?: string[]; sensitiveFields?: string[] }) {
+export async function defineResource(
+  server: TestServer,
+  org: BootstrapResult,
+  input: { name: string; actions?: string[]; publicActions?: string[]; sensitiveFields?: string[] },
+) {
   const res = await gql(
     server,
     org.token,

@@ -80,7 +80,11 @@ describe('the verification hot path', () => {
     const org = await seedOrg(server);
     const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
     const plain = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
-    const limited = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId, rateLimit: { limit: 100, windowSeconds: 60 } });
+    const limited = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId,
+      rateLimit: { limit: 100, windowSeconds: 60 },
+    });
     const { verifier } = server.app.deps;
     // Cold: loaded from PostgreSQL, so a promise.
     const cold = verifier.verify({ token: plain.token, permission: 'keys:read' });
@@ -130,7 +134,8 @@ describe('the verification hot path', () => {
     const first = await sqlDuring(() => verifyHttp(server, org.token, { token: unknown.token }));
     expect(first).toHaveLength(1);
     const again = await sqlDuring(async () => {
-      for (let i = 0; i < 20; i++) expect((await verifyHttp(server, org.token, { token: formatToken('SECRET', unknown.keyId, unknown.secret) })).body.code).toBe('NOT_FOUND');
+      for (let i = 0; i < 20; i++)
+        expect((await verifyHttp(server, org.token, { token: formatToken('SECRET', unknown.keyId, unknown.secret) })).body.code).toBe('NOT_FOUND');
     });
     expect(again).toEqual([]);
   });

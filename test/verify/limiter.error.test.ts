@@ -15,7 +15,12 @@ describe('rate limits and credits while Redis is unreachable', () => {
   it('fail at once with LimiterUnavailableError instead of queueing (a queued call would spend a credit later)', async () => {
     const org = await seedOrg(server);
     const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
-    const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId, credits: 5, rateLimit: { limit: 5, windowSeconds: 60 } });
+    const key = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId,
+      credits: 5,
+      rateLimit: { limit: 5, windowSeconds: 60 },
+    });
     const record = (await server.app.deps.verifier.lookup(key.keyId))!;
     const down = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {

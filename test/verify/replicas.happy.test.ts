@@ -146,13 +146,21 @@ describe('two API processes sharing PostgreSQL and Redis', () => {
   it('a rate limit of 10 per minute holds across both: the 11th call fails', async () => {
     const org = await seedOrg(seeder);
     const { userId } = await makeUser(seeder.app.orm, org.organizationId, ['keys:read']);
-    const key = await makeKey(seeder.app.orm, seeder.config.pepper, { organizationId: org.organizationId, userId, rateLimit: { limit: 10, windowSeconds: 60 } });
+    const key = await makeKey(seeder.app.orm, seeder.config.pepper, {
+      organizationId: org.organizationId,
+      userId,
+      rateLimit: { limit: 10, windowSeconds: 60 },
+    });
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) codes.push((await verifyHttp(replicas[i % 2]!, org.token, { token: key.token })).body.code);
     expect(codes.slice(0, 10)).toEqual(Array(10).fill('VALID'));
     expect(codes.slice(10)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
     // And concurrently: a fresh key, 30 calls at once spread over both, exactly 10 pass.
-    const burst = await makeKey(seeder.app.orm, seeder.config.pepper, { organizationId: org.organizationId, userId, rateLimit: { limit: 10, windowSeconds: 60 } });
+    const burst = await makeKey(seeder.app.orm, seeder.config.pepper, {
+      organizationId: org.organizationId,
+      userId,
+      rateLimit: { limit: 10, windowSeconds: 60 },
+    });
     const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => verifyHttp(replicas[i % 2]!, org.token, { token: burst.token })));
     expect(answers.filter((r) => r.body.code === 'VALID')).toHaveLength(10);
     expect(answers.filter((r) => r.body.code === 'RATE_LIMITED')).toHaveLength(20);

@@ -20,13 +20,51 @@ const grants = [
   { permission: 'keys:read', resourceIds: null },
   { permission: 'reports:write', resourceIds: ['r1', 'r"2\\', 'ünï\n'] },
 ];
-const key = { id: 'key_1', keyId: 'AbCdEfGhIjKlMnOp', name: 'Quote " backslash \\ newline \n emoji 🔑 \u2028', kind: 'SECRET' as const, status: 'ACTIVE' as const };
+const key = {
+  id: 'key_1',
+  keyId: 'AbCdEfGhIjKlMnOp',
+  name: 'Quote " backslash \\ newline \n emoji 🔑 \u2028',
+  kind: 'SECRET' as const,
+  status: 'ACTIVE' as const,
+};
 
 const cases: [string, VerifyKeyResult][] = [
-  ['not found', { valid: false, code: 'NOT_FOUND', key: null, organizationId: null, userId: null, permissions: [], withheldFields: [], remaining: null, rateLimit: null }],
-  ['valid, every field', { valid: true, code: 'VALID', key, organizationId: 'org_"1', userId: 'usr_1', permissions: grants, withheldFields: ['email', 'na"me'], remaining: 41, rateLimit: { limit: 10, remaining: 3, resetAt: new Date('2026-11-23T15:00:00.123Z') } }],
-  ['rate limited, no credits', { valid: false, code: 'RATE_LIMITED', key, organizationId: 'org_1', userId: 'usr_1', permissions: grants, withheldFields: [], remaining: null, rateLimit: { limit: 1, remaining: 0, resetAt: new Date(0) } }],
-  ['credits at zero', { valid: false, code: 'USAGE_EXCEEDED', key, organizationId: 'org_1', userId: 'usr_1', permissions: [], withheldFields: [], remaining: 0, rateLimit: null }],
+  [
+    'not found',
+    { valid: false, code: 'NOT_FOUND', key: null, organizationId: null, userId: null, permissions: [], withheldFields: [], remaining: null, rateLimit: null },
+  ],
+  [
+    'valid, every field',
+    {
+      valid: true,
+      code: 'VALID',
+      key,
+      organizationId: 'org_"1',
+      userId: 'usr_1',
+      permissions: grants,
+      withheldFields: ['email', 'na"me'],
+      remaining: 41,
+      rateLimit: { limit: 10, remaining: 3, resetAt: new Date('2026-11-23T15:00:00.123Z') },
+    },
+  ],
+  [
+    'rate limited, no credits',
+    {
+      valid: false,
+      code: 'RATE_LIMITED',
+      key,
+      organizationId: 'org_1',
+      userId: 'usr_1',
+      permissions: grants,
+      withheldFields: [],
+      remaining: null,
+      rateLimit: { limit: 1, remaining: 0, resetAt: new Date(0) },
+    },
+  ],
+  [
+    'credits at zero',
+    { valid: false, code: 'USAGE_EXCEEDED', key, organizationId: 'org_1', userId: 'usr_1', permissions: [], withheldFields: [], remaining: 0, rateLimit: null },
+  ],
 ];
 
 describe('the JSON answer of POST /v1/keys/verify', () => {

@@ -77,7 +77,9 @@ describe('verifyKey input errors', () => {
 
   it('answers 401 with the same body as /graphql for a missing or bad caller key', async () => {
     const org = await seedOrg(server);
-    const graphql401 = await (await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{viewer{user{id}}}"}' })).text();
+    const graphql401 = await (
+      await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{viewer{user{id}}}"}' })
+    ).text();
     for (const caller of [null, 'garbage', org.token.slice(0, -1) + (org.token.endsWith('a') ? 'b' : 'a')]) {
       const r = await verifyHttp(server, caller, { token: org.token });
       expect(r.status).toBe(401);

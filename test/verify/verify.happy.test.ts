@@ -133,13 +133,23 @@ describe.each(transports)('%s', (_name, verify) => {
     const answers = await Promise.all(Array.from({ length: 8 }, () => verify(org.token, { token: key.token })));
     expect(answers.filter((a) => a.code === 'VALID')).toHaveLength(5);
     expect(answers.filter((a) => a.code === 'USAGE_EXCEEDED')).toHaveLength(3);
-    expect(answers.filter((a) => a.valid).map((a) => a.remaining).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(
+      answers
+        .filter((a) => a.valid)
+        .map((a) => a.remaining)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4]);
     expect(answers.filter((a) => !a.valid).every((a) => a.remaining === 0)).toBe(true);
   });
 
   it('checks the rate limit before credits: a rate-limited call spends no credit', async () => {
     const { org, userId } = await setup();
-    const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId, credits: 10, rateLimit: { limit: 2, windowSeconds: 60 } });
+    const key = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId,
+      credits: 10,
+      rateLimit: { limit: 2, windowSeconds: 60 },
+    });
     const codes = [];
     for (let i = 0; i < 4; i++) codes.push(await verify(org.token, { token: key.token }));
     expect(codes.map((c) => c.code)).toEqual(['VALID', 'VALID', 'RATE_LIMITED', 'RATE_LIMITED']);
@@ -180,10 +190,26 @@ describe.each(transports)('%s', (_name, verify) => {
 describe('the JSON answer of POST /v1/keys/verify', () => {
   it('has the VerifyKeyResult fields, with what verification knows of the key and never its secret', async () => {
     const { org, userId } = await setup();
-    const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId, name: 'checkout', rateLimit: { limit: 100, windowSeconds: 10 }, credits: 50 });
+    const key = await makeKey(server.app.orm, server.config.pepper, {
+      organizationId: org.organizationId,
+      userId,
+      name: 'checkout',
+      rateLimit: { limit: 100, windowSeconds: 10 },
+      credits: 50,
+    });
     const res = await verifyHttp(server, org.token, { token: key.token, permission: 'keys:read' });
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['apiKey', 'code', 'organizationId', 'permissions', 'rateLimit', 'remaining', 'userId', 'valid', 'withheldFields']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'apiKey',
+      'code',
+      'organizationId',
+      'permissions',
+      'rateLimit',
+      'remaining',
+      'userId',
+      'valid',
+      'withheldFields',
+    ]);
     expect(res.body.apiKey).toEqual({ id: key.id, keyId: key.keyId, name: 'checkout', kind: 'SECRET', status: 'ACTIVE' });
     expect(res.body.remaining).toBe(49);
     expect(res.body.rateLimit).toMatchObject({ limit: 100, remaining: 99 });
@@ -195,7 +221,9 @@ describe('the JSON answer of POST /v1/keys/verify', () => {
   it('GraphQL can select the full ApiKey of the verified key', async () => {
     const { org, userId } = await setup();
     const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId, name: 'billing', metadata: { plan: 'pro' } });
-    const res = await gql(server, org.token, 'mutation($t: String!) { verifyKey(input: { token: $t }) { valid apiKey { id name metadata } } }', { t: key.token });
+    const res = await gql(server, org.token, 'mutation($t: String!) { verifyKey(input: { token: $t }) { valid apiKey { id name metadata } } }', {
+      t: key.token,
+    });
     expect(res.data).toEqual({ verifyKey: { valid: true, apiKey: { id: key.id, name: 'billing', metadata: { plan: 'pro' } } } });
   });
 });

@@ -93,7 +93,9 @@ describe('no existence oracle', () => {
     const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
     const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
     const http = await verifyHttp(server, org.token, { token: key.token });
-    const g = await gql(server, org.token, 'mutation($t: String!) { verifyKey(input: { token: $t }) { valid apiKey { id keyId start name } } }', { t: key.token });
+    const g = await gql(server, org.token, 'mutation($t: String!) { verifyKey(input: { token: $t }) { valid apiKey { id keyId start name } } }', {
+      t: key.token,
+    });
     for (const text of [http.text, JSON.stringify(g)]) {
       expect(text).not.toContain(key.secret);
       expect(text).not.toContain(key.secret.slice(8, 30));

@@ -59,7 +59,10 @@ describe('failing deliveries', () => {
 
     // A replay of a failed delivery starts a new round; the receiver has recovered meanwhile.
     const ok = await receiver();
-    success((await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, url: ok.url } })).data?.updateWebhookEndpoint, 'UpdateWebhookEndpointSuccess');
+    success(
+      (await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, url: ok.url } })).data?.updateWebhookEndpoint,
+      'UpdateWebhookEndpointSuccess',
+    );
     success((await gql(server, org.token, ReplayDelivery, { input: { id: d!.id } })).data?.replayDelivery, 'ReplayDeliverySuccess');
     await waitFor(async () => (await deliveries(org.token, webhookEndpoint.id))[0]?.status === 'SUCCEEDED', 'the replay');
     expect(ok.hits[0]!.headers['webhook-id']).toBe(r.hits[0]!.headers['webhook-id']);
@@ -96,7 +99,10 @@ describe('failing deliveries', () => {
     expect(d).toMatchObject({ status: 'FAILED', attemptCount: 1, lastStatusCode: 410 });
     const events = (await gql(server, org.token, Events, { filter: { types: ['webhook_endpoint.disabled'] } })).data as any;
     expect(events.events.edges.map((e: any) => e.node.data)).toEqual([
-      expect.objectContaining({ webhookEndpoint: expect.objectContaining({ id: webhookEndpoint.id, enabled: false, disabledReason: 'GONE' }), reason: 'the receiver answered 410 Gone' }),
+      expect.objectContaining({
+        webhookEndpoint: expect.objectContaining({ id: webhookEndpoint.id, enabled: false, disabledReason: 'GONE' }),
+        reason: 'the receiver answered 410 Gone',
+      }),
     ]);
     // The organisation's admins are notified, naming the endpoint and why, not its URL.
     const notes = (await gql(server, org.token, `{ notifications(first: 10) { edges { node { type title reason webhookEndpointId } } } }`)).data as {
@@ -115,7 +121,7 @@ describe('failing deliveries', () => {
     await gql(server, org.token, CreateUser, { input: { name: 'Not sent', kind: 'HUMAN' } });
     await new Promise((res) => setTimeout(res, 600));
     expect(r.hits).toHaveLength(1);
-    expect((await deliveries(org.token, webhookEndpoint.id))).toHaveLength(1);
+    expect(await deliveries(org.token, webhookEndpoint.id)).toHaveLength(1);
     const replay = await gql(server, org.token, ReplayDelivery, { input: { id: d!.id } });
     expect(replay.data!.replayDelivery).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
   });
@@ -166,21 +172,35 @@ describe('failing deliveries', () => {
 describe('delivery and endpoint input errors', () => {
   it('names the offending fields', async () => {
     const org = await seedOrg(server);
-    const bad = await gql(server, org.token, `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { __typename ... on ValidationError { fields { path } } } }`, {
-      input: { url: 'http://127.0.0.1:9/x', eventTypes: ['api_key.created', 'api_key.exploded', 'nope.*'], description: 'd'.repeat(501) },
-    });
+    const bad = await gql(
+      server,
+      org.token,
+      `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { __typename ... on ValidationError { fields { path } } } }`,
+      {
+        input: { url: 'http://127.0.0.1:9/x', eventTypes: ['api_key.created', 'api_key.exploded', 'nope.*'], description: 'd'.repeat(501) },
+      },
+    );
     expect((bad.data as any).createWebhookEndpoint.fields.map((f: any) => f.path)).toEqual(['input.description']);
-    const types = await gql(server, org.token, `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { __typename ... on ValidationError { fields { path } } } }`, {
-      input: { url: 'http://127.0.0.1:9/x', eventTypes: ['api_key.created', 'api_key.exploded'] },
-    });
+    const types = await gql(
+      server,
+      org.token,
+      `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { __typename ... on ValidationError { fields { path } } } }`,
+      {
+        input: { url: 'http://127.0.0.1:9/x', eventTypes: ['api_key.created', 'api_key.exploded'] },
+      },
+    );
     expect((types.data as any).createWebhookEndpoint.fields.map((f: any) => f.path)).toEqual(['input.eventTypes.1']);
 
     const { webhookEndpoint } = await createEndpoint(server, org.token, { url: 'http://127.0.0.1:9/x' });
     const overlapAlone = await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, secretOverlapSeconds: 60 } });
     expect(overlapAlone.data!.updateWebhookEndpoint).toMatchObject({ __typename: 'ValidationError', fields: [{ path: 'input.secretOverlapSeconds' }] });
-    const tooLong = await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, rotateSecret: true, secretOverlapSeconds: 8 * 24 * 3600 } });
+    const tooLong = await gql(server, org.token, UpdateWebhookEndpoint, {
+      input: { id: webhookEndpoint.id, rotateSecret: true, secretOverlapSeconds: 8 * 24 * 3600 },
+    });
     expect(tooLong.data!.updateWebhookEndpoint).toMatchObject({ __typename: 'ValidationError', fields: [{ path: 'input.secretOverlapSeconds' }] });
-    expect((await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: 'whe_doesNotExist000000' } })).data!.updateWebhookEndpoint.__typename).toBe('NotFoundError');
+    expect((await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: 'whe_doesNotExist000000' } })).data!.updateWebhookEndpoint.__typename).toBe(
+      'NotFoundError',
+    );
     expect((await gql(server, org.token, ReplayDelivery, { input: { id: 'dlv_doesNotExist000000' } })).data!.replayDelivery.__typename).toBe('NotFoundError');
     const cursor = await gql(server, org.token, Deliveries, { after: 'not-a-cursor' });
     expect(cursor.errors?.[0]?.extensions?.code).toBe('VALIDATION');
@@ -206,7 +226,9 @@ describe('delivery and endpoint input errors', () => {
     const org = await seedOrg(server);
     // A type nothing here emits, so the hundred endpoints do not flood each other with deliveries.
     for (let i = 0; i < 100; i++) await createEndpoint(server, org.token, { url: `http://127.0.0.1:9/${i}`, eventTypes: ['role.deleted'] });
-    const res = await gql(server, org.token, `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { __typename } }`, { input: { url: 'http://127.0.0.1:9/101' } });
+    const res = await gql(server, org.token, `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { __typename } }`, {
+      input: { url: 'http://127.0.0.1:9/101' },
+    });
     expect((res.data as any).createWebhookEndpoint.__typename).toBe('ConflictError');
   });
 });

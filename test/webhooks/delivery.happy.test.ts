@@ -166,7 +166,8 @@ describe('webhook deliveries', () => {
     const r = await receiver();
     const { secret: oldSecret, webhookEndpoint } = await createEndpoint(server, org.token, { url: r.url, eventTypes: ['user.created'] });
     const rotated = success(
-      (await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, rotateSecret: true, secretOverlapSeconds: 3600 } })).data?.updateWebhookEndpoint,
+      (await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, rotateSecret: true, secretOverlapSeconds: 3600 } })).data
+        ?.updateWebhookEndpoint,
       'UpdateWebhookEndpointSuccess',
     );
     const newSecret = rotated.secret!;
@@ -181,7 +182,8 @@ describe('webhook deliveries', () => {
     expect(new Webhook(newSecret).verify(hit.body, webhookHeaders(hit))).toMatchObject({ type: 'user.created' });
 
     const again = success(
-      (await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, rotateSecret: true, secretOverlapSeconds: 0 } })).data?.updateWebhookEndpoint,
+      (await gql(server, org.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, rotateSecret: true, secretOverlapSeconds: 0 } })).data
+        ?.updateWebhookEndpoint,
       'UpdateWebhookEndpointSuccess',
     );
     await gql(server, org.token, CreateUser, { input: { name: 'No overlap', kind: 'HUMAN' } });
@@ -193,7 +195,10 @@ describe('webhook deliveries', () => {
 
   it('sends sub-account events to an agency endpoint only when it includes sub-accounts', async () => {
     const org = await seedOrg(server);
-    const sub = success((await gql(server, org.token, CreateOrganization, { input: { name: 'Location 1' } })).data?.createOrganization, 'CreateOrganizationSuccess');
+    const sub = success(
+      (await gql(server, org.token, CreateOrganization, { input: { name: 'Location 1' } })).data?.createOrganization,
+      'CreateOrganizationSuccess',
+    );
     const subId = sub.organization.id;
     const own = await receiver();
     const tree = await receiver();

@@ -102,9 +102,16 @@ describe('endpoint and delivery isolation', () => {
     const byEndpoint = await gql(server, b.token, Deliveries, { filter: { endpointId: webhookEndpoint.id } });
     expect(byEndpoint.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect((await gql(server, b.token, Deliveries, {})).data!.deliveries.edges).toHaveLength(0);
-    expect((await gql(server, b.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, url: 'http://127.0.0.1:9/stolen' } })).data!.updateWebhookEndpoint.__typename).toBe('NotFoundError');
-    expect((await gql(server, b.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, rotateSecret: true } })).data!.updateWebhookEndpoint.__typename).toBe('NotFoundError');
-    expect((await gql(server, b.token, DeleteWebhookEndpoint, { input: { id: webhookEndpoint.id } })).data!.deleteWebhookEndpoint.__typename).toBe('NotFoundError');
+    expect(
+      (await gql(server, b.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, url: 'http://127.0.0.1:9/stolen' } })).data!.updateWebhookEndpoint
+        .__typename,
+    ).toBe('NotFoundError');
+    expect(
+      (await gql(server, b.token, UpdateWebhookEndpoint, { input: { id: webhookEndpoint.id, rotateSecret: true } })).data!.updateWebhookEndpoint.__typename,
+    ).toBe('NotFoundError');
+    expect((await gql(server, b.token, DeleteWebhookEndpoint, { input: { id: webhookEndpoint.id } })).data!.deleteWebhookEndpoint.__typename).toBe(
+      'NotFoundError',
+    );
     expect((await gql(server, b.token, ReplayDelivery, { input: { id: delivery.id } })).data!.replayDelivery.__typename).toBe('NotFoundError');
     const created = await gql(server, b.token, CreateWebhookEndpoint, { input: { url: 'http://127.0.0.1:9/x', organizationId: a.organizationId } });
     expect(created.data!.createWebhookEndpoint.__typename).toBe('NotFoundError');
@@ -123,7 +130,11 @@ describe('endpoint and delivery isolation', () => {
     const local = await userWithKey(server, org.token, org.organizationId, ['webhooks:write', 'events:read'], { subAccounts: { mode: 'NONE' } });
     const publishable = await userWithKey(server, org.token, org.organizationId, ['webhooks:write', 'events:read'], { kind: 'PUBLISHABLE' });
     const input = { url: 'http://127.0.0.1:9/x' };
-    for (const [who, token] of [['reader', reader.token], ['blind', blind.token], ['publishable', publishable.token]] as const) {
+    for (const [who, token] of [
+      ['reader', reader.token],
+      ['blind', blind.token],
+      ['publishable', publishable.token],
+    ] as const) {
       const res = await gql(server, token, CreateWebhookEndpoint, { input });
       expect(res.data?.createWebhookEndpoint.__typename, who).toBe('ForbiddenError');
     }

@@ -48,7 +48,12 @@ export async function dropRedisNamespace(config: Config): Promise<void> {
   }
 }
 
-export async function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  what: string,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -58,7 +63,11 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
   }
 }
 
-export async function createEndpoint(server: TestServer, auth: Auth, input: { url: string; eventTypes?: string[]; organizationId?: string; includeSubAccounts?: boolean; kind?: 'WEBHOOK' | 'ZAPIER' }) {
+export async function createEndpoint(
+  server: TestServer,
+  auth: Auth,
+  input: { url: string; eventTypes?: string[]; organizationId?: string; includeSubAccounts?: boolean; kind?: 'WEBHOOK' | 'ZAPIER' },
+) {
   const res = await gql(server, auth, CreateWebhookEndpoint, { input });
   return success(res.data?.createWebhookEndpoint, 'CreateWebhookEndpointSuccess');
 }
@@ -113,4 +122,3 @@ export function webhookHeaders(hit: Hit): Record<string, string> {
     'webhook-signature': String(hit.headers['webhook-signature']),
   };
 }
-

@@ -13,7 +13,19 @@ describe('private networks an operator opens to webhooks', () => {
   it('accepts ranges inside private space only, naming the bad entry', () => {
     expect(PrivateNetworks.parse('192.168.10.0/24, 10.0.0.0/8,fd12:3456::/32,100.64.1.0/24').cidrs).toHaveLength(4);
     expect(PrivateNetworks.parse('').cidrs).toEqual([]);
-    for (const bad of ['0.0.0.0/0', '::/0', '127.0.0.0/8', '169.254.0.0/16', '8.8.8.0/24', '172.0.0.0/8', '192.168.0.0/15', 'fe80::/10', '10.0.0.1', 'junk', '10.0.0.0/33']) {
+    for (const bad of [
+      '0.0.0.0/0',
+      '::/0',
+      '127.0.0.0/8',
+      '169.254.0.0/16',
+      '8.8.8.0/24',
+      '172.0.0.0/8',
+      '192.168.0.0/15',
+      'fe80::/10',
+      '10.0.0.1',
+      'junk',
+      '10.0.0.0/33',
+    ]) {
       expect(() => PrivateNetworks.parse(bad), bad).toThrow(bad.split('/')[0]!);
     }
     expect(() => PrivateNetworks.parse(Array.from({ length: 65 }, (_, i) => `10.${i}.0.0/16`).join(','))).toThrow('at most 64');
@@ -39,7 +51,9 @@ describe('private networks an operator opens to webhooks', () => {
     const resolver: Resolver = (_host, _opts, cb) => cb(null, [{ address: '192.168.10.5', family: 4 }]);
     const lookup = (allow?: PrivateNetworks) =>
       new Promise<{ err: NodeJS.ErrnoException | null; addresses: LookupAddress[] }>((resolve) =>
-        guardedLookup(false, resolver, allow)('hooks.lan.example', { all: true }, (err, addresses) => resolve({ err, addresses: addresses as LookupAddress[] })),
+        guardedLookup(false, resolver, allow)('hooks.lan.example', { all: true }, (err, addresses) =>
+          resolve({ err, addresses: addresses as LookupAddress[] }),
+        ),
       );
     expect((await lookup(open)).addresses).toEqual([{ address: '192.168.10.5', family: 4 }]);
     expect((await lookup()).err?.code).toBe('ESSRF');

@@ -4,7 +4,6 @@ import { CreateUser } from '../ops.ts';
 import { createEndpoint, dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, type HookReceiver } from './helpers.ts';
 import { Deliveries, Recover } from './ops.ts';
 
-
 let server: TestServer;
 let workers: Awaited<ReturnType<typeof startEventWorkers>>;
 let down = true;
@@ -31,13 +30,14 @@ describe('recoverDeliveries', () => {
     const { webhookEndpoint } = await createEndpoint(server, org.token, { url: `${receiver.url}/in`, eventTypes: ['user.created'] });
     for (const name of ['old', 'a', 'b', 'c'])
       success((await gql(server, org.token, CreateUser, { input: { name, kind: 'SERVICE' } })).data?.createUser, 'CreateUserSuccess');
-    const list = async () => (await gql(server, org.token, Deliveries, { filter: { endpointId: webhookEndpoint.id }, first: 50 })).data!.deliveries.edges.map((e) => e.node);
+    const list = async () =>
+      (await gql(server, org.token, Deliveries, { filter: { endpointId: webhookEndpoint.id }, first: 50 })).data!.deliveries.edges.map((e) => e.node);
     const failed = await waitFor(async () => {
       const l = await list();
       return l.length === 4 && l.every((d) => d.status === 'FAILED') ? l : null;
     }, 'four failed deliveries (the receiver is down)');
     // One failed before the outage being recovered from: it stays as it is.
-    const old = failed.find((d) => (d.event?.data as { user?: { name?: string } }).user?.name === 'old')!;
+    const old = failed.find((d) => (d.event?.data as { user?: { name?: string } } | undefined)?.user?.name === 'old')!;
     await ownerSql(`update delivery set created_at = now() - interval '2 days' where id = $1`, [old.id]);
     const since = new Date(Date.now() - 3600_000).toISOString();
 
@@ -45,7 +45,12 @@ describe('recoverDeliveries', () => {
     const hitsBefore = receiver.hits.length;
     // In two calls: a limit of 2, then the rest.
     const first = await gql(server, org.token, Recover, { input: { endpointId: webhookEndpoint.id, since, limit: 2 } });
-    expect(first.data?.recoverDeliveries).toEqual({ __typename: 'RecoverDeliveriesSuccess', recovered: 2, hasMore: true, webhookEndpoint: { id: webhookEndpoint.id } });
+    expect(first.data?.recoverDeliveries).toEqual({
+      __typename: 'RecoverDeliveriesSuccess',
+      recovered: 2,
+      hasMore: true,
+      webhookEndpoint: { id: webhookEndpoint.id },
+    });
     const rest = await gql(server, org.token, Recover, { input: { endpointId: webhookEndpoint.id, since } });
     expect(rest.data?.recoverDeliveries).toMatchObject({ recovered: 1, hasMore: false });
     const bad = await gql(server, org.token, Recover, { input: { endpointId: webhookEndpoint.id, since, limit: 0 } });
@@ -58,12 +63,19 @@ describe('recoverDeliveries', () => {
     expect(after.find((d) => d.id === old.id)).toMatchObject({ status: 'FAILED', round: 0 });
     for (const d of after.filter((x) => x.id !== old.id)) expect(d).toMatchObject({ status: 'SUCCEEDED', round: 1 });
     const resent = receiver.hits.slice(hitsBefore).map((h) => String(h.headers['webhook-id']));
-    expect(resent.sort()).toEqual(failed.filter((d) => d.id !== old.id).map((d) => d.webhookId).sort());
+    expect(resent.sort()).toEqual(
+      failed
+        .filter((d) => d.id !== old.id)
+        .map((d) => d.webhookId)
+        .sort(),
+    );
 
     // Nothing failed is left since then: a second call recovers none.
     const again = await gql(server, org.token, Recover, { input: { endpointId: webhookEndpoint.id, since } });
     expect(again.data?.recoverDeliveries).toMatchObject({ recovered: 0, hasMore: false });
-    const audit = await ownerSql<{ n: number }>(`select count(*)::int as n from audit_entry where action = 'delivery.recover' and target_id = $1`, [webhookEndpoint.id]);
+    const audit = await ownerSql<{ n: number }>(`select count(*)::int as n from audit_entry where action = 'delivery.recover' and target_id = $1`, [
+      webhookEndpoint.id,
+    ]);
     expect(audit[0]!.n).toBe(3);
   });
 

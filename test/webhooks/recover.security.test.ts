@@ -36,7 +36,9 @@ describe('recoverDeliveries reach', () => {
     const writer = await userWithKey(server, org.token, org.organizationId, ['webhooks:write']);
     const noEvents = await gql(server, writer.token, Recover, { input: { endpointId: webhookEndpoint.id, since: since() } });
     expect(noEvents.data?.recoverDeliveries).toMatchObject({ __typename: 'ForbiddenError' });
-    const pending = await ownerSql<{ n: number }>(`select count(*)::int as n from delivery where endpoint_id = $1 and status <> 'FAILED'`, [webhookEndpoint.id]);
+    const pending = await ownerSql<{ n: number }>(`select count(*)::int as n from delivery where endpoint_id = $1 and status <> 'FAILED'`, [
+      webhookEndpoint.id,
+    ]);
     expect(pending[0]!.n).toBe(0);
   });
 

@@ -53,9 +53,7 @@ describe('the delivery sweep', () => {
     expect(first.requeued).toBeGreaterThanOrEqual(1000);
     expect(first.failed).toBe(0);
     expect(seconds).toBeLessThan(60);
-    const jobs = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => queue.getJob(`evt_${String(i + 1).padStart(20, '0')}.${webhookEndpoint.id}`)),
-    );
+    const jobs = await Promise.all(Array.from({ length: 1000 }, (_, i) => queue.getJob(`evt_${String(i + 1).padStart(20, '0')}.${webhookEndpoint.id}`)));
     expect(jobs.filter((j) => !j)).toHaveLength(0);
     expect(await sweepDeliveries(server.app.orm.em.fork(), deps, { batch: 300 })).toEqual({ requeued: 0, failed: 0 });
   });

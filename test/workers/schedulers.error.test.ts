@@ -53,7 +53,9 @@ describe('job schedulers and Redis loss', () => {
     expect(await queue.getJobScheduler(CONSOLE_PRUNE_SCHEDULER_ID)).toBeTruthy();
     await client.flushall();
     expect(await queue.getJobScheduler(CONSOLE_PRUNE_SCHEDULER_ID)).toBeFalsy();
-    await expect.poll(async () => Boolean(await queue.getJobScheduler(CONSOLE_PRUNE_SCHEDULER_ID)), { timeout: SCHEDULER_CHECK_MS + 3000, interval: 100 }).toBe(true);
+    await expect
+      .poll(async () => Boolean(await queue.getJobScheduler(CONSOLE_PRUNE_SCHEDULER_ID)), { timeout: SCHEDULER_CHECK_MS + 3000, interval: 100 })
+      .toBe(true);
   });
 
   it('/healthz answers 503 at once while Redis is down, and the scheduler is back when Redis returns empty', async () => {
@@ -64,7 +66,9 @@ describe('job schedulers and Redis loss', () => {
     expect(down.ms).toBeLessThan(1000);
     // A Redis without persistence comes back empty.
     await redis.start();
-    await expect.poll(async () => Boolean(await queue.getJobScheduler(CONSOLE_PRUNE_SCHEDULER_ID).catch(() => null)), { timeout: 8000, interval: 100 }).toBe(true);
+    await expect
+      .poll(async () => Boolean(await queue.getJobScheduler(CONSOLE_PRUNE_SCHEDULER_ID).catch(() => null)), { timeout: 8000, interval: 100 })
+      .toBe(true);
     await expect.poll(async () => (await healthz()).status, { timeout: 8000, interval: 100 }).toBe(200);
   });
 });

@@ -20,7 +20,7 @@ export type ConnectionInfo = {
 export async function testAuth(z: ZObject, bundle: Bundle): Promise<ConnectionInfo> {
   const { viewer } = await execute(z, bundle, Viewer, {});
   const apiKey = viewer.apiKey;
-  if (!apiKey || apiKey.kind !== 'INTEGRATION') {
+  if (apiKey?.kind !== 'INTEGRATION') {
     throw new z.errors.Error(
       apiKey
         ? `"${apiKey.name}" is a ${apiKey.kind.toLowerCase()} key; connect Zapier with an integration key (kp_ik_…).`

@@ -24,7 +24,12 @@ export type VerifyResult = { ok: true } | { ok: false; reason: string };
  * v1,<base64>` HMAC-SHA-256 of `${id}.${timestamp}.${body}` keyed by the base64 part of the
  * `whsec_` secret). Any one of several space-separated signatures may match (secret rotation).
  */
-export function verifyWebhook(secret: string, headers: Record<string, unknown> | undefined, body: string, nowSeconds = Math.floor(Date.now() / 1000)): VerifyResult {
+export function verifyWebhook(
+  secret: string,
+  headers: Record<string, unknown> | undefined,
+  body: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): VerifyResult {
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
   const signatures = header(headers, 'webhook-signature');

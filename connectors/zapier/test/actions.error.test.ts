@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { CreateUser } from '../../../test/ops.js';
-import { App, appTester, authData, failure, integrationKey, method } from './helpers.js';
+import { type App, appTester, authData, failure, integrationKey, method } from './helpers.js';
 import { OwnerUser } from './ops.js';
 
 let server: TestServer;

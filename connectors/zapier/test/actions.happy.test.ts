@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { AssignRoles, CreateRole, CreateUser, ViewerPerms } from '../../../test/ops.js';
-import { App, appTester, authData, integrationKey, method } from './helpers.js';
+import { type App, appTester, authData, integrationKey, method } from './helpers.js';
 import { OwnerKey, OwnerUser } from './ops.js';
 
 let server: TestServer;
@@ -10,7 +10,18 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-type KeyOutput = { id: string; keyId: string; name: string; kind: string; status: string; userId: string; token: string; secret: string; start: string; [k: string]: unknown };
+type KeyOutput = {
+  id: string;
+  keyId: string;
+  name: string;
+  kind: string;
+  status: string;
+  userId: string;
+  token: string;
+  secret: string;
+  start: string;
+  [k: string]: unknown;
+};
 
 const run = <T>(key: keyof typeof App.creates, auth: ReturnType<typeof authData>, inputData: Record<string, unknown>) =>
   appTester(method(`creates.${key}.operation.perform`) as never, { authData: auth, inputData: inputData as never }) as Promise<T>;
@@ -24,8 +35,14 @@ describe('Zapier actions against a running Keyplane', () => {
     const org = await seedOrg(server);
     const zap = await integrationKey(server, org);
     const auth = authData(server, zap.token);
-    const bot = success((await gql(server, org.token, CreateUser, { input: { name: 'Billing bot', kind: 'SERVICE' } })).data?.createUser, 'CreateUserSuccess').user;
-    const role = success((await gql(server, org.token, CreateRole, { input: { name: 'billing', permissions: ['users:read', 'roles:read'] } })).data?.createRole, 'CreateRoleSuccess').role;
+    const bot = success(
+      (await gql(server, org.token, CreateUser, { input: { name: 'Billing bot', kind: 'SERVICE' } })).data?.createUser,
+      'CreateUserSuccess',
+    ).user;
+    const role = success(
+      (await gql(server, org.token, CreateRole, { input: { name: 'billing', permissions: ['users:read', 'roles:read'] } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
     success((await gql(server, org.token, AssignRoles, { input: { userId: bot.id, roles: [{ roleId: role.id }] } })).data?.assignRoles, 'AssignRolesSuccess');
 
     const validUntil = new Date(Date.now() + 30 * 86_400_000).toISOString();
@@ -38,7 +55,14 @@ describe('Zapier actions against a running Keyplane', () => {
       validUntil,
       allowedIps: ['127.0.0.1', '10.0.0.0/8'],
     });
-    expect(out).toMatchObject({ name: 'Billing sync', description: 'made by a Zap', kind: 'SECRET', status: 'ACTIVE', userId: bot.id, organizationId: org.organizationId });
+    expect(out).toMatchObject({
+      name: 'Billing sync',
+      description: 'made by a Zap',
+      kind: 'SECRET',
+      status: 'ACTIVE',
+      userId: bot.id,
+      organizationId: org.organizationId,
+    });
     expect(out.token).toMatch(new RegExp(`^kp_sk_${out.keyId}_[0-9A-Za-z]{50}$`));
     expect(out.token.endsWith(out.secret)).toBe(true);
     expect(out.token.startsWith(out.start)).toBe(true);
@@ -97,10 +121,20 @@ describe('Zapier actions against a running Keyplane', () => {
     const org = await seedOrg(server);
     const zap = await integrationKey(server, org);
     const auth = authData(server, zap.token);
-    const readers = success((await gql(server, org.token, CreateRole, { input: { name: 'readers', permissions: ['users:read'] } })).data?.createRole, 'CreateRoleSuccess').role;
-    const keyReaders = success((await gql(server, org.token, CreateRole, { input: { name: 'key readers', permissions: ['keys:read'] } })).data?.createRole, 'CreateRoleSuccess').role;
+    const readers = success(
+      (await gql(server, org.token, CreateRole, { input: { name: 'readers', permissions: ['users:read'] } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
+    const keyReaders = success(
+      (await gql(server, org.token, CreateRole, { input: { name: 'key readers', permissions: ['keys:read'] } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
 
-    const person = await run<{ id: string; roles: { id: string; name: string }[] }>('create_user', auth, { name: 'Ada Lovelace', email: 'ada@example.com', roleIds: [readers.id, keyReaders.id] });
+    const person = await run<{ id: string; roles: { id: string; name: string }[] }>('create_user', auth, {
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      roleIds: [readers.id, keyReaders.id],
+    });
     expect(person).toMatchObject({ name: 'Ada Lovelace', email: 'ada@example.com', kind: 'HUMAN', status: 'ACTIVE', organizationId: org.organizationId });
     expect(person.roles.map((r) => r.name).sort()).toEqual(['key readers', 'readers']);
     const stored = await gql(server, org.token, OwnerUser, { id: person.id });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { CreateRole, CreateUser, ViewerPerms } from '../../../test/ops.js';
-import { App, appTester, authData, failure, integrationKey, method } from './helpers.js';
+import { type App, appTester, authData, failure, integrationKey, method } from './helpers.js';
 import { OwnerCreateKey, OwnerKey } from './ops.js';
 
 let server: TestServer;
@@ -32,8 +32,14 @@ describe('a Zap can do no more than its integration key', () => {
     const b = await seedOrg(server);
     const authA = authData(server, (await integrationKey(server, a)).token);
     const keyB = success((await gql(server, b.token, OwnerCreateKey, { input: { name: 'B payroll' } })).data?.createApiKey, 'CreateApiKeySuccess');
-    const userB = success((await gql(server, b.token, CreateUser, { input: { name: 'Bea', email: 'bea@b.example' } })).data?.createUser, 'CreateUserSuccess').user;
-    const roleB = success((await gql(server, b.token, CreateRole, { input: { name: 'b-readers', permissions: ['users:read'] } })).data?.createRole, 'CreateRoleSuccess').role;
+    const userB = success(
+      (await gql(server, b.token, CreateUser, { input: { name: 'Bea', email: 'bea@b.example' } })).data?.createUser,
+      'CreateUserSuccess',
+    ).user;
+    const roleB = success(
+      (await gql(server, b.token, CreateRole, { input: { name: 'b-readers', permissions: ['users:read'] } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
 
     for (const key of ['rotate_api_key', 'revoke_api_key'] as const) {
       expect(await failure(create(key, authA, { id: keyB.apiKey.id }))).toMatchObject({ code: 'NOT_FOUND' });
@@ -49,7 +55,9 @@ describe('a Zap can do no more than its integration key', () => {
     expect(withForeignRole.code).toMatch(/VALIDATION|NOT_FOUND/);
 
     const dropdownA = JSON.stringify(
-      await Promise.all((['list_users', 'list_roles', 'list_api_keys'] as const).map((k) => appTester(method(`triggers.${k}.operation.perform`) as never, { authData: authA }))),
+      await Promise.all(
+        (['list_users', 'list_roles', 'list_api_keys'] as const).map((k) => appTester(method(`triggers.${k}.operation.perform`) as never, { authData: authA })),
+      ),
     );
     for (const id of [keyB.apiKey.id, userB.id, roleB.id, b.userId]) expect(dropdownA).not.toContain(id);
   });

@@ -40,7 +40,17 @@ describe('the Zapier app definition (offline, zapier-platform-schema)', () => {
 
   it('declares the triggers, creates, searches and search-or-creates of the integration', () => {
     expect(Object.keys(app.triggers).sort()).toEqual(
-      ['api_key_expired', 'api_key_expiring_soon', 'api_key_revoked', 'api_key_rotated', 'list_api_keys', 'list_roles', 'list_users', 'new_api_key', 'new_user'].sort(),
+      [
+        'api_key_expired',
+        'api_key_expiring_soon',
+        'api_key_revoked',
+        'api_key_rotated',
+        'list_api_keys',
+        'list_roles',
+        'list_users',
+        'new_api_key',
+        'new_user',
+      ].sort(),
     );
     expect(Object.keys(app.creates).sort()).toEqual(['create_api_key', 'create_user', 'revoke_api_key', 'rotate_api_key']);
     expect(Object.keys(app.searches).sort()).toEqual(['find_api_key', 'find_user']);
@@ -97,7 +107,11 @@ describe('a broken definition fails validation', () => {
   it('a visible trigger without a sample', () => {
     const broken = copy(App) as any;
     delete broken.triggers.new_api_key.operation.sample;
-    expect(TriggerSchema.validate(serialized(broken).triggers.new_api_key).errors.map((e) => e.stack).join('\n')).toMatch(/requires "sample"/);
+    expect(
+      TriggerSchema.validate(serialized(broken).triggers.new_api_key)
+        .errors.map((e) => e.stack)
+        .join('\n'),
+    ).toMatch(/requires "sample"/);
   });
 
   it('a create without perform', () => {

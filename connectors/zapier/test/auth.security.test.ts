@@ -54,10 +54,12 @@ describe('the integration key stays with Keyplane', () => {
   it('never appears in the errors a Zap shows', async () => {
     const org = await seedOrg(server);
     const k = await integrationKey(server, org, ['events:read']);
-    const wrong = k.token.slice(0, -3) + 'zzz';
+    const wrong = `${k.token.slice(0, -3)}zzz`;
     const errors = [
       await failure(appTester(method('authentication.test') as never, { authData: authData(server, wrong) })),
-      await failure(appTester(method('creates.create_api_key.operation.perform') as never, { authData: authData(server, k.token), inputData: { name: 'x' } as never })),
+      await failure(
+        appTester(method('creates.create_api_key.operation.perform') as never, { authData: authData(server, k.token), inputData: { name: 'x' } as never }),
+      ),
       await failure(appTester(method('authentication.test') as never, { authData: authData(server, org.token) })),
     ];
     expect(errors.map((e) => e.name)).toEqual(['ExpiredAuthError', 'AppError', 'AppError']);

@@ -8,7 +8,17 @@ import { toEventJson } from '../../../src/modules/events/event.service.js';
 import { sweepExpiry } from '../../../src/modules/keys/expiry-sweep.service.js';
 import { makeKey } from '../../../test/expiry/helpers.js';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
-import { AssignRoles, CreateOrganization, CreateRole, CreateUser, DefineResource, DeleteRole, UpdateOrganization, UpdateRole, UpdateUser } from '../../../test/ops.js';
+import {
+  AssignRoles,
+  CreateOrganization,
+  CreateRole,
+  CreateUser,
+  DefineResource,
+  DeleteRole,
+  UpdateOrganization,
+  UpdateRole,
+  UpdateUser,
+} from '../../../test/ops.js';
 import { CreateWebhookEndpoint, DeleteWebhookEndpoint, UpdateWebhookEndpoint } from '../../../test/webhooks/ops.js';
 import { EVENT_SAMPLES } from '../src/samples.js';
 import { OwnerCreateKey, OwnerDeleteKey, OwnerRevokeKey, OwnerRotateKey, OwnerUpdateKey } from './ops.js';
@@ -55,17 +65,36 @@ describe('connectors/event.schema.json', () => {
     success((await gql(server, t, UpdateUser, { input: { id: user.id, name: 'Ada L.' } })).data?.updateUser, 'UpdateUserSuccess');
     success((await gql(server, t, UpdateUser, { input: { id: user.id, status: 'DISABLED' } })).data?.updateUser, 'UpdateUserSuccess');
     success((await gql(server, t, UpdateUser, { input: { id: user.id, status: 'ACTIVE' } })).data?.updateUser, 'UpdateUserSuccess');
-    const role = success((await gql(server, t, CreateRole, { input: { name: 'readers', permissions: ['users:read'] } })).data?.createRole, 'CreateRoleSuccess').role;
+    const role = success(
+      (await gql(server, t, CreateRole, { input: { name: 'readers', permissions: ['users:read'] } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
     success((await gql(server, t, UpdateRole, { input: { id: role.id, permissions: ['users:read', 'keys:read'] } })).data?.updateRole, 'UpdateRoleSuccess');
     success((await gql(server, t, AssignRoles, { input: { userId: user.id, roles: [{ roleId: role.id }] } })).data?.assignRoles, 'AssignRolesSuccess');
     success((await gql(server, t, AssignRoles, { input: { userId: user.id, roles: [] } })).data?.assignRoles, 'AssignRolesSuccess');
     success((await gql(server, t, DeleteRole, { input: { id: role.id } })).data?.deleteRole, 'DeleteRoleSuccess');
     success((await gql(server, t, UpdateUser, { input: { id: user.id, status: 'DELETED' } })).data?.updateUser, 'UpdateUserSuccess');
     success((await gql(server, t, CreateOrganization, { input: { name: 'Sub' } })).data?.createOrganization, 'CreateOrganizationSuccess');
-    success((await gql(server, t, UpdateOrganization, { input: { id: org.organizationId, inactivityDays: 60 } })).data?.updateOrganization, 'UpdateOrganizationSuccess');
+    success(
+      (await gql(server, t, UpdateOrganization, { input: { id: org.organizationId, inactivityDays: 60 } })).data?.updateOrganization,
+      'UpdateOrganizationSuccess',
+    );
     success((await gql(server, t, DefineResource, { input: { name: 'invoices', actions: ['read', 'write'] } })).data?.defineResource, 'DefineResourceSuccess');
 
-    const key = success((await gql(server, t, OwnerCreateKey, { input: { name: 'full', permissions: [{ permission: 'users:read' }], validUntil: new Date(Date.now() + 86_400_000).toISOString(), allowedIps: ['10.0.0.0/8'], metadata: { team: 'billing' } } })).data?.createApiKey, 'CreateApiKeySuccess');
+    const key = success(
+      (
+        await gql(server, t, OwnerCreateKey, {
+          input: {
+            name: 'full',
+            permissions: [{ permission: 'users:read' }],
+            validUntil: new Date(Date.now() + 86_400_000).toISOString(),
+            allowedIps: ['10.0.0.0/8'],
+            metadata: { team: 'billing' },
+          },
+        })
+      ).data?.createApiKey,
+      'CreateApiKeySuccess',
+    );
     success((await gql(server, t, OwnerUpdateKey, { input: { id: key.apiKey.id, name: 'full v2' } })).data?.updateApiKey, 'UpdateApiKeySuccess');
     success((await gql(server, t, OwnerRotateKey, { input: { id: key.apiKey.id, gracePeriodSeconds: 60 } })).data?.rotateApiKey, 'RotateApiKeySuccess');
     success((await gql(server, t, OwnerRotateKey, { input: { id: key.apiKey.id } })).data?.rotateApiKey, 'RotateApiKeySuccess');
@@ -79,10 +108,22 @@ describe('connectors/event.schema.json', () => {
     await makeKey(server, org, { lastActivityAt: new Date(now.getTime() - 86_400_000), validUntil: new Date(now.getTime() - 1000) });
     await sweepExpiry({ orm: server.app.orm, invalidate: server.app.deps.invalidate }, { now, organizationId: org.organizationId });
 
-    const endpoint = success((await gql(server, t, CreateWebhookEndpoint, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['api_key.*'] } })).data?.createWebhookEndpoint, 'CreateWebhookEndpointSuccess');
-    success((await gql(server, t, UpdateWebhookEndpoint, { input: { id: endpoint.webhookEndpoint.id, rotateSecret: true } })).data?.updateWebhookEndpoint, 'UpdateWebhookEndpointSuccess');
-    success((await gql(server, t, UpdateWebhookEndpoint, { input: { id: endpoint.webhookEndpoint.id, enabled: false } })).data?.updateWebhookEndpoint, 'UpdateWebhookEndpointSuccess');
-    success((await gql(server, t, DeleteWebhookEndpoint, { input: { id: endpoint.webhookEndpoint.id } })).data?.deleteWebhookEndpoint, 'DeleteWebhookEndpointSuccess');
+    const endpoint = success(
+      (await gql(server, t, CreateWebhookEndpoint, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['api_key.*'] } })).data?.createWebhookEndpoint,
+      'CreateWebhookEndpointSuccess',
+    );
+    success(
+      (await gql(server, t, UpdateWebhookEndpoint, { input: { id: endpoint.webhookEndpoint.id, rotateSecret: true } })).data?.updateWebhookEndpoint,
+      'UpdateWebhookEndpointSuccess',
+    );
+    success(
+      (await gql(server, t, UpdateWebhookEndpoint, { input: { id: endpoint.webhookEndpoint.id, enabled: false } })).data?.updateWebhookEndpoint,
+      'UpdateWebhookEndpointSuccess',
+    );
+    success(
+      (await gql(server, t, DeleteWebhookEndpoint, { input: { id: endpoint.webhookEndpoint.id } })).data?.deleteWebhookEndpoint,
+      'DeleteWebhookEndpointSuccess',
+    );
 
     // What the delivery worker signs and sends is toEventJson of the row.
     const rows = await server.app.orm.em.fork().find(EventRecord, { organizationId: org.organizationId }, { orderBy: { seq: 'asc' } });

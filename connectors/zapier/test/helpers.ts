@@ -51,5 +51,11 @@ export function method(path: string): (z: ZObject, bundle: Bundle) => unknown {
 export function hookOf(key: string) {
   const fn = (name: string) => method(`triggers.${key}.operation.${name}`);
   const operation = (App.triggers as Record<string, { operation: { sample?: unknown } }>)[key]!.operation;
-  return { perform: fn('perform'), performList: fn('performList'), performSubscribe: fn('performSubscribe'), performUnsubscribe: fn('performUnsubscribe'), sample: operation.sample };
+  return {
+    perform: fn('perform'),
+    performList: fn('performList'),
+    performSubscribe: fn('performSubscribe'),
+    performUnsubscribe: fn('performUnsubscribe'),
+    sample: operation.sample,
+  };
 }

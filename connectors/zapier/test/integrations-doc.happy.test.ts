@@ -48,14 +48,22 @@ describe('docs/integrations.md', () => {
   describe('the n8n Code node', () => {
     const [code] = examples('n8n-code');
     const secret = generateWebhookSecret();
-    const body = JSON.stringify({ id: 'evt_1aB2cD3eF4gH5iJ6kL7m', type: 'api_key.created', occurredAt: new Date().toISOString(), organizationId: 'org_x', data: {} });
+    const body = JSON.stringify({
+      id: 'evt_1aB2cD3eF4gH5iJ6kL7m',
+      type: 'api_key.created',
+      occurredAt: new Date().toISOString(),
+      organizationId: 'org_x',
+      data: {},
+    });
 
     /** Runs the documented code as n8n does: `$input`, `$env`, `this.helpers`, a `require` limited to crypto. */
     async function runNode(items: { headers: Record<string, string>; raw: string }[]) {
       const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
       const fn = new AsyncFunction('require', '$input', '$env', code!);
       const nodeRequire = createRequire(import.meta.url);
-      const context = { helpers: { getBinaryDataBuffer: async (i: number, prop: string) => (prop === 'data' ? Buffer.from(items[i]!.raw, 'utf8') : undefined) } };
+      const context = {
+        helpers: { getBinaryDataBuffer: async (i: number, prop: string) => (prop === 'data' ? Buffer.from(items[i]!.raw, 'utf8') : undefined) },
+      };
       const $input = { all: () => items.map((it) => ({ json: { headers: it.headers, body: {} }, binary: { data: {} } })) };
       return fn.call(context, (m: string) => (m === 'crypto' ? nodeRequire('crypto') : undefined), $input, { KEYPLANE_WEBHOOK_SECRET: secret });
     }

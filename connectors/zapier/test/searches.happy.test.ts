@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { CreateRole, CreateUser } from '../../../test/ops.js';
-import { App, appTester, authData, integrationKey, method } from './helpers.js';
+import { type App, appTester, authData, integrationKey, method } from './helpers.js';
 import { OwnerCreateKey, OwnerRevokeKey } from './ops.js';
 
 let server: TestServer;
@@ -76,7 +76,10 @@ describe('Zapier dynamic dropdowns', () => {
     const zap = await integrationKey(server, org);
     const auth = authData(server, zap.token);
     const ada = await user(org.token, 'Ada', 'ada@example.com');
-    const role = success((await gql(server, org.token, CreateRole, { input: { name: 'auditors', permissions: ['audit:read'] } })).data?.createRole, 'CreateRoleSuccess').role;
+    const role = success(
+      (await gql(server, org.token, CreateRole, { input: { name: 'auditors', permissions: ['audit:read'] } })).data?.createRole,
+      'CreateRoleSuccess',
+    ).role;
     const live = success((await gql(server, org.token, OwnerCreateKey, { input: { name: 'Live' } })).data?.createApiKey, 'CreateApiKeySuccess').apiKey;
     const dead = success((await gql(server, org.token, OwnerCreateKey, { input: { name: 'Dead' } })).data?.createApiKey, 'CreateApiKeySuccess').apiKey;
     await gql(server, org.token, OwnerRevokeKey, { input: { id: dead.id } });

@@ -2,7 +2,16 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import { CreateUser } from '../../../test/ops.js';
-import { dropRedisNamespace, startEventWorkers, startReceiver, waitFor, webhookEnv, webhookHeaders, type Hit, type HookReceiver } from '../../../test/webhooks/helpers.js';
+import {
+  dropRedisNamespace,
+  startEventWorkers,
+  startReceiver,
+  waitFor,
+  webhookEnv,
+  webhookHeaders,
+  type Hit,
+  type HookReceiver,
+} from '../../../test/webhooks/helpers.js';
 import { makeKey } from '../../../test/expiry/helpers.js';
 import { sweepExpiry } from '../../../src/modules/keys/expiry-sweep.service.js';
 import type { Subscription } from '../src/triggers/events.js';
@@ -74,11 +83,17 @@ describe('REST-hook triggers against a running Keyplane', () => {
 
     const sub = await subscribe('new_api_key', auth, targetUrl);
     expect(sub).toEqual({ id: expect.stringMatching(/^whe_/), secret: expect.stringMatching(/^whsec_/) });
-    expect(await endpointsOf(org.token)).toEqual([{ id: sub.id, kind: 'ZAPIER', url: targetUrl, eventTypes: ['api_key.created'], enabled: true, disabledReason: null }]);
+    expect(await endpointsOf(org.token)).toEqual([
+      { id: sub.id, kind: 'ZAPIER', url: targetUrl, eventTypes: ['api_key.created'], enabled: true, disabledReason: null },
+    ]);
 
     const created = success((await gql(server, org.token, OwnerCreateKey, { input: { name: 'Slack bot' } })).data?.createApiKey, 'CreateApiKeySuccess');
     const { hit, event } = await deliveredAndPerformed('new_api_key', hook, sub, auth, (e) => e.data?.apiKey?.id === created.apiKey.id);
-    expect(event).toMatchObject({ type: 'api_key.created', organizationId: org.organizationId, data: { apiKey: { name: 'Slack bot', keyId: created.apiKey.keyId } } });
+    expect(event).toMatchObject({
+      type: 'api_key.created',
+      organizationId: org.organizationId,
+      data: { apiKey: { name: 'Slack bot', keyId: created.apiKey.keyId } },
+    });
     expect(hit.path).toBe('/hooks/standard/1234/abcd');
     expect(hit.body).not.toContain(created.token);
     // Only the subscribed type reaches the Zap (not the endpoint's own webhook_endpoint.created).
@@ -91,7 +106,9 @@ describe('REST-hook triggers against a running Keyplane', () => {
     const later = success((await gql(server, org.token, OwnerCreateKey, { input: { name: 'after unsubscribe' } })).data?.createApiKey, 'CreateApiKeySuccess');
     const em = server.app.orm.em.fork();
     await waitFor(async () => {
-      const [row] = await em.execute<{ relayed_at: Date | null }[]>(`select relayed_at from event where key_id = ? and type = 'api_key.created'`, [later.apiKey.id]);
+      const [row] = await em.execute<{ relayed_at: Date | null }[]>(`select relayed_at from event where key_id = ? and type = 'api_key.created'`, [
+        later.apiKey.id,
+      ]);
       return row?.relayed_at ?? null;
     }, 'the later event to be relayed');
     const [{ n }] = await em.execute<{ n: string }[]>('select count(*) as n from delivery where endpoint_id = ?', [sub.id]);
@@ -108,11 +125,19 @@ describe('REST-hook triggers against a running Keyplane', () => {
     const revokedSub = await subscribe('api_key_revoked', auth, `${hook.url}/revoked`);
 
     const key = success((await gql(server, org.token, OwnerCreateKey, { input: { name: 'CI deploy' } })).data?.createApiKey, 'CreateApiKeySuccess');
-    expect((await gql(server, org.token, OwnerRotateKey, { input: { id: key.apiKey.id, gracePeriodSeconds: 600 } })).data?.rotateApiKey.__typename).toBe('RotateApiKeySuccess');
-    expect((await gql(server, org.token, OwnerRevokeKey, { input: { id: key.apiKey.id, reason: 'laptop stolen' } })).data?.revokeApiKey.__typename).toBe('RevokeApiKeySuccess');
+    expect((await gql(server, org.token, OwnerRotateKey, { input: { id: key.apiKey.id, gracePeriodSeconds: 600 } })).data?.rotateApiKey.__typename).toBe(
+      'RotateApiKeySuccess',
+    );
+    expect((await gql(server, org.token, OwnerRevokeKey, { input: { id: key.apiKey.id, reason: 'laptop stolen' } })).data?.revokeApiKey.__typename).toBe(
+      'RevokeApiKeySuccess',
+    );
 
     const rotated = await deliveredAndPerformed('api_key_rotated', hook, rotatedSub, auth, (e) => e.type === 'api_key.rotated');
-    expect(rotated.event.data).toMatchObject({ apiKey: { id: key.apiKey.id, name: 'CI deploy' }, gracePeriodSeconds: 600, previousSecretExpiresAt: expect.any(String) });
+    expect(rotated.event.data).toMatchObject({
+      apiKey: { id: key.apiKey.id, name: 'CI deploy' },
+      gracePeriodSeconds: 600,
+      previousSecretExpiresAt: expect.any(String),
+    });
     const revoked = await deliveredAndPerformed('api_key_revoked', hook, revokedSub, auth, (e) => e.type === 'api_key.revoked');
     expect(revoked.event.data).toMatchObject({ apiKey: { id: key.apiKey.id, status: 'REVOKED' }, reason: 'laptop stolen' });
     expect(hook.hits.map((h) => `${h.path} ${JSON.parse(h.body).type}`).sort()).toEqual(['/revoked api_key.revoked', '/rotated api_key.rotated']);
@@ -124,7 +149,10 @@ describe('REST-hook triggers against a running Keyplane', () => {
     const auth = authData(server, zap.token);
     const hook = await zapierHooks();
     const sub = await subscribe('new_user', auth, `${hook.url}/users`);
-    const user = success((await gql(server, org.token, CreateUser, { input: { name: 'Grace Hopper', email: 'grace@example.com' } })).data?.createUser, 'CreateUserSuccess').user;
+    const user = success(
+      (await gql(server, org.token, CreateUser, { input: { name: 'Grace Hopper', email: 'grace@example.com' } })).data?.createUser,
+      'CreateUserSuccess',
+    ).user;
     const { event } = await deliveredAndPerformed('new_user', hook, sub, auth, (e) => e.data?.user?.id === user.id);
     expect(event).toMatchObject({ type: 'user.created', data: { user: { name: 'Grace Hopper', email: 'grace@example.com', kind: 'HUMAN' } } });
   });

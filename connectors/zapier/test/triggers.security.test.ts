@@ -22,7 +22,13 @@ afterAll(async () => {
 });
 
 const newKey = hookOf('new_api_key');
-const event = { id: 'evt_1aB2cD3eF4gH5iJ6kL7m', type: 'api_key.created', occurredAt: new Date().toISOString(), organizationId: 'org_x', data: { apiKey: { id: 'key_1' } } };
+const event = {
+  id: 'evt_1aB2cD3eF4gH5iJ6kL7m',
+  type: 'api_key.created',
+  occurredAt: new Date().toISOString(),
+  organizationId: 'org_x',
+  data: { apiKey: { id: 'key_1' } },
+};
 
 /** A request as Zapier would hand it to perform, signed like Keyplane signs deliveries. */
 function zapierRequest(opts: { secrets: string[]; body?: string; timestamp?: number; msgId?: string; dropHeaders?: string[] }) {
@@ -30,7 +36,11 @@ function zapierRequest(opts: { secrets: string[]; body?: string; timestamp?: num
   const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const msgId = opts.msgId ?? event.id;
   const h: Record<string, string> = { ...buildHeaders({ msgId, timestamp, signature: signPayload({ secrets: opts.secrets, msgId, timestamp, body }) }) };
-  const headers = Object.fromEntries(Object.entries(h).filter(([k]) => !opts.dropHeaders?.includes(k)).map(([k, v]) => [`Http-${k.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())}`, v]));
+  const headers = Object.fromEntries(
+    Object.entries(h)
+      .filter(([k]) => !opts.dropHeaders?.includes(k))
+      .map(([k, v]) => [`Http-${k.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())}`, v]),
+  );
   return { method: 'POST' as const, headers, content: body };
 }
 

@@ -166,8 +166,8 @@ export function SecretReveal({
         {title}
       </h2>
       <p>
-        <strong>Copy it now. This is the only time it is shown:</strong> Keyplane stores only a hash and cannot show it again. If it is lost, rotate the key to get a new
-        one.
+        <strong>Copy it now. This is the only time it is shown:</strong> Keyplane stores only a hash and cannot show it again. If it is lost, rotate the key to
+        get a new one.
       </p>
       {items.map((it) => (
         <div key={it.label}>

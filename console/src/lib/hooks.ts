@@ -21,6 +21,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
   const seq = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to load again (as useMemo's do); `load` is a fresh closure each render
   useEffect(() => {
     const mine = ++seq.current;
     setState((s) => ({ ...s, loading: true, error: null }));
@@ -28,7 +29,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
       (data) => mine === seq.current && setState({ data, error: null, loading: false }),
       (e: unknown) => mine === seq.current && setState({ data: null, error: e instanceof Error ? e.message : String(e), loading: false }),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
@@ -39,7 +39,7 @@ export function useSubmit() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
-  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
+  const run = useCallback(async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
     setBusy(true);
     setError(null);
     setFields({});

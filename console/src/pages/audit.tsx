@@ -97,9 +97,7 @@ export function AuditPage() {
                 </tr>
               </thead>
               <tbody>
-                {(log.data?.entries ?? []).length === 0 && (
-                  <EmptyRow colSpan={5}>No entries.</EmptyRow>
-                )}
+                {(log.data?.entries ?? []).length === 0 && <EmptyRow colSpan={5}>No entries.</EmptyRow>}
                 {(log.data?.entries ?? []).map((e) => (
                   <tr key={e.id}>
                     <td className="nowrap">{dateTime(e.occurredAt)}</td>

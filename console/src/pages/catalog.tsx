@@ -23,7 +23,10 @@ export function CatalogPage() {
 
   return (
     <>
-      <PageHead title="Permissions" intro="Resources and their actions. Write implies read. Public actions are what publishable keys may hold; sensitive fields are withheld from them." />
+      <PageHead
+        title="Permissions"
+        intro="Resources and their actions. Write implies read. Public actions are what publishable keys may hold; sensitive fields are withheld from them."
+      />
       <ErrorNotice error={catalog.error} />
       {catalog.loading && !catalog.data ? (
         <Loading what="Loading the catalogue" />
@@ -70,7 +73,13 @@ export function CatalogPage() {
               ok(
                 (
                   await request(DefineResourceMutation, {
-                    input: { name: name.trim(), description: description.trim() || null, actions: list(actions), publicActions: list(publicActions), sensitiveFields: list(sensitive) },
+                    input: {
+                      name: name.trim(),
+                      description: description.trim() || null,
+                      actions: list(actions),
+                      publicActions: list(publicActions),
+                      sensitiveFields: list(sensitive),
+                    },
                   })
                 ).defineResource,
                 'DefineResourceSuccess',
@@ -86,7 +95,7 @@ export function CatalogPage() {
           </h2>
           <ErrorNotice error={submit.error} />
           <div className="row">
-            <Field label="Name" hint="Lower case, e.g. invoices" error={submit.fields['name']}>
+            <Field label="Name" hint="Lower case, e.g. invoices" error={submit.fields.name}>
               {(p) => <input {...p} type="text" required maxLength={63} value={name} onChange={(e) => setName(e.target.value)} />}
             </Field>
             <Field label="Description">
@@ -94,13 +103,13 @@ export function CatalogPage() {
             </Field>
           </div>
           <div className="row">
-            <Field label="Actions" hint="Comma-separated." error={submit.fields['actions']}>
+            <Field label="Actions" hint="Comma-separated." error={submit.fields.actions}>
               {(p) => <input {...p} type="text" value={actions} onChange={(e) => setActions(e.target.value)} />}
             </Field>
-            <Field label="Public actions" hint="Allowed to publishable keys." error={submit.fields['publicActions']}>
+            <Field label="Public actions" hint="Allowed to publishable keys." error={submit.fields.publicActions}>
               {(p) => <input {...p} type="text" value={publicActions} onChange={(e) => setPublicActions(e.target.value)} />}
             </Field>
-            <Field label="Sensitive fields" hint="Withheld from publishable keys." error={submit.fields['sensitiveFields']}>
+            <Field label="Sensitive fields" hint="Withheld from publishable keys." error={submit.fields.sensitiveFields}>
               {(p) => <input {...p} type="text" value={sensitive} onChange={(e) => setSensitive(e.target.value)} />}
             </Field>
           </div>

@@ -45,8 +45,14 @@ export function CreateKeyPage() {
   const submit = useSubmit();
 
   const catalog = useLoad(async () => (await request(CatalogQuery, { organizationId: organizationId || null })).permissionCatalog, [organizationId]);
-  const users = useLoad(async () => (viewer.can('users:read') ? (await request(UsersQuery, { filter: { status: 'ACTIVE' }, first: 200 })).users.edges.map((e) => e.node) : []), []);
-  const orgs = useLoad(async () => (viewer.can('organizations:read') ? (await request(OrganizationsQuery, { first: 200 })).organizations.edges.map((e) => e.node) : []), []);
+  const users = useLoad(
+    async () => (viewer.can('users:read') ? (await request(UsersQuery, { filter: { status: 'ACTIVE' }, first: 200 })).users.edges.map((e) => e.node) : []),
+    [],
+  );
+  const orgs = useLoad(
+    async () => (viewer.can('organizations:read') ? (await request(OrganizationsQuery, { first: 200 })).organizations.edges.map((e) => e.node) : []),
+    [],
+  );
   const subAccounts = (orgs.data ?? []).filter((o) => o.id !== viewer.organization.id);
   const held = new Set(viewer.permissions.map((p) => p.permission));
 
@@ -106,10 +112,10 @@ export function CreateKeyPage() {
         }}
       >
         <div className="row">
-          <Field label="Name" error={submit.fields['name']} hint="For example “Billing sync (production)”.">
+          <Field label="Name" error={submit.fields.name} hint="For example “Billing sync (production)”.">
             {(p) => <input {...p} type="text" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />}
           </Field>
-          <Field label="Description" error={submit.fields['description']}>
+          <Field label="Description" error={submit.fields.description}>
             {(p) => <input {...p} type="text" maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
           </Field>
         </div>
@@ -128,12 +134,12 @@ export function CreateKeyPage() {
 
         <div className="row">
           {users.data && users.data.length > 0 && (
-            <Field label="Acts as" hint="The key never has more than this user’s permissions." error={submit.fields['userId']}>
+            <Field label="Acts as" hint="The key never has more than this user’s permissions." error={submit.fields.userId}>
               {(p) => (
                 <select {...p} value={userId} onChange={(e) => setUserId(e.target.value)}>
                   <option value="">Me ({viewer.user.name})</option>
-                  {users.data!
-                    .filter((u) => u.id !== viewer.user.id)
+                  {users
+                    .data!.filter((u) => u.id !== viewer.user.id)
                     .map((u) => (
                       <option key={u.id} value={u.id}>
                         {u.name} {u.kind === 'SERVICE' ? '(service user)' : ''}
@@ -144,7 +150,7 @@ export function CreateKeyPage() {
             </Field>
           )}
           {subAccounts.length > 0 && (
-            <Field label="Organisation" error={submit.fields['organizationId']}>
+            <Field label="Organisation" error={submit.fields.organizationId}>
               {(p) => (
                 <select {...p} value={organizationId} onChange={(e) => setOrganizationId(e.target.value)}>
                   <option value="">{viewer.organization.name} (this organisation)</option>
@@ -172,7 +178,7 @@ export function CreateKeyPage() {
             <input type="radio" name="restrict" checked={restrict} onChange={() => setRestrict(true)} />
             <span>Only the permissions chosen below (least privilege)</span>
           </label>
-          {submit.fields['permissions'] && <p className="field-error">{submit.fields['permissions']}</p>}
+          {submit.fields.permissions && <p className="field-error">{submit.fields.permissions}</p>}
           {restrict &&
             (catalog.data ? (
               <PermissionPicker
@@ -191,10 +197,10 @@ export function CreateKeyPage() {
         <fieldset>
           <legend>Validity and network</legend>
           <div className="row">
-            <Field label="Valid from" hint="Optional; in your local time." error={submit.fields['validFrom']}>
+            <Field label="Valid from" hint="Optional; in your local time." error={submit.fields.validFrom}>
               {(p) => <input {...p} type="datetime-local" value={validFrom} onChange={(e) => setValidFrom(e.target.value)} />}
             </Field>
-            <Field label="Valid until" hint="Optional." error={submit.fields['validUntil']}>
+            <Field label="Valid until" hint="Optional." error={submit.fields.validUntil}>
               {(p) => <input {...p} type="datetime-local" value={validUntil} onChange={(e) => setValidUntil(e.target.value)} />}
             </Field>
           </div>
@@ -224,7 +230,7 @@ export function CreateKeyPage() {
                 </select>
               )}
             </Field>
-            <Field label="Credits" hint="Remaining uses; empty: unlimited." error={submit.fields['credits']}>
+            <Field label="Credits" hint="Remaining uses; empty: unlimited." error={submit.fields.credits}>
               {(p) => <input {...p} type="number" min={0} inputMode="numeric" value={credits} onChange={(e) => setCredits(e.target.value)} />}
             </Field>
           </div>

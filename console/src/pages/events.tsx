@@ -175,9 +175,7 @@ export function EventsPage() {
                 </tr>
               </thead>
               <tbody>
-                {earlier.length === 0 && (
-                  <EmptyRow colSpan={4}>No events.</EmptyRow>
-                )}
+                {earlier.length === 0 && <EmptyRow colSpan={4}>No events.</EmptyRow>}
                 {earlier.slice(0, shown).map((e) => (
                   <tr key={e.id}>
                     <td className="nowrap" title={dateTime(e.occurredAt)}>

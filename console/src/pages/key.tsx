@@ -45,7 +45,11 @@ function Usage({ id }: { id: string }) {
         </button>
       </div>
       <ErrorNotice error={usage.error} />
-      {usage.data ? <UsageChart points={usage.data.usage} from={usage.data.from} to={usage.data.to} stepMs={r.step} caption={r.caption} /> : <Loading what="Loading usage" />}
+      {usage.data ? (
+        <UsageChart points={usage.data.usage} from={usage.data.from} to={usage.data.to} stepMs={r.step} caption={r.caption} />
+      ) : (
+        <Loading what="Loading usage" />
+      )}
       <h3>Recent verifications</h3>
       {usage.data && (
         <div className="table-wrap">
@@ -61,10 +65,9 @@ function Usage({ id }: { id: string }) {
               </tr>
             </thead>
             <tbody>
-              {(usage.data.apiKey?.verifications?.edges ?? []).length === 0 && (
-                <EmptyRow colSpan={4}>No recent verifications.</EmptyRow>
-              )}
+              {(usage.data.apiKey?.verifications?.edges ?? []).length === 0 && <EmptyRow colSpan={4}>No recent verifications.</EmptyRow>}
               {usage.data.apiKey?.verifications?.edges.map(({ node: v }, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a fixed page of log rows that never reorders
                 <tr key={i}>
                   <td title={dateTime(v.at)}>{relative(v.at)}</td>
                   <td>
@@ -96,7 +99,13 @@ const fromLocalInput = (v: string) => (v ? new Date(v).toISOString() : null);
 
 type Settings = { name: string; description: string; allowedIps: string; limit: string; windowSeconds: string; validUntil: string };
 
-function settingsOf(k: { name: string; description?: string | null; allowedIps: string[]; rateLimit?: { limit: number; windowSeconds: number } | null; validUntil?: string | null }): Settings {
+function settingsOf(k: {
+  name: string;
+  description?: string | null;
+  allowedIps: string[];
+  rateLimit?: { limit: number; windowSeconds: number } | null;
+  validUntil?: string | null;
+}): Settings {
   return {
     name: k.name,
     description: k.description ?? '',
@@ -285,7 +294,9 @@ export function KeyPage({ id }: { id: string }) {
           }
         >
           <ErrorNotice error={act.error} />
-          <Field label="Name" error={fieldError('name')}>{(p) => <input {...p} type="text" required maxLength={200} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}</Field>
+          <Field label="Name" error={fieldError('name')}>
+            {(p) => <input {...p} type="text" required maxLength={200} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
+          </Field>
           <Field label="Description" error={fieldError('description')}>
             {(p) => <input {...p} type="text" maxLength={1000} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />}
           </Field>
@@ -296,7 +307,16 @@ export function KeyPage({ id }: { id: string }) {
             {(p) => <input {...p} type="number" min={1} max={1000000} value={form.limit} onChange={(e) => setForm({ ...form, limit: e.target.value })} />}
           </Field>
           <Field label="Per (seconds)">
-            {(p) => <input {...p} type="number" min={1} max={86400} value={form.windowSeconds} onChange={(e) => setForm({ ...form, windowSeconds: e.target.value })} />}
+            {(p) => (
+              <input
+                {...p}
+                type="number"
+                min={1}
+                max={86400}
+                value={form.windowSeconds}
+                onChange={(e) => setForm({ ...form, windowSeconds: e.target.value })}
+              />
+            )}
           </Field>
           <Field label="Valid until" error={fieldError('validUntil')} hint="Empty: no end date (inactivity expiry still applies).">
             {(p) => <input {...p} type="datetime-local" value={form.validUntil} onChange={(e) => setForm({ ...form, validUntil: e.target.value })} />}

@@ -108,7 +108,9 @@ export function KeysPage() {
           )}
         </Field>
         <Field label="Search">
-          {(p) => <input {...p} type="search" placeholder="Name, description or start" value={search} maxLength={200} onChange={(e) => setSearch(e.target.value)} />}
+          {(p) => (
+            <input {...p} type="search" placeholder="Name, description or start" value={search} maxLength={200} onChange={(e) => setSearch(e.target.value)} />
+          )}
         </Field>
         <button type="submit">Search</button>
       </form>
@@ -143,9 +145,7 @@ export function KeysPage() {
               </tr>
             </thead>
             <tbody>
-              {rows.length === 0 && (
-                <EmptyRow colSpan={7}>No keys match.</EmptyRow>
-              )}
+              {rows.length === 0 && <EmptyRow colSpan={7}>No keys match.</EmptyRow>}
               {rows.map((k) => (
                 <tr key={k.id} data-key-id={k.id}>
                   <td>

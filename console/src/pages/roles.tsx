@@ -38,9 +38,7 @@ export function RolesPage() {
               </tr>
             </thead>
             <tbody>
-              {(roles.data ?? []).length === 0 && (
-                <EmptyRow colSpan={3}>No roles yet.</EmptyRow>
-              )}
+              {(roles.data ?? []).length === 0 && <EmptyRow colSpan={3}>No roles yet.</EmptyRow>}
               {(roles.data ?? []).map((r) => (
                 <tr key={r.id}>
                   <td>
@@ -82,7 +80,11 @@ export function RolesPage() {
           onSubmit={(e) => {
             e.preventDefault();
             void create.run(async () => {
-              ok((await request(CreateRoleMutation, { input: { name: name.trim(), description: description.trim() || null, permissions: [...perms].sort() } })).createRole, 'CreateRoleSuccess');
+              ok(
+                (await request(CreateRoleMutation, { input: { name: name.trim(), description: description.trim() || null, permissions: [...perms].sort() } }))
+                  .createRole,
+                'CreateRoleSuccess',
+              );
               setName('');
               setDescription('');
               setPerms(new Set());
@@ -95,14 +97,16 @@ export function RolesPage() {
           </h2>
           <ErrorNotice error={create.error} />
           <div className="row">
-            <Field label="Name" error={create.fields['name']}>
+            <Field label="Name" error={create.fields.name}>
               {(p) => <input {...p} type="text" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
             </Field>
             <Field label="Description">
               {(p) => <input {...p} type="text" maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />}
             </Field>
           </div>
-          {catalog.data && <PermissionPicker legend="Permissions" catalog={catalog.data} value={perms} onChange={setPerms} grantable={(p) => held.has(p) || held.has('*')} />}
+          {catalog.data && (
+            <PermissionPicker legend="Permissions" catalog={catalog.data} value={perms} onChange={setPerms} grantable={(p) => held.has(p) || held.has('*')} />
+          )}
           <button type="submit" className="primary" disabled={create.busy}>
             Create role
           </button>

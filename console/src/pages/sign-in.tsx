@@ -26,7 +26,8 @@ export function SignInPage({ reason }: { reason?: string }) {
       <div className="panel">
         <h2 style={{ marginTop: 0 }}>Signing in from your application</h2>
         <p>
-          Open the console from your application’s settings page (<em>API keys</em>). It sends you here with a one-time sign-in link that is valid for a few minutes.
+          Open the console from your application’s settings page (<em>API keys</em>). It sends you here with a one-time sign-in link that is valid for a few
+          minutes.
         </p>
       </div>
       <form

@@ -22,7 +22,10 @@ export function SubAccountsPage() {
 
   return (
     <>
-      <PageHead title="Sub-accounts" intro="Agencies own sub-accounts; an agency key acts in the sub-accounts it is granted. Sub-accounts inherit the permission catalogue." />
+      <PageHead
+        title="Sub-accounts"
+        intro="Agencies own sub-accounts; an agency key acts in the sub-accounts it is granted. Sub-accounts inherit the permission catalogue."
+      />
       <ErrorNotice error={orgs.error ?? save.error} />
       {orgs.loading && !orgs.data ? (
         <Loading what="Loading organisations" />
@@ -126,7 +129,10 @@ export function SubAccountsPage() {
           onSubmit={(e) => {
             e.preventDefault();
             void create.run(async () => {
-              ok((await request(CreateOrganizationMutation, { input: { name: name.trim(), parentId: parentId || null } })).createOrganization, 'CreateOrganizationSuccess');
+              ok(
+                (await request(CreateOrganizationMutation, { input: { name: name.trim(), parentId: parentId || null } })).createOrganization,
+                'CreateOrganizationSuccess',
+              );
               setName('');
               orgs.reload();
             });
@@ -137,10 +143,10 @@ export function SubAccountsPage() {
           </h2>
           <ErrorNotice error={create.error} />
           <div className="row">
-            <Field label="Name" error={create.fields['name']}>
+            <Field label="Name" error={create.fields.name}>
               {(p) => <input {...p} type="text" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
             </Field>
-            <Field label="Under" error={create.fields['parentId']}>
+            <Field label="Under" error={create.fields.parentId}>
               {(p) => (
                 <select {...p} value={parentId} onChange={(e) => setParentId(e.target.value)}>
                   {list.map((o) => (

@@ -15,7 +15,10 @@ export function UsersPage() {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
   const users = useLoad(
-    async () => (await request(UsersQuery, { filter: { status: (status || null) as UserStatus | null, search: query || null }, first: 200 })).users.edges.map((e) => e.node),
+    async () =>
+      (await request(UsersQuery, { filter: { status: (status || null) as UserStatus | null, search: query || null }, first: 200 })).users.edges.map(
+        (e) => e.node,
+      ),
     [status, query],
   );
   const roles = useLoad(async () => (viewer.can('roles:read') ? (await request(RolesQuery, { first: 200 })).roles.edges.map((e) => e.node) : []), []);
@@ -78,9 +81,7 @@ export function UsersPage() {
               </tr>
             </thead>
             <tbody>
-              {(users.data ?? []).length === 0 && (
-                <EmptyRow colSpan={6}>No users match.</EmptyRow>
-              )}
+              {(users.data ?? []).length === 0 && <EmptyRow colSpan={6}>No users match.</EmptyRow>}
               {(users.data ?? []).map((u) => (
                 <tr key={u.id}>
                   <td>
@@ -143,10 +144,10 @@ export function UsersPage() {
           </h2>
           <ErrorNotice error={create.error} />
           <div className="row">
-            <Field label="Name" error={create.fields['name']}>
+            <Field label="Name" error={create.fields.name}>
               {(p) => <input {...p} type="text" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
             </Field>
-            <Field label="Email" hint="Optional." error={create.fields['email']}>
+            <Field label="Email" hint="Optional." error={create.fields.email}>
               {(p) => <input {...p} type="email" maxLength={320} value={email} onChange={(e) => setEmail(e.target.value)} />}
             </Field>
             <Field label="Kind">
@@ -172,7 +173,10 @@ export function UsersPage() {
         onCancel={() => setEditing(null)}
         onConfirm={() =>
           void act.run(async () => {
-            ok((await request(AssignRolesMutation, { input: { userId: editing!.id, roles: [...chosen].map((roleId) => ({ roleId })) } })).assignRoles, 'AssignRolesSuccess');
+            ok(
+              (await request(AssignRolesMutation, { input: { userId: editing!.id, roles: [...chosen].map((roleId) => ({ roleId })) } })).assignRoles,
+              'AssignRolesSuccess',
+            );
             setEditing(null);
             users.reload();
           })
@@ -210,13 +214,20 @@ export function UsersPage() {
         onCancel={() => setToggle(null)}
         onConfirm={() =>
           void act.run(async () => {
-            ok((await request(UpdateUserMutation, { input: { id: toggle!.id, status: toggle!.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE' } })).updateUser, 'UpdateUserSuccess');
+            ok(
+              (await request(UpdateUserMutation, { input: { id: toggle!.id, status: toggle!.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE' } })).updateUser,
+              'UpdateUserSuccess',
+            );
             setToggle(null);
             users.reload();
           })
         }
       >
-        <p>{toggle?.status === 'ACTIVE' ? 'All of this user’s keys and console sessions stop working at once.' : 'The user’s keys work again (unless revoked or expired).'}</p>
+        <p>
+          {toggle?.status === 'ACTIVE'
+            ? 'All of this user’s keys and console sessions stop working at once.'
+            : 'The user’s keys work again (unless revoked or expired).'}
+        </p>
       </ConfirmDialog>
     </>
   );

@@ -62,9 +62,7 @@ export function WebhooksPage() {
               </tr>
             </thead>
             <tbody>
-              {(endpoints.data ?? []).length === 0 && (
-                <EmptyRow colSpan={4}>No endpoints yet.</EmptyRow>
-              )}
+              {(endpoints.data ?? []).length === 0 && <EmptyRow colSpan={4}>No endpoints yet.</EmptyRow>}
               {(endpoints.data ?? []).map((e) => (
                 <tr key={e.id}>
                   <td>
@@ -120,10 +118,20 @@ export function WebhooksPage() {
           </h2>
           <ErrorNotice error={submit.error} />
           <div className="row">
-            <Field label="URL" hint="HTTPS; Keyplane refuses private and internal addresses." error={submit.fields['url']}>
-              {(p) => <input {...p} type="url" required maxLength={2000} placeholder="https://example.com/hooks/keyplane" value={url} onChange={(e) => setUrl(e.target.value)} />}
+            <Field label="URL" hint="HTTPS; Keyplane refuses private and internal addresses." error={submit.fields.url}>
+              {(p) => (
+                <input
+                  {...p}
+                  type="url"
+                  required
+                  maxLength={2000}
+                  placeholder="https://example.com/hooks/keyplane"
+                  value={url}
+                  onChange={(e) => setUrl(e.target.value)}
+                />
+              )}
             </Field>
-            <Field label="Description" error={submit.fields['description']}>
+            <Field label="Description" error={submit.fields.description}>
               {(p) => <input {...p} type="text" maxLength={500} value={description} onChange={(e) => setDescription(e.target.value)} />}
             </Field>
           </div>
@@ -171,7 +179,9 @@ export function WebhookPage({ id }: { id: string }) {
     const all = [];
     let after: string | null | undefined = null;
     for (let i = 0; i < 3; i++) {
-      const r: ConsoleDeliveriesQuery['deliveries'] = (await request(DeliveriesQuery, { filter: { endpointId: id, since, status: (status || null) as DeliveryStatus | null }, first: 100, after })).deliveries;
+      const r: ConsoleDeliveriesQuery['deliveries'] = (
+        await request(DeliveriesQuery, { filter: { endpointId: id, since, status: (status || null) as DeliveryStatus | null }, first: 100, after })
+      ).deliveries;
       all.push(...r.edges.map((e) => e.node));
       if (!r.pageInfo.hasNextPage) break;
       after = r.pageInfo.endCursor;
@@ -204,7 +214,10 @@ export function WebhookPage({ id }: { id: string }) {
             type="button"
             onClick={() =>
               void act.run(async () => {
-                ok((await request(UpdateWebhookEndpointMutation, { input: { id, enabled: !e.enabled } })).updateWebhookEndpoint, 'UpdateWebhookEndpointSuccess');
+                ok(
+                  (await request(UpdateWebhookEndpointMutation, { input: { id, enabled: !e.enabled } })).updateWebhookEndpoint,
+                  'UpdateWebhookEndpointSuccess',
+                );
                 setNotice(e.enabled ? 'Endpoint disabled.' : 'Endpoint enabled.');
                 endpoints.reload();
               })
@@ -305,9 +318,7 @@ export function WebhookPage({ id }: { id: string }) {
               </tr>
             </thead>
             <tbody>
-              {(deliveries.data ?? []).length === 0 && (
-                <EmptyRow colSpan={5}>No deliveries.</EmptyRow>
-              )}
+              {(deliveries.data ?? []).length === 0 && <EmptyRow colSpan={5}>No deliveries.</EmptyRow>}
               {(deliveries.data ?? []).map((d) => (
                 <tr key={d.id}>
                   <td>

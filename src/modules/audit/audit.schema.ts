@@ -1,6 +1,6 @@
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
-import { AuditEntry } from './audit-entry.entity.ts';
+import type { AuditEntry } from './audit-entry.entity.ts';
 import { listAuditEntries } from './audit-log.service.ts';
 
 export const AuditEntryRef = builder.objectRef<AuditEntry>('AuditEntry').implement({

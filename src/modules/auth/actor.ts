@@ -62,8 +62,7 @@ export class Actor {
       throw new ForbiddenError('Publishable keys cannot call management operations', permission);
     }
     if (!this.canActIn(org)) throw new ForbiddenError('Not allowed in this organization', permission);
-    if (!allows(this.key.permissions, permission, resourceId ?? null))
-      throw new ForbiddenError(`Missing permission ${permission}`, permission);
+    if (!allows(this.key.permissions, permission, resourceId ?? null)) throw new ForbiddenError(`Missing permission ${permission}`, permission);
   }
 
   /** Like require, but only tells: for filtering lists and deciding reach. */

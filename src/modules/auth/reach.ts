@@ -119,7 +119,9 @@ export class Reach {
       return ids.map((id) => byId.get(id) ?? null);
     });
     this.eventOrgs = new DataLoader(async (ids) => {
-      const rows = await em.getConnection().execute<{ id: string; organization_id: string }[]>('select id, organization_id from event where id = any(array[?]::text[])', [[...ids]]);
+      const rows = await em
+        .getConnection()
+        .execute<{ id: string; organization_id: string }[]>('select id, organization_id from event where id = any(array[?]::text[])', [[...ids]]);
       const byId = new Map(rows.map((r) => [r.id, r.organization_id]));
       return ids.map((id) => byId.get(id) ?? null);
     });
@@ -245,7 +247,7 @@ export function reachSql(actor: Actor, pathExpr: string): { sql: string; params:
 export function verifyReaches(actor: Actor, path: string, keyPk: string | null): boolean {
   if (actor.isPublishable || !actor.has('keys:verify')) return false;
   const own = actor.organizationPath;
-  const below = path === own || (path.length > own.length && path.startsWith(own) && path.charCodeAt(own.length) === 47 /* '/' */);
+  const below = path === own || (path.length > own.length && path.startsWith(own) && path.charCodeAt(own.length) === 47) /* '/' */;
   if (!below) return false;
   return keyPk === null || allows(actor.permissions, 'keys:verify', keyPk);
 }

@@ -30,7 +30,10 @@ const defineSchema = z
     description: z.string().max(1000).nullish(),
     actions: z.array(action).min(1).max(20).nullish(),
     publicActions: z.array(action).max(20).nullish(),
-    sensitiveFields: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/)).max(100).nullish(),
+    sensitiveFields: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/))
+      .max(100)
+      .nullish(),
   })
   .superRefine((v, ctx) => {
     const actions = new Set(v.actions ?? ['read', 'write']);
@@ -99,7 +102,13 @@ export async function defineResource(ctx: ServiceContext, input: unknown): Promi
   def.sensitiveFields = [...new Set(data.sensitiveFields ?? [])];
   const json = { name: def.name, actions: def.actions, publicActions: def.publicActions, sensitiveFields: def.sensitiveFields };
   recordEvent(ctx.em, { type: 'resource.defined', organizationId: org.id, data: { resource: json, created: isNew } });
-  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'resource.define', targetType: 'Resource', targetId: def.id, changes: { definition: { new: json } } });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'resource.define',
+    targetType: 'Resource',
+    targetId: def.id,
+    changes: { definition: { new: json } },
+  });
   await commit(ctx, [{ scope: 'org', organizationId: org.id }]);
   return { ...json, description: def.description, builtIn: false, organizationId: org.id };
 }

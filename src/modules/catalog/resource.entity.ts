@@ -12,7 +12,10 @@ export const ResourceDefinition = defineEntity({
     publicActions: p.array().columnType('text[]'),
     sensitiveFields: p.array().columnType('text[]'),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type ResourceDefinition = InferEntity<typeof ResourceDefinition>;

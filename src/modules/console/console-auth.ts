@@ -66,7 +66,7 @@ export class ConsoleSessions {
 
   /** The session named by the request's cookie, if any (not yet authenticated). */
   sessionOf(headers: IncomingHttpHeaders | Record<string, unknown>): SecretToken | null {
-    return parseSecretToken(readCookie(headers['cookie'] as string | undefined, this.names.session));
+    return parseSecretToken(readCookie(headers.cookie as string | undefined, this.names.session));
   }
 
   async authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, meta: RequestMeta): Promise<Actor | null> {

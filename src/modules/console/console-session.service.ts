@@ -158,7 +158,18 @@ export async function exchangeConsoleLink(deps: AppDeps, token: string | null | 
   const sessionHash = mac(pepper, 'console-session', session);
   const expiresAt = new Date(now.getTime() + deps.config.consoleSessionTtlMs);
   const principal = sessionRecord(
-    { id: row.id, user_id: user.id, user_name: user.name, user_status: user.status, organization_id: org.id, org_path: org.path, session_hash: sessionHash, expires_at: expiresAt, revoked_at: null, sub_accounts: row.subAccounts },
+    {
+      id: row.id,
+      user_id: user.id,
+      user_name: user.name,
+      user_status: user.status,
+      organization_id: org.id,
+      org_path: org.path,
+      session_hash: sessionHash,
+      expires_at: expiresAt,
+      revoked_at: null,
+      sub_accounts: row.subAccounts,
+    },
     new Map(),
   );
   const won = await em.transactional(async (tx) => {

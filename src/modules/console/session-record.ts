@@ -74,4 +74,3 @@ export async function loadSessionRecord(em: EntityManager, sessionId: string): P
   if (!row) return null;
   return sessionRecord(row, await loadUserPermissions(em, row.user_id, row.org_path));
 }
-

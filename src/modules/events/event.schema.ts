@@ -65,7 +65,10 @@ const EventTypeInfoRef = builder.objectRef<EventTypeInfo>('EventTypeInfo').imple
   fields: (t) => ({
     type: t.exposeString('type', { description: 'e.g. api_key.revoked: the `type` field of its events and the name webhook filters take.' }),
     description: t.exposeString('description'),
-    schema: t.expose('schema', { type: 'JSON', description: 'A self-contained JSON Schema (2020-12) of the whole event as webhooks and subscriptions deliver it.' }),
+    schema: t.expose('schema', {
+      type: 'JSON',
+      description: 'A self-contained JSON Schema (2020-12) of the whole event as webhooks and subscriptions deliver it.',
+    }),
   }),
 });
 

@@ -144,7 +144,11 @@ export function deliveryJob(payload: { eventId: string; endpointId: string; roun
  * Redis was flushed or lost after the relay. A job BullMQ gave up on (the handler crashed every
  * time) marks its delivery failed instead of looping.
  */
-export async function sweepDeliveries(em: EntityManager, deps: RelayDeps, opts: { batch?: number; max?: number } = {}): Promise<{ requeued: number; failed: number }> {
+export async function sweepDeliveries(
+  em: EntityManager,
+  deps: RelayDeps,
+  opts: { batch?: number; max?: number } = {},
+): Promise<{ requeued: number; failed: number }> {
   const batch = opts.batch ?? 500;
   const max = opts.max ?? 50_000;
   const conn = em.getConnection();

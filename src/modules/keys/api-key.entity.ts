@@ -48,7 +48,10 @@ export const ApiKey = defineEntity({
     /** Name of the key that created this record: the "source" shown in audit trails. */
     source: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type ApiKey = InferEntity<typeof ApiKey>;

@@ -1,10 +1,10 @@
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
-import { defineMutation } from '../../graphql/mutation.ts';
+import { defineMutation, type SuccessFieldBuilder, type InputBuilder } from '../../graphql/mutation.ts';
 import type { Grant } from '../../lib/permissions.ts';
 import { OrganizationRef } from '../orgs/organization.schema.ts';
 import { UserRef } from '../users/user.schema.ts';
-import { ApiKey, KEY_KINDS, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
+import { type ApiKey, KEY_KINDS, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
 import {
   apiKeyExpiresAt,
   createApiKey,
@@ -161,7 +161,7 @@ const RateLimitInput = builder.inputType('RateLimitInput', {
   fields: (t) => ({ limit: t.int({ required: true }), windowSeconds: t.int({ required: true }) }),
 });
 
-const keySettings = (t: any) => ({
+const keySettings = (t: InputBuilder) => ({
   description: t.string(),
   permissions: t.field({
     type: [PermissionGrantInput],
@@ -176,16 +176,17 @@ const keySettings = (t: any) => ({
   metadata: t.field({ type: 'JSON', description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes.` }),
 });
 
-const Issued = (t: any) => ({
+const Issued = (t: SuccessFieldBuilder<never>) => ({
   apiKey: t.field({ type: ApiKeyRef, resolve: (p: IssuedApiKey) => p.apiKey }),
   token: t.string({ description: 'Shown once: store it now.', resolve: (p: IssuedApiKey) => p.token }),
   secret: t.string({ description: 'Shown once: the password half of Basic auth (keyId:secret).', resolve: (p: IssuedApiKey) => p.secret }),
 });
-const KeyField = (t: any) => ({ apiKey: t.field({ type: ApiKeyRef, resolve: (p: { apiKey: ApiKey }) => p.apiKey }) });
+const KeyField = (t: SuccessFieldBuilder<never>) => ({ apiKey: t.field({ type: ApiKeyRef, resolve: (p: { apiKey: ApiKey }) => p.apiKey }) });
 
 defineMutation('createApiKey', {
   permission: 'keys:write',
-  description: 'Creates a key acting as userId (default: the caller’s user) in organizationId (default: the caller’s). The token and secret are returned only here.',
+  description:
+    'Creates a key acting as userId (default: the caller’s user) in organizationId (default: the caller’s). The token and secret are returned only here.',
   input: (t) => ({
     name: t.string({ required: true }),
     kind: t.field({ type: ApiKeyKindEnum, description: 'Default SECRET.' }),

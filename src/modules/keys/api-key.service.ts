@@ -11,7 +11,7 @@ import { recordEvent } from '../events/event.service.ts';
 import { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
-import { User } from '../users/user.entity.ts';
+import type { User } from '../users/user.entity.ts';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.ts';
 import { issueKey } from './api-key.factory.ts';
 import { DAY_MS, keyExpiresAt } from './expiry.ts';
@@ -163,7 +163,9 @@ export function normaliseIpEntry(raw: string): string | null {
   const max = addr.kind() === 'ipv4' ? 32 : 128;
   if (bits > max) return null;
   const network =
-    addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`) : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${bits}`);
+    addr.kind() === 'ipv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${bits}`);
   return bits === max ? network.toString() : `${network.toString()}/${bits}`;
 }
 
@@ -185,7 +187,8 @@ function parseFilter<S extends z.ZodType>(schema: S, value: unknown): z.infer<S>
   return r.data;
 }
 
-const isWithin = (org: Pick<Organization, 'path'>, ancestor: Pick<Organization, 'path'>) => org.path === ancestor.path || org.path.startsWith(`${ancestor.path}/`);
+const isWithin = (org: Pick<Organization, 'path'>, ancestor: Pick<Organization, 'path'>) =>
+  org.path === ancestor.path || org.path.startsWith(`${ancestor.path}/`);
 
 /** Loads a key the caller may act on with `permission`; NotFound when deleted or out of reach. */
 export async function getApiKeyFor(ctx: ServiceContext, apiKeyId: string, permission: string): Promise<{ key: ApiKey; org: Organization }> {
@@ -257,7 +260,9 @@ async function checkSubAccounts(ctx: ServiceContext, org: Organization, input: z
   // Unknown, outside this key's organisation and beyond the caller's reach all read the same.
   const problems = ids.flatMap((oid, i) => {
     const o = byId.get(oid);
-    return o && o.path.startsWith(`${org.path}/`) && ctx.actor.canActIn(o) ? [] : [{ path: `${field}.organizationIds.${i}`, message: `sub-account ${oid} not found` }];
+    return o?.path.startsWith(`${org.path}/`) && ctx.actor.canActIn(o)
+      ? []
+      : [{ path: `${field}.organizationIds.${i}`, message: `sub-account ${oid} not found` }];
   });
   if (problems.length) throw new ValidationError(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
   return { mode: 'SELECTED', ids };
@@ -277,7 +282,8 @@ async function ownUser(ctx: ServiceContext): Promise<{ user: User; org: Organiza
 }
 
 async function resolveKeyUser(ctx: ServiceContext, userId: string, org: Organization, field: string): Promise<User> {
-  const { user, org: userOrg } = userId === ctx.actor.userId ? await ownUser(ctx) : await ctx.reach.require('User', userId, 'users:write').then((r) => ({ user: r.obj, org: r.org }));
+  const { user, org: userOrg } =
+    userId === ctx.actor.userId ? await ownUser(ctx) : await ctx.reach.require('User', userId, 'users:write').then((r) => ({ user: r.obj, org: r.org }));
   if (user.status !== 'ACTIVE') throw ValidationError.field(field, `the user is ${user.status.toLowerCase()}`);
   if (!isWithin(org, userOrg)) throw ValidationError.field(field, 'the user belongs neither to the key’s organization nor to an organization above it');
   return user;
@@ -298,7 +304,12 @@ async function checkRestriction(
     return null;
   }
   const raw = k.permissions!;
-  await assertKnownPermissions(ctx.em, k.org, raw.map((g) => g.permission), field);
+  await assertKnownPermissions(
+    ctx.em,
+    k.org,
+    raw.map((g) => g.permission),
+    field,
+  );
   const requested = fromGrants(raw);
   const notHeld = firstNotCovered(requested, await userPermissionMap(ctx, k.user));
   if (notHeld) throw ValidationError.field(field, `the key’s user does not hold ${notHeld}`);
@@ -457,7 +468,13 @@ export async function revokeApiKey(ctx: ServiceContext, input: unknown): Promise
   key.revokedReason = data.reason || null;
   key.previousSecretHash = null;
   key.previousSecretExpiresAt = null;
-  recordEvent(ctx.em, { type: 'api_key.revoked', organizationId: org.id, keyId: key.id, data: { apiKey: apiKeyJson(key), reason: key.revokedReason }, at: now });
+  recordEvent(ctx.em, {
+    type: 'api_key.revoked',
+    organizationId: org.id,
+    keyId: key.id,
+    data: { apiKey: apiKeyJson(key), reason: key.revokedReason },
+    at: now,
+  });
   recordAudit(ctx.em, ctx.actor, {
     organizationId: org.id,
     action: 'api_key.revoke',
@@ -479,7 +496,13 @@ export async function deleteApiKey(ctx: ServiceContext, input: unknown): Promise
   key.previousSecretHash = null;
   key.previousSecretExpiresAt = null;
   recordEvent(ctx.em, { type: 'api_key.deleted', organizationId: org.id, keyId: key.id, data: { apiKey: apiKeyJson(key) }, at: now });
-  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'api_key.delete', targetType: 'ApiKey', targetId: key.id, changes: { deletedAt: { new: now.toISOString() } } });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'api_key.delete',
+    targetType: 'ApiKey',
+    targetId: key.id,
+    changes: { deletedAt: { new: now.toISOString() } },
+  });
   await commit(ctx, [{ scope: 'key', keyId: key.keyId }]);
   return key;
 }

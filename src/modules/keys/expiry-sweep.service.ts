@@ -246,8 +246,7 @@ export async function* candidateBatches(em: EntityManager, opts: ScanOptions): A
   const scan: Scan = { now: opts.now, limit: opts.batchSize ?? DEFAULT_SWEEP_BATCH, organizationId: opts.organizationId ?? null };
   const selects: Select[] = [selectWindowEnded];
   if (opts.since) {
-    for (const range of await crossingRanges(em, opts.since, opts.now, scan.organizationId))
-      selects.push((e, s, c) => selectCrossed(e, s, range, c));
+    for (const range of await crossingRanges(em, opts.since, opts.now, scan.organizationId)) selects.push((e, s, c) => selectCrossed(e, s, range, c));
   } else selects.push(selectInactive);
   for (const select of selects) {
     let cursor: string[] | null = null;
@@ -273,7 +272,9 @@ export function planBatch(keys: DueKey[], now: Date): PlannedAction[] {
 
 /** Step 2's read: the same rows, locked; rows another sweep holds, or no longer active, are skipped. */
 async function lockKeys(em: EntityManager, ids: string[]): Promise<DueKey[]> {
-  const rows = await em.execute<Row[]>(`${SELECT_SQL('k.last_activity_at')} where k.id = any(array[?]::text[]) and ${ACTIVE} for update of k skip locked`, [ids]);
+  const rows = await em.execute<Row[]>(`${SELECT_SQL('k.last_activity_at')} where k.id = any(array[?]::text[]) and ${ACTIVE} for update of k skip locked`, [
+    ids,
+  ]);
   return rows.map(toDueKey);
 }
 
@@ -287,7 +288,10 @@ async function applyBatch(em: EntityManager, candidates: DueKey[], now: Date): P
   // Event writers hold this lock from their event insert to commit and may then wait for a key
   // row; taking it before locking any key means the two never wait on each other in a cycle.
   await em.execute('select pg_advisory_xact_lock(?)', [EVENT_SEQ_LOCK]);
-  const locked = await lockKeys(em, candidates.map((c) => c.id));
+  const locked = await lockKeys(
+    em,
+    candidates.map((c) => c.id),
+  );
   const planned = planBatch(locked, now);
   const warns = planned.filter((p) => p.decision.action === 'warn');
   const expires = planned.filter((p) => p.decision.action === 'expire');

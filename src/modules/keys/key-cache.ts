@@ -1,11 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { pathIds, recordSize, type KeyRecord } from './key-record.ts';
 
-export type Invalidation =
-  | { scope: 'key'; keyId: string }
-  | { scope: 'user'; userId: string }
-  | { scope: 'org'; organizationId: string }
-  | { scope: 'all' };
+export type Invalidation = { scope: 'key'; keyId: string } | { scope: 'user'; userId: string } | { scope: 'org'; organizationId: string } | { scope: 'all' };
 
 export const INVALIDATION_TOPIC = 'key-cache:invalidate';
 
@@ -72,8 +68,7 @@ export class KeyCache {
         // A change to an organisation (its roles, catalogue, settings) affects keys living in it
         // or below it, and keys whose user lives in it or below it.
         for (const [k, r] of this.positive.entries()) {
-          if (pathIds(r.organizationPath).includes(inv.organizationId) || pathIds(r.userOrganizationPath).includes(inv.organizationId))
-            this.positive.delete(k);
+          if (pathIds(r.organizationPath).includes(inv.organizationId) || pathIds(r.userOrganizationPath).includes(inv.organizationId)) this.positive.delete(k);
         }
         return;
       case 'all':

@@ -119,7 +119,10 @@ export class KeyIdFilter {
       const mask = size - 1;
       let after = '';
       for (;;) {
-        const rows = await conn.execute<{ key_id: string }[]>(`select key_id from api_key where key_id > ? and deleted_at is null order by key_id limit ${PAGE}`, [after]);
+        const rows = await conn.execute<{ key_id: string }[]>(
+          `select key_id from api_key where key_id > ? and deleted_at is null order by key_id limit ${PAGE}`,
+          [after],
+        );
         for (const r of rows) set(bits, mask, r.key_id);
         if (rows.length < PAGE) break;
         after = rows[rows.length - 1]!.key_id;

@@ -83,12 +83,13 @@ select r.permissions, ra.resource_limits
   from role_assignment ra join role r on r.id = ra.role_id
  where ra.user_id = ?`;
 
-
 export function parseCidr(value: string): ParsedCidr {
-  return value.includes('/') ? ipaddr.parseCIDR(value) : (() => {
-    const a = ipaddr.parse(value);
-    return [a, a.kind() === 'ipv4' ? 32 : 128] as ParsedCidr;
-  })();
+  return value.includes('/')
+    ? ipaddr.parseCIDR(value)
+    : (() => {
+        const a = ipaddr.parse(value);
+        return [a, a.kind() === 'ipv4' ? 32 : 128] as ParsedCidr;
+      })();
 }
 
 /** Effective permissions of a user from role assignments (each limited to chosen instances). */

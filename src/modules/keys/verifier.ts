@@ -44,7 +44,10 @@ export type VerifyOutcome = {
 
 /** Rate limits and credits, enforced in Redis so they hold across replicas. */
 export interface UsageLimiter {
-  consume(record: KeyRecord, now: number): Promise<
+  consume(
+    record: KeyRecord,
+    now: number,
+  ): Promise<
     | { ok: true; remaining: number | null; rateLimit: RateLimitState | null }
     | { ok: false; code: 'RATE_LIMITED' | 'USAGE_EXCEEDED'; remaining: number | null; rateLimit: RateLimitState | null }
   >;
@@ -145,12 +148,24 @@ export class KeyVerifier {
     return this.decide(found, cred, req, opts, at);
   }
 
-  private async verifyLoaded(loading: Promise<KeyRecord | null>, cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, at: number): Promise<VerifyOutcome> {
+  private async verifyLoaded(
+    loading: Promise<KeyRecord | null>,
+    cred: ParsedCredential,
+    req: VerifyRequest,
+    opts: VerifyOptions,
+    at: number,
+  ): Promise<VerifyOutcome> {
     return this.decide(await loading, cred, req, opts, at);
   }
 
   /** The answer once the lookup is done: checks, then the limiter when the key has limits, then metering. */
-  private decide(record: KeyRecord | null, cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, at: number): VerifyOutcome | Promise<VerifyOutcome> {
+  private decide(
+    record: KeyRecord | null,
+    cred: ParsedCredential,
+    req: VerifyRequest,
+    opts: VerifyOptions,
+    at: number,
+  ): VerifyOutcome | Promise<VerifyOutcome> {
     if (!record) return this.counted(NOT_FOUND, null, req, at);
     const outcome = this.check(record, cred, req, opts, at);
     return outcome === LIMITS ? this.limited(record, req, at) : this.counted(outcome, record, req, at);

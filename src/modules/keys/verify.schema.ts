@@ -41,7 +41,8 @@ export const VerifyKeyResultRef = builder.objectRef<VerifyKeyResult>('VerifyKeyR
     userId: t.id({ nullable: true, resolve: (r) => r.userId }),
     permissions: t.field({
       type: [PermissionGrantRef],
-      description: 'The key’s effective permissions (its user’s roles ∩ its restriction ∩ public actions for publishable keys); empty until its secret matched.',
+      description:
+        'The key’s effective permissions (its user’s roles ∩ its restriction ∩ public actions for publishable keys); empty until its secret matched.',
       resolve: (r) => r.permissions,
     }),
     withheldFields: t.stringList({
@@ -77,7 +78,8 @@ builder.mutationField('verifyKey', (t) =>
       try {
         return await verifyKey(ctx, input);
       } catch (err) {
-        if (err instanceof LimiterUnavailableError) throw new GraphQLError('Rate limits and credits cannot be checked right now; retry', { extensions: { code: 'UNAVAILABLE' } });
+        if (err instanceof LimiterUnavailableError)
+          throw new GraphQLError('Rate limits and credits cannot be checked right now; retry', { extensions: { code: 'UNAVAILABLE' } });
         if (isDatabaseUnavailable(err)) throw new GraphQLError('Keys cannot be loaded right now; retry', { extensions: { code: 'UNAVAILABLE' } });
         throw err;
       }

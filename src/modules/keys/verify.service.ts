@@ -50,7 +50,8 @@ export function parseVerifyInput(raw: unknown): VerifyRequest {
     const hasPair = out.keyId != null || out.secret != null;
     if (hasToken && hasPair) fields.push({ path: 'input.token', message: 'give either token or keyId + secret, not both' });
     else if (!hasToken && !hasPair) fields.push({ path: 'input.token', message: 'give token, or keyId + secret' });
-    else if (!hasToken && (out.keyId == null || out.secret == null)) fields.push({ path: out.keyId == null ? 'input.keyId' : 'input.secret', message: 'keyId and secret go together' });
+    else if (!hasToken && (out.keyId == null || out.secret == null))
+      fields.push({ path: out.keyId == null ? 'input.keyId' : 'input.secret', message: 'keyId and secret go together' });
   }
   if (fields.length) throw new ValidationError(fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
   return out;
@@ -113,7 +114,10 @@ export function verifyKey(ctx: Pick<ServiceContext, 'actor' | 'deps'>, input: un
  * rate limit or credits, or the credential did not match). The verification itself is counted
  * and limited like any other.
  */
-export async function verifyKeyWithSnapshot(ctx: Pick<ServiceContext, 'actor' | 'deps'>, input: unknown): Promise<{ result: VerifyKeyResult; snapshot: KeySnapshot | null }> {
+export async function verifyKeyWithSnapshot(
+  ctx: Pick<ServiceContext, 'actor' | 'deps'>,
+  input: unknown,
+): Promise<{ result: VerifyKeyResult; snapshot: KeySnapshot | null }> {
   const { actor, deps } = ctx;
   assertMayVerify(actor);
   const req = parseVerifyInput(input);

@@ -65,7 +65,10 @@ builder.queryField('notifications', (t) =>
     {
       name: 'NotificationConnection',
       fields: (c) => ({
-        unreadCount: c.int({ description: 'Unread notifications of this organisation for the calling user.', resolve: (conn) => (conn as { unreadCount: number }).unreadCount }),
+        unreadCount: c.int({
+          description: 'Unread notifications of this organisation for the calling user.',
+          resolve: (conn) => (conn as { unreadCount: number }).unreadCount,
+        }),
       }),
     },
     { name: 'NotificationEdge' },

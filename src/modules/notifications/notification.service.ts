@@ -171,7 +171,13 @@ export async function markNotificationsRead(ctx: ServiceContext, input: unknown)
       perOrg.set(orgId, [...(perOrg.get(orgId) ?? []), r.notification_id]);
     }
     for (const [organizationId, read] of perOrg) {
-      recordAudit(em, ctx.actor, { organizationId, action: 'notification.read', targetType: 'Notification', targetId: read.length === 1 ? read[0]! : null, changes: { ids: { new: read.sort() } } });
+      recordAudit(em, ctx.actor, {
+        organizationId,
+        action: 'notification.read',
+        targetType: 'Notification',
+        targetId: read.length === 1 ? read[0]! : null,
+        changes: { ids: { new: read.sort() } },
+      });
     }
   });
   const rows = await ctx.em.execute<Row[]>(`${VIEW_SQL} where n.id = any(array[?]::text[]) order by n.created_at desc, n.id desc`, [userId, ids]);

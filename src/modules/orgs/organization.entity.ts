@@ -11,9 +11,17 @@ export const Organization = defineEntity({
     path: p.string(),
     depth: p.integer().default(0),
     inactivityDays: p.integer().default(90),
-    warningDays: p.array((v) => Number(v), (v) => String(v)).columnType('int[]'),
+    warningDays: p
+      .array(
+        (v) => Number(v),
+        (v) => String(v),
+      )
+      .columnType('int[]'),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type Organization = InferEntity<typeof Organization>;

@@ -1,8 +1,8 @@
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
-import { Organization } from './organization.entity.ts';
+import type { Organization } from './organization.entity.ts';
 import { createOrganization, getOrganization, listOrganizations, updateOrganization } from './organization.service.ts';
-import { defineMutation } from '../../graphql/mutation.ts';
+import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
 
 export const OrganizationRef = builder.objectRef<Organization>('Organization').implement({
   description: 'A tenant. Agencies own sub-accounts (child organisations).',
@@ -42,7 +42,9 @@ builder.queryField('organizations', (t) =>
   ),
 );
 
-const OrgField = (t: any) => ({ organization: t.field({ type: OrganizationRef, resolve: (p: { organization: Organization }) => p.organization }) });
+const OrgField = (t: SuccessFieldBuilder<never>) => ({
+  organization: t.field({ type: OrganizationRef, resolve: (p: { organization: Organization }) => p.organization }),
+});
 
 defineMutation('createOrganization', {
   permission: 'organizations:write',

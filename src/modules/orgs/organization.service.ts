@@ -81,7 +81,13 @@ export async function createOrganization(ctx: ServiceContext, input: unknown): P
   recordEvent(ctx.em, { type: 'organization.created', organizationId: parent.id, data: { organization: organizationJson(org) } });
   // Its creator sees it in the payload even when its key's grant does not reach the new sub-account.
   ctx.reach.grant('Organization', id);
-  recordAudit(ctx.em, ctx.actor, { organizationId: parent.id, action: 'organization.create', targetType: 'Organization', targetId: id, changes: { name: { new: data.name } } });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: parent.id,
+    action: 'organization.create',
+    targetType: 'Organization',
+    targetId: id,
+    changes: { name: { new: data.name } },
+  });
   await commit(ctx);
   return org;
 }

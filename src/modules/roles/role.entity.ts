@@ -10,7 +10,10 @@ export const Role = defineEntity({
     description: p.string().nullable(),
     permissions: p.array().columnType('text[]'),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type Role = InferEntity<typeof Role>;

@@ -1,9 +1,9 @@
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
-import { defineMutation } from '../../graphql/mutation.ts';
+import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
 import { UserRef } from '../users/user.schema.ts';
 import type { User } from '../users/user.entity.ts';
-import { Role, type ResourceLimits } from './role.entity.ts';
+import type { Role, ResourceLimits } from './role.entity.ts';
 import { assignmentsOf, assignRoles, createRole, deleteRole, findRole, listRoles, updateRole, type Assignment } from './role.service.ts';
 
 export const RoleRef = builder.objectRef<Role>('Role').implement({
@@ -66,10 +66,16 @@ builder.queryField('roles', (t) =>
 );
 
 builder.queryField('role', (t) =>
-  t.field({ type: RoleRef, nullable: true, authScopes: needs('roles:read'), args: { id: t.arg.id({ required: true }) }, resolve: (_r, { id }, ctx) => findRole(svc(ctx), String(id)) }),
+  t.field({
+    type: RoleRef,
+    nullable: true,
+    authScopes: needs('roles:read'),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => findRole(svc(ctx), String(id)),
+  }),
 );
 
-const RoleField = (t: any) => ({ role: t.field({ type: RoleRef, resolve: (p: { role: Role }) => p.role }) });
+const RoleField = (t: SuccessFieldBuilder<never>) => ({ role: t.field({ type: RoleRef, resolve: (p: { role: Role }) => p.role }) });
 
 defineMutation('createRole', {
   permission: 'roles:write',
@@ -103,7 +109,7 @@ defineMutation('assignRoles', {
   permission: 'roles:write',
   description: 'Replaces the user’s role assignments, each optionally limited to resource instances.',
   input: (t) => ({ userId: t.id({ required: true }), roles: t.field({ type: [RoleAssignmentInput], required: true }) }),
-  success: (t: any) => ({
+  success: (t) => ({
     user: t.field({ type: UserRef, resolve: (p: { user: User }) => p.user }),
     assignments: t.field({ type: [RoleAssignmentRef], resolve: (p: { assignments: Assignment[] }) => p.assignments }),
   }),

@@ -80,7 +80,13 @@ export async function createRole(ctx: ServiceContext, input: unknown): Promise<R
   if (await ctx.em.findOne(Role, { organizationId: org.id, name: data.name })) throw new ConflictError(`A role named ${data.name} already exists`);
   const role = ctx.em.create(Role, { id: newId('role'), organizationId: org.id, name: data.name, description: data.description ?? null, permissions } as never);
   recordEvent(ctx.em, { type: 'role.created', organizationId: org.id, data: { role: roleJson(role) } });
-  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'role.create', targetType: 'Role', targetId: role.id, changes: { name: { new: role.name }, permissions: { new: permissions } } });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'role.create',
+    targetType: 'Role',
+    targetId: role.id,
+    changes: { name: { new: role.name }, permissions: { new: permissions } },
+  });
   await commit(ctx);
   return role;
 }
@@ -177,7 +183,11 @@ export async function assignRoles(ctx: ServiceContext, input: unknown) {
   assertHeld(ctx, userPermissions(next.map((n) => ({ permissions: n.role.permissions, resource_limits: n.limits }))), 'The new assignments');
   assertHeld(
     ctx,
-    userPermissions(current.filter((c) => currentById.has(c.roleId)).map((c) => ({ permissions: currentById.get(c.roleId)!.permissions, resource_limits: c.resourceLimits ?? null }))),
+    userPermissions(
+      current
+        .filter((c) => currentById.has(c.roleId))
+        .map((c) => ({ permissions: currentById.get(c.roleId)!.permissions, resource_limits: c.resourceLimits ?? null })),
+    ),
     'The current assignments',
   );
 

@@ -140,9 +140,7 @@ export class RedisUsageLimiter implements UsageLimiter {
 
   /** One SQL read, only when Redis has no current counter. Returns whether the key still has credits. */
   private async seed(record: KeyRecord, crKey: string): Promise<boolean> {
-    const rows = await this.orm.em
-      .fork()
-      .execute<CreditsRow[]>('select credits, credits_epoch, credits_refilled_at from api_key where id = ?', [record.id]);
+    const rows = await this.orm.em.fork().execute<CreditsRow[]>('select credits, credits_epoch, credits_refilled_at from api_key where id = ?', [record.id]);
     const row = rows[0];
     if (!row || row.credits === null) return false;
     const refilledAt = row.credits_refilled_at === null ? Date.now() : new Date(row.credits_refilled_at).getTime();

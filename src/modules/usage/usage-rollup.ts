@@ -48,7 +48,15 @@ export type RollupDeps = {
   log?: Logger;
 };
 
-export type RollupResult = { batchId: string | null; applied: boolean; counts: number; verifications: number; creditsWritten: number; pruned: number; compacted: number };
+export type RollupResult = {
+  batchId: string | null;
+  applied: boolean;
+  counts: number;
+  verifications: number;
+  creditsWritten: number;
+  pruned: number;
+  compacted: number;
+};
 
 const CHUNK = 500;
 const PRUNE_LIMIT = 10_000;
@@ -155,7 +163,8 @@ function parseBatch(counts: Record<string, string>, last: Record<string, string>
   for (const line of log) {
     try {
       const e = JSON.parse(line) as VerificationLogEntry;
-      if (typeof e.k === 'string' && typeof e.o === 'string' && Number.isSafeInteger(e.t) && CODES.has(e.c)) out.log.push([e.k, e.o, e.t, e.ip ?? null, e.p ?? null, e.c]);
+      if (typeof e.k === 'string' && typeof e.o === 'string' && Number.isSafeInteger(e.t) && CODES.has(e.c))
+        out.log.push([e.k, e.o, e.t, e.ip ?? null, e.p ?? null, e.c]);
     } catch {
       /* a line we did not write: skip it */
     }

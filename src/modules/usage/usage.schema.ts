@@ -3,7 +3,7 @@ import { svc } from '../../graphql/context.ts';
 import { ApiKeyRef } from '../keys/api-key.schema.ts';
 import { VerifyCodeEnum } from '../keys/verify.schema.ts';
 import type { VerifyCode } from '../keys/verifier.ts';
-import { KeyVerification } from './usage.entity.ts';
+import type { KeyVerification } from './usage.entity.ts';
 import { GRANULARITIES, type UsagePoint } from './usage.repository.ts';
 import { getUsage, listVerifications } from './usage.service.ts';
 
@@ -38,7 +38,16 @@ builder.queryField('usage', (t) =>
     description: 'Verification counts per outcome over time. Counts reach the database within seconds (the usage roll-up).',
     args: { filter: t.arg({ type: UsageFilter }) },
     resolve: (_r, { filter }, ctx) =>
-      getUsage(svc(ctx), filter ? { ...filter, keyId: filter.keyId == null ? filter.keyId : String(filter.keyId), organizationId: filter.organizationId == null ? filter.organizationId : String(filter.organizationId) } : {}),
+      getUsage(
+        svc(ctx),
+        filter
+          ? {
+              ...filter,
+              keyId: filter.keyId == null ? filter.keyId : String(filter.keyId),
+              organizationId: filter.organizationId == null ? filter.organizationId : String(filter.organizationId),
+            }
+          : {},
+      ),
   }),
 );
 

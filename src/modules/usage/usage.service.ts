@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isIdOf } from '../../lib/ids.ts';
 import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { ApiKey } from '../keys/api-key.entity.ts';
-import { Organization } from '../orgs/organization.entity.ts';
+import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import type { ServiceContext } from '../service-context.ts';
 import { GRANULARITIES, recentVerificationsOfKeys, usageSeries, type Granularity, type UsagePoint } from './usage.repository.ts';
@@ -54,7 +54,10 @@ export async function getUsage(ctx: ServiceContext, input: unknown): Promise<Usa
   if (fromMs >= toMs) throw ValidationError.field('filter.from', 'must be before filter.to');
   const minuteDays = ctx.deps.config.usageMinuteDays;
   if (granularity === 'MINUTE' && from < ctx.deps.now().getTime() - (minuteDays - 1) * 1440 * MINUTE)
-    throw ValidationError.field('filter.from', `minute detail is kept for ${minuteDays} days (older minutes are merged into hours): ask HOUR or DAY for older periods`);
+    throw ValidationError.field(
+      'filter.from',
+      `minute detail is kept for ${minuteDays} days (older minutes are merged into hours): ask HOUR or DAY for older periods`,
+    );
   if (to - from > MAX_SPAN[granularity])
     throw ValidationError.field('filter.from', `at most ${MAX_SPAN[granularity] / (1440 * MINUTE)} days at ${granularity} granularity`);
   const scope = f.keyId

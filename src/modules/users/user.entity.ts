@@ -16,7 +16,10 @@ export const User = defineEntity({
     kind: p.enum(USER_KINDS),
     status: p.enum(USER_STATUSES).default('ACTIVE'),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type User = InferEntity<typeof User>;

@@ -1,8 +1,8 @@
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
-import { defineMutation } from '../../graphql/mutation.ts';
+import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
 import { OrganizationRef } from '../orgs/organization.schema.ts';
-import { User, USER_KINDS, USER_STATUSES } from './user.entity.ts';
+import { type User, USER_KINDS, USER_STATUSES } from './user.entity.ts';
 import { createUser, findUser, listUsers, updateUser } from './user.service.ts';
 
 export const UserKindEnum = builder.enumType('UserKind', { values: USER_KINDS });
@@ -53,10 +53,16 @@ builder.queryField('users', (t) =>
 );
 
 builder.queryField('user', (t) =>
-  t.field({ type: UserRef, nullable: true, authScopes: needs('users:read'), args: { id: t.arg.id({ required: true }) }, resolve: (_r, { id }, ctx) => findUser(svc(ctx), String(id)) }),
+  t.field({
+    type: UserRef,
+    nullable: true,
+    authScopes: needs('users:read'),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => findUser(svc(ctx), String(id)),
+  }),
 );
 
-const UserField = (t: any) => ({ user: t.field({ type: UserRef, resolve: (p: { user: User }) => p.user }) });
+const UserField = (t: SuccessFieldBuilder<never>) => ({ user: t.field({ type: UserRef, resolve: (p: { user: User }) => p.user }) });
 
 defineMutation('createUser', {
   permission: 'users:write',

@@ -86,7 +86,13 @@ export async function createUser(ctx: ServiceContext, input: unknown): Promise<U
     status: 'ACTIVE',
   } as never);
   recordEvent(ctx.em, { type: 'user.created', organizationId: org.id, data: { user: userJson(user) } });
-  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'user.create', targetType: 'User', targetId: user.id, changes: { name: { new: user.name }, kind: { new: user.kind } } });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'user.create',
+    targetType: 'User',
+    targetId: user.id,
+    changes: { name: { new: user.name }, kind: { new: user.kind } },
+  });
   await commit(ctx);
   return user;
 }

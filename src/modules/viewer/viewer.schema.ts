@@ -17,7 +17,11 @@ const ViewerRef = builder.objectRef<Actor>('Viewer').implement({
     // The caller always sees itself (reach.ts): its user and organisation exist while it is authenticated.
     user: t.field({ type: UserRef, resolve: async (a, _x, ctx) => (await ctx.reach.load('User', a.userId))! }),
     organization: t.field({ type: OrganizationRef, resolve: async (a, _x, ctx) => (await ctx.reach.load('Organization', a.organizationId))! }),
-    permissions: t.field({ type: [PermissionGrantRef], description: 'Effective: the user’s roles ∩ the key’s restriction.', resolve: (a) => toGrants(a.permissions) }),
+    permissions: t.field({
+      type: [PermissionGrantRef],
+      description: 'Effective: the user’s roles ∩ the key’s restriction.',
+      resolve: (a) => toGrants(a.permissions),
+    }),
   }),
 });
 

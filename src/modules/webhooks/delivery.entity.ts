@@ -27,7 +27,10 @@ export const Delivery = defineEntity({
     lastError: p.string().nullable(),
     succeededAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type Delivery = InferEntity<typeof Delivery>;

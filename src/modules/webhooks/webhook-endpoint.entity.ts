@@ -33,7 +33,10 @@ export const WebhookEndpoint = defineEntity({
     secretRotatedAt: p.datetime().nullable(),
     createdByKeyId: p.string().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     deletedAt: p.datetime().nullable(),
   },
 });

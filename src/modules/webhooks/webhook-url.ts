@@ -11,7 +11,11 @@ const DNS_TIMEOUT_MS = 3000;
  * to now. Delivery checks again at connect time (safeRequest pins the checked address), so a
  * DNS answer that changes later is still refused.
  */
-export async function assertEndpointUrl(config: Pick<Config, 'webhooksAllowLoopback' | 'production'> & Partial<Pick<Config, 'webhooksAllowPrivate'>>, url: string, field = 'input.url'): Promise<string> {
+export async function assertEndpointUrl(
+  config: Pick<Config, 'webhooksAllowLoopback' | 'production'> & Partial<Pick<Config, 'webhooksAllowPrivate'>>,
+  url: string,
+  field = 'input.url',
+): Promise<string> {
   const allowLoopback = config.webhooksAllowLoopback && !config.production;
   const checked = validateOutgoingUrl(url, { allowLoopback, production: config.production, allowPrivate: config.webhooksAllowPrivate });
   if (!checked.ok) throw ValidationError.field(field, checked.reason);
@@ -36,7 +40,8 @@ export async function assertEndpointUrl(config: Pick<Config, 'webhooksAllowLoopb
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error('dns timeout'), { code: 'ETIMEOUT' })), ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error('dns timeout'), { code: 'ETIMEOUT' })), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

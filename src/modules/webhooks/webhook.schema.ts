@@ -1,10 +1,10 @@
 import { builder, reachable, needs } from '../../graphql/builder.ts';
 import { MAX_RECOVERED, recoverDeliveries } from './recover-deliveries.service.ts';
 import { svc, type Context } from '../../graphql/context.ts';
-import { defineMutation } from '../../graphql/mutation.ts';
+import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
 import { EventRef } from '../events/event.schema.ts';
-import { Delivery, DeliveryAttempt, DELIVERY_STATUSES } from './delivery.entity.ts';
-import { WebhookEndpoint, DISABLED_REASONS, ENDPOINT_KINDS } from './webhook-endpoint.entity.ts';
+import { type Delivery, type DeliveryAttempt, DELIVERY_STATUSES } from './delivery.entity.ts';
+import { type WebhookEndpoint, DISABLED_REASONS, ENDPOINT_KINDS } from './webhook-endpoint.entity.ts';
 import {
   attemptsOf,
   createWebhookEndpoint,
@@ -173,7 +173,10 @@ builder.queryField('deliveries', (t) =>
           },
           args,
         );
-        const attempts = await attemptsOf(svc(ctx), conn.edges.map((e) => e.node.id));
+        const attempts = await attemptsOf(
+          svc(ctx),
+          conn.edges.map((e) => e.node.id),
+        );
         for (const e of conn.edges) pageAttempts.set(e.node, attempts.get(e.node.id) ?? []);
         return conn;
       },
@@ -183,7 +186,9 @@ builder.queryField('deliveries', (t) =>
   ),
 );
 
-const EndpointField = (t: any) => ({ webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p: { endpoint: WebhookEndpoint }) => p.endpoint }) });
+const EndpointField = (t: SuccessFieldBuilder<never>) => ({
+  webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p: { endpoint: WebhookEndpoint }) => p.endpoint }),
+});
 
 defineMutation('createWebhookEndpoint', {
   permission: 'webhooks:write',
@@ -197,7 +202,7 @@ defineMutation('createWebhookEndpoint', {
     kind: t.field({ type: WebhookEndpointKindEnum, description: 'Default WEBHOOK.' }),
     includeSubAccounts: t.boolean({ description: 'Also send the events of every sub-account (the key must reach them all).' }),
   }),
-  success: (t: any) => ({
+  success: (t) => ({
     ...EndpointField(t),
     secret: t.string({ description: 'The signing secret (whsec_…); shown only here.', resolve: (p: { secret: string }) => p.secret }),
   }),
@@ -217,9 +222,13 @@ defineMutation('updateWebhookEndpoint', {
     rotateSecret: t.boolean(),
     secretOverlapSeconds: t.int({ description: 'How long the previous secret keeps signing; default 86400, at most 604800, 0 for none.' }),
   }),
-  success: (t: any) => ({
+  success: (t) => ({
     ...EndpointField(t),
-    secret: t.string({ nullable: true, description: 'The new signing secret when rotateSecret was set; shown only here.', resolve: (p: { secret: string | null }) => p.secret }),
+    secret: t.string({
+      nullable: true,
+      description: 'The new signing secret when rotateSecret was set; shown only here.',
+      resolve: (p: { secret: string | null }) => p.secret,
+    }),
   }),
   resolve: async (input, ctx) => updateWebhookEndpoint(svc(ctx), input),
 });
@@ -235,7 +244,7 @@ defineMutation('replayDelivery', {
   permission: 'webhooks:write',
   description: 'Sends a finished delivery again with the same webhook-id, starting a new round of attempts.',
   input: (t) => ({ id: t.id({ required: true }) }),
-  success: (t: any) => ({ delivery: t.field({ type: DeliveryRef, resolve: (p: { delivery: Delivery }) => p.delivery }) }),
+  success: (t) => ({ delivery: t.field({ type: DeliveryRef, resolve: (p: { delivery: Delivery }) => p.delivery }) }),
   resolve: async (input, ctx) => ({ delivery: await replayDelivery(svc(ctx), input) }),
 });
 
@@ -249,10 +258,10 @@ defineMutation('recoverDeliveries', {
     since: t.field({ type: 'DateTime', required: true, description: 'Deliveries created at or after this instant.' }),
     limit: t.int({ description: `At most this many (1 to ${MAX_RECOVERED}, the default), oldest first.` }),
   }),
-  success: (t: any) => ({
+  success: (t) => ({
     webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p: RecoverResult) => p.endpoint }),
-    recovered: t.exposeInt('recovered', { description: 'Deliveries put back to PENDING by this call.' }),
-    hasMore: t.exposeBoolean('hasMore', { description: 'More failed deliveries remain: call again.' }),
+    recovered: t.int({ description: 'Deliveries put back to PENDING by this call.', resolve: (p: RecoverResult) => p.recovered }),
+    hasMore: t.boolean({ description: 'More failed deliveries remain: call again.', resolve: (p: RecoverResult) => p.hasMore }),
   }),
   resolve: (input, ctx) => recoverDeliveries(svc(ctx), { endpointId: String(input.endpointId), since: input.since, limit: input.limit }),
 });

@@ -9,7 +9,7 @@ import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../li
 import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
-import { Organization } from '../orgs/organization.entity.ts';
+import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import { assertMayManageEndpoint } from '../auth/policy.ts';
 import { reachSql } from '../auth/reach.ts';
@@ -208,7 +208,11 @@ export async function updateWebhookEndpoint(ctx: ServiceContext, input: unknown)
   if (secret) changes.secret = { old: '[redacted]', new: '[redacted]' };
   if (Object.keys(changes).length === 0) return { endpoint, secret };
   const type = before.enabled && !after.enabled ? 'webhook_endpoint.disabled' : 'webhook_endpoint.updated';
-  recordEvent(ctx.em, { type, organizationId: org.id, data: { webhookEndpoint: after, changes: { ...changes, ...(secret ? { secret: { rotated: true } } : {}) } } });
+  recordEvent(ctx.em, {
+    type,
+    organizationId: org.id,
+    data: { webhookEndpoint: after, changes: { ...changes, ...(secret ? { secret: { rotated: true } } : {}) } },
+  });
   recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: type, targetType: 'WebhookEndpoint', targetId: endpoint.id, changes });
   await commit(ctx);
   return { endpoint, secret };
@@ -222,7 +226,13 @@ export async function deleteWebhookEndpoint(ctx: ServiceContext, input: unknown)
   endpoint.deletedAt = ctx.deps.now();
   endpoint.enabled = false;
   recordEvent(ctx.em, { type: 'webhook_endpoint.deleted', organizationId: org.id, data: { webhookEndpoint: endpointJson(endpoint) } });
-  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'webhook_endpoint.delete', targetType: 'WebhookEndpoint', targetId: endpoint.id, changes: { deleted: { old: false, new: true } } });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'webhook_endpoint.delete',
+    targetType: 'WebhookEndpoint',
+    targetId: endpoint.id,
+    changes: { deleted: { old: false, new: true } },
+  });
   await commit(ctx);
   return endpoint;
 }
@@ -254,8 +264,7 @@ export async function listDeliveries(ctx: ServiceContext, filter: DeliveryFilter
   // their events, which a key without a grant for them must not see (reach.ts, as SQL).
   const inReach = reachSql(ctx.actor, 'o.path');
   const eventInReach = raw(
-    (alias) =>
-      `exists (select 1 from event e join organization o on o.id = e.organization_id where e.id = ${alias}.event_id and ${inReach.sql})`,
+    (alias) => `exists (select 1 from event e join organization o on o.id = e.organization_id where e.id = ${alias}.event_id and ${inReach.sql})`,
     inReach.params,
   );
   if (!ctx.actor.has('events:read')) return toConnection<Delivery>([], limit, ks.cursorOf, ks.hasPrevious);
@@ -311,7 +320,13 @@ export async function replayDelivery(ctx: ServiceContext, input: unknown): Promi
   delivery.round += 1;
   delivery.roundAttempts = 0;
   delivery.nextAttemptAt = now;
-  recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'delivery.replay', targetType: 'Delivery', targetId: delivery.id, changes: { round: { old: delivery.round - 1, new: delivery.round } } });
+  recordAudit(ctx.em, ctx.actor, {
+    organizationId: org.id,
+    action: 'delivery.replay',
+    targetType: 'Delivery',
+    targetId: delivery.id,
+    changes: { round: { old: delivery.round - 1, new: delivery.round } },
+  });
   await commit(ctx);
   // After the commit: a job that ran earlier would find the delivery not yet pending. Should this
   // enqueue fail, the worker's sweep re-creates the job from the row.

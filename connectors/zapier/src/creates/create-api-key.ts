@@ -47,7 +47,14 @@ export const createApiKey = defineCreate({
         helpText: 'e.g. `invoices:read`. Empty: everything the user may do.',
       },
       { key: 'validUntil', label: 'Valid Until', type: 'datetime', required: false },
-      { key: 'allowedIps', label: 'Allowed IP Addresses', type: 'string', required: false, list: true, helpText: 'IPv4/IPv6 addresses or CIDR blocks. Empty: any address.' },
+      {
+        key: 'allowedIps',
+        label: 'Allowed IP Addresses',
+        type: 'string',
+        required: false,
+        list: true,
+        helpText: 'IPv4/IPv6 addresses or CIDR blocks. Empty: any address.',
+      },
     ],
     perform: async (z, bundle) => {
       const input = bundle.inputData;

@@ -35,7 +35,9 @@ export const findApiKey = defineSearch({
     ],
     perform: async (z, bundle) => {
       const keyId = String(bundle.inputData.keyId ?? '').trim();
-      const name = String(bundle.inputData.name ?? '').trim().toLowerCase();
+      const name = String(bundle.inputData.name ?? '')
+        .trim()
+        .toLowerCase();
       if (!keyId && !name) throw new z.errors.Error('Give a key id or a name to find the key by.', 'MissingInput', 400);
       const kind = KINDS.find((k) => k === bundle.inputData.kind) ?? null;
       const status = STATUSES.find((s) => s === bundle.inputData.status) ?? null;

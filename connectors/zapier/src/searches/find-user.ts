@@ -16,15 +16,17 @@ export const findUser = defineSearch({
       { key: 'name', label: 'Name', type: 'string', required: false, helpText: 'Used when no email is given.' },
     ],
     perform: async (z, bundle) => {
-      const email = String(bundle.inputData.email ?? '').trim().toLowerCase();
-      const name = String(bundle.inputData.name ?? '').trim().toLowerCase();
+      const email = String(bundle.inputData.email ?? '')
+        .trim()
+        .toLowerCase();
+      const name = String(bundle.inputData.name ?? '')
+        .trim()
+        .toLowerCase();
       if (!email && !name) throw new z.errors.Error('Give an email or a name to find the user by.', 'MissingInput', 400);
       const term = (email || name).slice(0, 200);
       const { users } = await execute(z, bundle, Users, { filter: { search: term }, first: SEARCH_PAGE });
       // Keyplane's search is a substring match; a Zapier "find" must not pick a near miss.
-      return users.edges
-        .map((e) => e.node)
-        .filter((u) => (email ? u.email?.toLowerCase() === email : u.name.toLowerCase() === name));
+      return users.edges.map((e) => e.node).filter((u) => (email ? u.email?.toLowerCase() === email : u.name.toLowerCase() === name));
     },
     sample: USER_SAMPLE,
     outputFields: [

@@ -31,7 +31,10 @@ export const listUsers = defineTrigger({
   operation: {
     type: 'polling',
     perform: async (z: ZObject, bundle: Bundle) => {
-      const users = await pageAt(bundle, async (after) => (await execute(z, bundle, Users, { filter: { status: 'ACTIVE' }, first: DROPDOWN_PAGE, after })).users);
+      const users = await pageAt(
+        bundle,
+        async (after) => (await execute(z, bundle, Users, { filter: { status: 'ACTIVE' }, first: DROPDOWN_PAGE, after })).users,
+      );
       return users.map((u) => ({ ...u, label: u.email ? `${u.name} <${u.email}>` : u.name }));
     },
   },
@@ -54,7 +57,10 @@ export const listApiKeys = defineTrigger({
   operation: {
     type: 'polling',
     perform: async (z: ZObject, bundle: Bundle) => {
-      const keys = await pageAt(bundle, async (after) => (await execute(z, bundle, ApiKeys, { filter: { status: 'ACTIVE' }, first: DROPDOWN_PAGE, after })).apiKeys);
+      const keys = await pageAt(
+        bundle,
+        async (after) => (await execute(z, bundle, ApiKeys, { filter: { status: 'ACTIVE' }, first: DROPDOWN_PAGE, after })).apiKeys,
+      );
       return keys.map((k) => ({ ...k, label: `${k.name} (${k.start}…)` }));
     },
   },
