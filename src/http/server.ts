@@ -7,6 +7,7 @@ import type { App } from '../app.ts';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../infra/db-errors.ts';
 import type { Context, ServerContext } from '../graphql/context.ts';
 import { useForwardOnlyConnections } from '../graphql/forward-only.ts';
+import { useNodeLimit } from '../graphql/node-limit.ts';
 import { schema } from '../graphql/schema.ts';
 import type { RequestMeta } from '../modules/auth/actor.ts';
 import { Reach } from '../modules/auth/reach.ts';
@@ -121,10 +122,13 @@ export function createHttpServer(
         maxAliases: { n: 20 },
         maxDirectives: { n: 20 },
         maxTokens: { n: 2000 },
-        costLimit: { maxCost: 5000 },
+        // Cost is counted in nodes (useNodeLimit), as GitHub does: a field-weighted cost refused
+        // ordinary pages such as auditLog(first: 100) with a "Syntax Error".
+        costLimit: { enabled: false },
         blockFieldSuggestion: { enabled: config.production },
       }),
       useForwardOnlyConnections(),
+      useNodeLimit(),
       operationMetrics(app),
     ],
   });
