@@ -8,7 +8,13 @@ runProcess({
   start: async (config, log) => {
     const app = await createApp(config, { log });
     const { server, close } = createHttpServer(app);
-    server.listen(config.port, config.host, () => log.info({ port: config.port }, 'keyplane api listening'));
+    server.listen(config.port, config.host, () => {
+      const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+      log.info(
+        { port: config.port, graphql: `${base}/graphql`, console: `${base}/console`, openapi: `${base}/openapi.json` },
+        `keyplane api listening on ${base}`,
+      );
+    });
     return async () => {
       // Drain within the grace (15 s) minus time for the final usage flush and disconnects.
       await close(10_000);

@@ -194,6 +194,22 @@ export const openApiDocument = {
     },
   },
   paths: {
+    '/': {
+      get: {
+        operationId: 'index',
+        summary: 'Where things are: the GraphQL endpoint, the console, this description',
+        responses: {
+          '200': {
+            description: 'Links (JSON; a browser asking for HTML gets the same as a page)',
+            content: json({
+              type: 'object',
+              required: ['name', 'links'],
+              properties: { name: { type: 'string' }, links: { type: 'object', additionalProperties: { type: 'string' } } },
+            }),
+          },
+        },
+      },
+    },
     '/healthz': {
       get: {
         operationId: 'healthz',

@@ -135,6 +135,19 @@ export function createHttpServer(
 
   const routes = new Map<string, Route>(
     Object.entries({
+      '/': async (req, res) => {
+        // A first visit (a browser, or curl) learns where things are instead of a bare 404.
+        const links: Record<string, string> = { graphql: '/graphql', console: CONSOLE_PREFIX, openapi: OPENAPI_PATH, health: '/healthz', ready: '/readyz' };
+        if (!config.production) links.graphiql = '/graphql (open in a browser)';
+        if ((req.headers.accept ?? '').includes('text/html')) {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          const items = Object.entries(links)
+            .map(([name, href]) => `<li>${name}: <a href="${href.split(' ')[0]}">${href}</a></li>`)
+            .join('');
+          return void res.end(`<!doctype html><meta charset="utf-8"><title>Keyplane</title><h1>Keyplane</h1><ul>${items}</ul>`);
+        }
+        json(res, 200, { name: 'Keyplane', links });
+      },
       '/healthz': async (_req, res) => json(res, 200, { status: 'ok' }),
       '/readyz': async (_req, res) => {
         // Answers within READY_PROBE_MS whatever the engines do: a load balancer must not wait out an outage.

@@ -19,11 +19,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function wsClient(connectionParams: Record<string, string>) {
+function wsClient(connectionParams: Record<string, unknown>) {
   return createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
 }
 
-async function wsQuery(connectionParams: Record<string, string>): Promise<unknown> {
+async function wsQuery(connectionParams: Record<string, unknown>): Promise<unknown> {
   const client = wsClient(connectionParams);
   try {
     return await new Promise((resolve, reject) => {
@@ -40,6 +40,10 @@ describe('authentication over WebSocket and SSE', () => {
     const org = await seedOrg(server);
     expect(await wsQuery({ authorization: `Bearer ${org.token}` })).toEqual({ data: { viewer: { organization: { id: org.organizationId } } } });
     expect(await wsQuery({ 'X-API-Key': org.token })).toEqual({ data: { viewer: { organization: { id: org.organizationId } } } });
+    // The shapes clients send (issue 18, item 8): a headers object, or a bare token.
+    const viewer = { data: { viewer: { organization: { id: org.organizationId } } } };
+    expect(await wsQuery({ headers: { Authorization: `Bearer ${org.token}` } })).toEqual(viewer);
+    expect(await wsQuery({ token: org.token })).toEqual(viewer);
     await expect(wsQuery({})).rejects.toMatchObject({ code: 4401 });
     // The last character changed (to one it is not: a token ending in x stayed valid, 1 run in 62).
     const forged = `${org.token.slice(0, -1)}${org.token.endsWith('x') ? 'y' : 'x'}`;

@@ -50,6 +50,7 @@ describe('GET /openapi.json', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        '/',
         '/console/auth',
         '/console/logout',
         '/console/{path}',
@@ -74,7 +75,13 @@ describe('GET /openapi.json', () => {
     });
     const plain = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId: user.userId });
 
-    let r = await call('/healthz');
+    let r = await call('/');
+    conforms('/', 'get', r.status, r.type, r.body);
+    expect(r.body).toMatchObject({ name: 'Keyplane', links: { graphql: '/graphql', console: '/console', openapi: '/openapi.json' } });
+    const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<a href="/graphql">');
+    r = await call('/healthz');
     conforms('/healthz', 'get', r.status, r.type, r.body);
     r = await call('/readyz');
     conforms('/readyz', 'get', r.status, r.type, r.body);
