@@ -29,7 +29,9 @@ export const outboxRelayModule: WorkerModule = {
     let again = false;
     let stopped = false;
 
-    const passOnce = async () => {
+    /** False when it could not run (Redis away: nothing can be handed over; the pass after its return catches up). */
+    const passOnce = async (): Promise<boolean> => {
+      if (deps.redis.status !== 'ready') return false;
       for (let i = 0; i < MAX_BATCHES_PER_PASS && !stopped; i++) {
         const r = await relayOutboxBatch(deps.orm.em.fork(), relayDeps);
         if (!r) break; // another process is relaying right now
@@ -40,6 +42,7 @@ export const outboxRelayModule: WorkerModule = {
         lastSweep = Date.now();
         await sweepDeliveries(deps.orm.em.fork(), relayDeps);
       }
+      return true;
     };
     const pass = (): void => {
       if (stopped) return;
@@ -49,11 +52,12 @@ export const outboxRelayModule: WorkerModule = {
       }
       running = (async () => {
         try {
+          let ok = true;
           do {
             again = false;
-            await passOnce();
-          } while (again && !stopped);
-          deps.checks.set('outbox-relay', true);
+            ok = await passOnce();
+          } while (ok && again && !stopped);
+          deps.checks.set('outbox-relay', ok);
         } catch (err) {
           deps.checks.set('outbox-relay', false);
           log.warn({ err }, 'outbox relay pass failed; the next one retries');

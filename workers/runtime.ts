@@ -82,7 +82,8 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
           );
         r.disconnect();
       }
-      await orm.close(true);
+      // A query stuck on its connection must not hold the exit either.
+      await settlesWithin(orm.close(true), 2_000);
     },
   };
 }

@@ -113,7 +113,9 @@ export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Prom
       ctx,
     );
 
-    await Promise.all(
+    // Redis's part (publish, enqueue) is bounded: while Redis is away the pass rolls back at once
+    // (the lock and the connection freed) instead of holding both for the whole outage.
+    const published = Promise.all(
       events.flatMap((e) => {
         const message: StreamEvent = {
           id: e.id,
@@ -127,11 +129,32 @@ export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Prom
         return pathIds(e.path).map((orgId) => deps.pubsub.publish(eventTopic(orgId), message));
       }),
     );
-    if (pending.length) await deps.deliveries.addBulk(pending.map((p) => deliveryJob({ eventId: p.event_id, endpointId: p.endpoint_id, round: p.round })));
+    const enqueued = pending.length
+      ? deps.deliveries.addBulk(pending.map((p) => deliveryJob({ eventId: p.event_id, endpointId: p.endpoint_id, round: p.round })))
+      : null;
+    await withinOrFail(Promise.all([published, enqueued]), REDIS_STEP_MS, 'Redis did not take the events in time');
 
     await conn.execute('update event set relayed_at = now() where seq = any(array[?]::bigint[])', [events.map((e) => e.seq)], 'run', ctx);
     return { events: events.length, deliveries: pending.length };
   });
+}
+
+/** How long a relay pass waits for Redis to take its events before it rolls back. */
+const REDIS_STEP_MS = 5_000;
+
+async function withinOrFail<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  // The slow promise may still settle later (ioredis replays it on reconnect): job ids and
+  // event ids make that harmless; its rejection must not go unhandled.
+  p.catch(() => {});
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function deliveryJob(payload: { eventId: string; endpointId: string; round: number }) {
