@@ -100,6 +100,9 @@ function isSelf(actor: Actor, type: OwnedType, obj: Owned): boolean {
   }
 }
 
+/** The key id inside a token (16 base62 characters): another name of an API key. */
+const KEY_ID_RE = /^[0-9A-Za-z]{16}$/;
+
 /** Per request: the caller, batched loaders, and what this request was granted. */
 export class Reach {
   readonly actor: Actor;
@@ -179,7 +182,7 @@ export class Reach {
       if (!eventOrg || !this.actor.canActIn(eventOrg)) throw new NotFoundError(type, id);
       this.actor.require(READ_PERMISSION.Event, eventOrg);
     }
-    this.actor.require(permission, org, type === 'ApiKey' ? id : null);
+    this.actor.require(permission, org, type === 'ApiKey' ? (obj as Owned).id : null);
     return { obj, org };
   }
 
@@ -209,10 +212,16 @@ export class Reach {
       const entity = ENTITIES[type];
       const em = this.em;
       l = new DataLoader(async (ids) => {
-        const where: Record<string, unknown> = { id: { $in: [...ids] } };
+        // A key may be named by its id (key_…) or by the key id inside its token: either finds it.
+        const keyIds = type === 'ApiKey' ? ids.filter((id) => KEY_ID_RE.test(id)) : [];
+        const where: Record<string, unknown> = keyIds.length ? { $or: [{ id: { $in: [...ids] } }, { keyId: { $in: keyIds } }] } : { id: { $in: [...ids] } };
         if (type === 'ApiKey' || type === 'WebhookEndpoint') where.deletedAt = null;
-        const rows = (await em.find(entity as never, where as never)) as Owned[];
-        const byId = new Map(rows.map((r) => [r.id, r]));
+        const rows = (await em.find(entity as never, where as never)) as (Owned & { keyId?: string })[];
+        const byId = new Map<string, Owned>();
+        for (const r of rows) {
+          byId.set(r.id, r);
+          if (type === 'ApiKey' && r.keyId) byId.set(r.keyId, r);
+        }
         return ids.map((id) => byId.get(id) ?? null);
       });
       this.loaders.set(type, l);

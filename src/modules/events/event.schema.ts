@@ -24,7 +24,13 @@ export const EventRef = builder.objectRef<EventShape>('Event').implement({
     type: t.exposeString('type', { description: 'e.g. api_key.created' }),
     occurredAt: t.field({ type: 'DateTime', resolve: (e) => (e.occurredAt instanceof Date ? e.occurredAt : new Date(e.occurredAt)) }),
     organizationId: t.exposeID('organizationId'),
-    keyId: t.id({ nullable: true, description: 'The API key concerned (ApiKey.id), if any.', resolve: (e) => e.keyId ?? null }),
+    apiKeyId: t.id({ nullable: true, description: 'The API key concerned (ApiKey.id, key_…), if any.', resolve: (e) => e.keyId ?? null }),
+    keyId: t.id({
+      nullable: true,
+      description: 'The API key concerned (ApiKey.id), if any.',
+      deprecationReason: 'Named like ApiKey.keyId (the id inside a token) but holds ApiKey.id: use apiKeyId.',
+      resolve: (e) => e.keyId ?? null,
+    }),
     data: t.expose('data', { type: 'JSON' }),
   }),
 });

@@ -138,7 +138,8 @@ builder.queryField('apiKey', (t) =>
     type: ApiKeyRef,
     nullable: true,
     authScopes: needs('keys:read'),
-    args: { id: t.arg.id({ required: true }) },
+    description: 'One key, by its id (key_…) or by the key id inside its token (ApiKey.keyId); null when missing or beyond reach.',
+    args: { id: t.arg.id({ required: true, description: 'ApiKey.id or ApiKey.keyId: either names the key.' }) },
     resolve: (_r, { id }, ctx) => findApiKey(svc(ctx), String(id)),
   }),
 );
