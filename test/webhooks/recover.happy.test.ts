@@ -32,10 +32,14 @@ describe('recoverDeliveries', () => {
       success((await gql(server, org.token, CreateUser, { input: { name, kind: 'SERVICE' } })).data?.createUser, 'CreateUserSuccess');
     const list = async () =>
       (await gql(server, org.token, Deliveries, { filter: { endpointId: webhookEndpoint.id }, first: 50 })).data!.deliveries.edges.map((e) => e.node);
+    let last: unknown = null;
     const failed = await waitFor(async () => {
       const l = await list();
+      last = l.map((d) => [d.status, d.attemptCount, d.lastError]);
       return l.length === 4 && l.every((d) => d.status === 'FAILED') ? l : null;
-    }, 'four failed deliveries (the receiver is down)');
+    }, 'four failed deliveries (the receiver is down)').catch((e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(last)}`);
+    });
     // One failed before the outage being recovered from: it stays as it is.
     const old = failed.find((d) => (d.event?.data as { user?: { name?: string } } | undefined)?.user?.name === 'old')!;
     await ownerSql(`update delivery set created_at = now() - interval '2 days' where id = $1`, [old.id]);

@@ -21,7 +21,10 @@ beforeAll(async () => {
   connection = new Redis(server.config.redisUrl, { maxRetriesPerRequest: null });
   queue = new Queue(deliverWebhookJob.queue, { connection, prefix: queuePrefix(server.config) });
 });
+/** The thousand pending deliveries would be picked up by the next file's workers in this database. */
+let endpointId: string | null = null;
 afterAll(async () => {
+  if (endpointId) await ownerSql(`update delivery set status = 'FAILED', next_attempt_at = null where endpoint_id = $1`, [endpointId]);
   await queue.close();
   connection.disconnect();
   await server.close();
@@ -32,6 +35,7 @@ describe('the delivery sweep', () => {
   it('re-creates 1,000 lost delivery jobs in one sweep, and none twice', async () => {
     const org = await seedOrg(server);
     const { webhookEndpoint } = await createEndpoint(server, org.token, { url: 'http://127.0.0.1:9/in' });
+    endpointId = webhookEndpoint.id;
     // 1,000 events handed to the endpoint whose jobs Redis lost: PENDING, an attempt overdue.
     await ownerSql(
       `insert into event (id, type, organization_id, occurred_at, data, relayed_at)
