@@ -1,7 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin, { type AuthFailure } from '@pothos/plugin-scope-auth';
 import { ForbiddenError } from '../lib/errors.ts';
 import type { OwnedType } from '../modules/auth/reach.ts';
 import type { Context } from './context.ts';
@@ -36,7 +36,15 @@ export const builder = new SchemaBuilder<{
       permission: (p: string) => ctx.actor.has(p),
       reach: ({ type, obj }) => ctx.reach.sees(type, obj),
     }),
-    unauthorizedError: (_parent, _ctx, _info, result) => new ForbiddenError(result.message),
+    // Say what is missing, as the REST routes do ("Missing permission keys:verify"), not
+    // "Not authorized to resolve Mutation.verifyKey".
+    unauthorizedError: (_parent, _ctx, _info, result) => {
+      const missing = missingScope(result.failure);
+      if (missing?.scope === 'permission' && typeof missing.parameter === 'string')
+        return new ForbiddenError(`Missing permission ${missing.parameter}`, missing.parameter);
+      if (missing?.scope === 'management') return new ForbiddenError('Publishable keys cannot call management operations');
+      return new ForbiddenError(result.message);
+    },
   },
   errors: { defaultTypes: [] },
   relay: {
@@ -60,4 +68,16 @@ export function needs(permission: string) {
  */
 export function reachable<T extends { id: string }>(type: OwnedType) {
   return { runScopesOnType: true, authScopes: (obj: T) => ({ reach: { type, obj } }) } as const;
+}
+
+/** The first plain scope that failed (inside $all / $any), with its parameter. */
+function missingScope(failure: AuthFailure): { scope: string; parameter: unknown } | null {
+  if (failure.kind === 'AuthScope') return { scope: failure.scope, parameter: failure.parameter };
+  if (failure.kind === 'AllAuthScopes' || failure.kind === 'AnyAuthScopes') {
+    for (const f of failure.failures) {
+      const found = missingScope(f);
+      if (found) return found;
+    }
+  }
+  return null;
 }

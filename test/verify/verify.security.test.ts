@@ -124,3 +124,16 @@ describe('limits are the verified key’s, and cannot be dodged', () => {
     expect((await verifyHttp(server, org.token, { token: key.token })).body.remaining).toBe(1);
   });
 });
+
+describe('a caller without keys:verify', () => {
+  it('is told which permission it lacks, over GraphQL as over REST (issue 18, item 7)', async () => {
+    const org = await seedOrg(server);
+    const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
+    const caller = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
+    const res = await gql(server, caller.token, 'mutation { verifyKey(input: { token: "kp_sk_x" }) { valid } }');
+    expect(res.errors?.[0]).toMatchObject({ message: 'Missing permission keys:verify', extensions: { code: 'FORBIDDEN' } });
+    const rest = await verifyHttp(server, caller.token, { token: 'kp_sk_x' });
+    expect(rest.status).toBe(403);
+    expect(JSON.stringify(rest.body)).toContain('keys:verify');
+  });
+});

@@ -52,6 +52,6 @@ describe('Zapier authentication errors', () => {
     const k = await integrationKey(server, org, ['events:read']);
     const f = await failure(appTester(method('triggers.list_users.operation.perform') as never, { authData: authData(server, k.token) }));
     expect(f).toMatchObject({ name: 'AppError', code: 'FORBIDDEN' });
-    expect(f.message).toMatch(/Not authorized to resolve Query\.users/);
+    expect(f.message).toMatch(/Missing permission users:read/);
   });
 });
