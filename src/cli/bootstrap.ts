@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../config/config.ts';
 import { openDatabase } from '../infra/orm.ts';
 import { RedisEventTarget } from '../infra/pubsub.ts';
 import { createRedis } from '../infra/redis.ts';
-import { KEY_ADDED_TOPIC } from '../modules/keys/key-id-filter.ts';
+import { KEY_ADDED_TOPIC } from '../modules/verification/key-id-filter.ts';
 import { bootstrapOrganization } from '../modules/orgs/bootstrap.service.ts';
 
 const { values } = parseArgs({ options: { org: { type: 'string' } } });
