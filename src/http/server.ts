@@ -14,6 +14,7 @@ import { Reach } from '../modules/auth/reach.ts';
 import { ConsoleSessions } from '../modules/console/console-auth.ts';
 import { CONSOLE_PREFIX, createConsoleRoute } from './console-route.ts';
 import { createGraphqlWs } from './graphql-ws.ts';
+import { GRAPHIQL_ASSETS, graphiqlAsset, renderLocalGraphiQL } from './graphiql.ts';
 import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.ts';
 import { VERIFY_PATH, verifyRoute } from './verify-route.ts';
 import { errorBody, sendError } from './errors.ts';
@@ -105,7 +106,10 @@ export function createHttpServer(
       },
     },
     landingPage: false,
-    graphiql: config.production ? false : { title: 'Keyplane', headers: JSON.stringify({ Authorization: 'Bearer kp_sk_…' }) },
+    // Served with its assets from this server (no CDN); the prefilled header is plain ASCII (a
+    // browser's fetch refuses any other byte in a header), to be replaced by a key.
+    graphiql: config.production ? false : { title: 'Keyplane', headers: JSON.stringify({ Authorization: 'Bearer YOUR_KEY' }) },
+    renderGraphiQL: renderLocalGraphiQL,
     logging: {
       debug: (...a) => log.debug({ yoga: a }, 'yoga'),
       info: (...a) => log.info({ yoga: a }, 'yoga'),
@@ -217,6 +221,7 @@ export function createHttpServer(
     try {
       if (r) return await r(req, res, meta);
       if (path === CONSOLE_PREFIX || path.startsWith(`${CONSOLE_PREFIX}/`)) return await consoleRoute(req, res, meta);
+      if (!config.production && req.method === 'GET' && path.startsWith(`${GRAPHIQL_ASSETS}/`) && (await graphiqlAsset(path, res))) return;
       if (path !== '/graphql') return sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${loggablePath(path)}`);
       if (req.method === 'GET' && !config.production && (req.headers.accept ?? '').includes('text/html') && !req.url?.includes('query='))
         return yoga.handle(req, res, {} as ServerContext); // GraphiQL page; its requests authenticate
