@@ -1,5 +1,5 @@
 import { EXPIRY_SWEEP_SCHEDULER_ID, expirySweepJob } from '../src/jobs/expiry-sweep.job.ts';
-import { sweepExpiry } from '../src/modules/keys/expiry-sweep.service.ts';
+import { sweepExpiry } from '../src/modules/expiry/expiry-sweep.service.ts';
 import { scheduledWorker } from './runtime.ts';
 
 /**

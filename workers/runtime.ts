@@ -8,8 +8,8 @@ import type { Logger } from '../src/infra/logger.ts';
 import { openDatabase } from '../src/infra/orm.ts';
 import { RedisEventTarget } from '../src/infra/pubsub.ts';
 import { createRedis } from '../src/infra/redis.ts';
-import { invalidationNotice } from '../src/modules/keys/invalidation-bus.ts';
-import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/keys/key-cache.ts';
+import { invalidationNotice } from '../src/modules/verification/invalidation-bus.ts';
+import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/verification/key-cache.ts';
 
 /** What a job handler gets: the ORM (fork per job), Redis, pub/sub, config, logger, clock. */
 export type WorkerDeps = {

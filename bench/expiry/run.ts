@@ -21,9 +21,9 @@ import pg from 'pg';
 import { initORM } from '../../src/infra/orm.ts';
 import { RedisEventTarget } from '../../src/infra/pubsub.ts';
 import { createRedis } from '../../src/infra/redis.ts';
-import { DAY_MS } from '../../src/modules/keys/expiry.ts';
-import { sweepExpiry, type SweepResult } from '../../src/modules/keys/expiry-sweep.service.ts';
-import { INVALIDATION_TOPIC } from '../../src/modules/keys/key-cache.ts';
+import { DAY_MS } from '../../src/modules/expiry/expiry.ts';
+import { sweepExpiry, type SweepResult } from '../../src/modules/expiry/expiry-sweep.service.ts';
+import { INVALIDATION_TOPIC } from '../../src/modules/verification/key-cache.ts';
 
 const { values } = parseArgs({
   options: { keys: { type: 'string', default: '1000000' }, orgs: { type: 'string', default: '1000' }, 'no-record': { type: 'boolean' } },

@@ -4,9 +4,9 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { Actor } from '../../src/modules/auth/actor.ts';
-import { KeyCache } from '../../src/modules/keys/key-cache.ts';
-import type { KeyRecord } from '../../src/modules/keys/key-record.ts';
-import { verifyKey } from '../../src/modules/keys/verify.service.ts';
+import { KeyCache } from '../../src/modules/verification/key-cache.ts';
+import type { KeyRecord } from '../../src/modules/verification/key-record.ts';
+import { verifyKey } from '../../src/modules/verification/verify.service.ts';
 import { mintCredential } from '../../src/lib/token.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -20,7 +20,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { initORM } from '../../src/infra/orm.ts';
 import { mintCredential } from '../../src/lib/token.ts';
 import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
-import { loadKeyRecord } from '../../src/modules/keys/key-record.ts';
+import { loadKeyRecord } from '../../src/modules/verification/key-record.ts';
 import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.ts';
 import { makeUserWithRole } from './seed.ts';
 import { API_NODE_FLAGS } from '../../scripts/node-flags.ts';

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { initORM } from '../infra/orm.ts';
-import { planExpiry, type PlannedAction } from '../modules/keys/expiry-sweep.service.ts';
+import { planExpiry, type PlannedAction } from '../modules/expiry/expiry-sweep.service.ts';
 
 const USAGE = `usage: npm run expiry -- --as-of DATE [--org ORGANIZATION_ID] [--json]
 

@@ -7,14 +7,14 @@ import '../modules/catalog/catalog.schema.ts';
 import '../modules/users/user.schema.ts';
 import '../modules/roles/role.schema.ts';
 import '../modules/keys/api-key.schema.ts';
-import '../modules/keys/verify.schema.ts';
+import '../modules/verification/verify.schema.ts';
 import '../modules/usage/usage.schema.ts';
 import '../modules/audit/audit.schema.ts';
 import '../modules/events/event.schema.ts';
 import '../modules/notifications/notification.schema.ts';
 import '../modules/webhooks/webhook.schema.ts';
 import '../modules/events/event-stream.schema.ts';
-import '../modules/keys/invalidation.schema.ts';
+import '../modules/verification/invalidation.schema.ts';
 import '../modules/viewer/viewer.schema.ts';
 import '../modules/console/console.schema.ts';
 

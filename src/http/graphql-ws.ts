@@ -9,8 +9,8 @@ import type { Context, ServerContext } from '../graphql/context.ts';
 import type { Actor, RequestMeta } from '../modules/auth/actor.ts';
 import { CLOSE_UNAUTHENTICATED, invalidatedBecause } from '../modules/auth/principal-check.ts';
 import type { ConsoleSessions } from '../modules/console/console-auth.ts';
-import type { Invalidation } from '../modules/keys/key-cache.ts';
-import { pathIds } from '../modules/keys/key-record.ts';
+import type { Invalidation } from '../modules/verification/key-cache.ts';
+import { pathIds } from '../modules/verification/key-record.ts';
 import { authenticate } from './request-auth.ts';
 
 type EnvelopedRoot = {

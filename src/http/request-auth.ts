@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { extractCredential } from '../lib/credentials.ts';
 import { Actor, type RequestMeta } from '../modules/auth/actor.ts';
-import type { KeyVerifier, VerifyOutcome } from '../modules/keys/verifier.ts';
+import type { KeyVerifier, VerifyOutcome } from '../modules/verification/verifier.ts';
 
 /** The console's cookie sessions (src/modules/console): consulted only when no key is sent. */
 export type SessionAuthenticator = { authenticate(headers: IncomingHttpHeaders | Record<string, unknown>, meta: RequestMeta): Promise<Actor | null> };

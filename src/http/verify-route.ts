@@ -3,7 +3,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../infra/db
 import type { App } from '../app.ts';
 import { AppError, ValidationError } from '../lib/errors.ts';
 import type { RequestMeta } from '../modules/auth/actor.ts';
-import { verifyKey, type VerifyKeyResult } from '../modules/keys/verify.service.ts';
+import { verifyKey, type VerifyKeyResult } from '../modules/verification/verify.service.ts';
 import { LimiterUnavailableError } from '../modules/usage/usage-limiter.ts';
 import { readBody } from './body.ts';
 import { JSON_HEADERS, sendError } from './errors.ts';

@@ -5,8 +5,8 @@ import type { Logger } from '../infra/logger.ts';
 import type { Actor } from './auth/actor.ts';
 import type { Reach } from './auth/reach.ts';
 import type { EventStream } from './events/event-stream.ts';
-import type { Invalidation } from './keys/key-cache.ts';
-import type { KeyVerifier } from './keys/verifier.ts';
+import type { Invalidation } from './verification/key-cache.ts';
+import type { KeyVerifier } from './verification/verifier.ts';
 
 /** Process-wide dependencies, built once by the composition root. */
 export type AppDeps = {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAsOf } from '../../src/cli/expiry.ts';
-import { planExpiry, type PlannedAction } from '../../src/modules/keys/expiry-sweep.service.ts';
+import { planExpiry, type PlannedAction } from '../../src/modules/expiry/expiry-sweep.service.ts';
 import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { day, makeKey, sweep } from './helpers.ts';
 import { testDatabaseUrl } from '../context.ts';

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
-import { DAY_MS } from '../../src/modules/keys/expiry.ts';
-import { sweepExpiry, type SweepOptions } from '../../src/modules/keys/expiry-sweep.service.ts';
+import { DAY_MS } from '../../src/modules/expiry/expiry.ts';
+import { sweepExpiry, type SweepOptions } from '../../src/modules/expiry/expiry-sweep.service.ts';
 import type { TestServer } from '../harness.ts';
 
 /** Day 0 of every scenario: far enough in the past that day 0 … 150 are never in the future. */

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initORM } from '../../src/infra/orm.ts';
 import { recordEvent } from '../../src/modules/events/event.service.ts';
-import { sweepExpiry } from '../../src/modules/keys/expiry-sweep.service.ts';
+import { sweepExpiry } from '../../src/modules/expiry/expiry-sweep.service.ts';
 import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { day, expiryEvents, makeKey, summary, type TestKey } from './helpers.ts';
 import { testDatabaseUrl } from '../context.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { schema } from '../../src/graphql/schema.ts';
 import { Actor } from '../../src/modules/auth/actor.ts';
 import { OWNED_TYPES } from '../../src/modules/auth/reach.ts';
-import type { KeyRecord } from '../../src/modules/keys/key-record.ts';
+import type { KeyRecord } from '../../src/modules/verification/key-record.ts';
 
 /**
  * Reach is enforced by type, not by field: every organisation-owned object type re-checks each

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resultJson } from '../../src/http/verify-route.ts';
-import type { VerifyKeyResult } from '../../src/modules/keys/verify.service.ts';
+import type { VerifyKeyResult } from '../../src/modules/verification/verify.service.ts';
 
 /** What POST /v1/keys/verify answered before the hand-written serialiser: JSON.stringify, field order of the contract. */
 const reference = (r: VerifyKeyResult) =>

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../../src/modules/events/event.types.js';
 import { EventRecord } from '../../../src/modules/events/event.entity.js';
 import { toEventJson } from '../../../src/modules/events/event.service.js';
-import { sweepExpiry } from '../../../src/modules/keys/expiry-sweep.service.js';
+import { sweepExpiry } from '../../../src/modules/expiry/expiry-sweep.service.js';
 import { makeKey } from '../../../test/expiry/helpers.js';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../../../test/harness.js';
 import {

@@ -13,7 +13,7 @@ import {
   type HookReceiver,
 } from '../../../test/webhooks/helpers.js';
 import { makeKey } from '../../../test/expiry/helpers.js';
-import { sweepExpiry } from '../../../src/modules/keys/expiry-sweep.service.js';
+import { sweepExpiry } from '../../../src/modules/expiry/expiry-sweep.service.js';
 import type { Subscription } from '../src/triggers/events.js';
 import { appTester, authData, integrationKey, hookOf } from './helpers.js';
 import { OwnerCreateKey, OwnerEndpoints, OwnerRevokeKey, OwnerRotateKey } from './ops.js';

@@ -1,7 +1,7 @@
 import { ForbiddenError } from '../../lib/errors.ts';
 import { allows, type PermissionMap } from '../../lib/permissions.ts';
-import type { KeyRecord } from '../keys/key-record.ts';
-import { pathIds } from '../keys/key-record.ts';
+import type { KeyRecord } from '../verification/key-record.ts';
+import { pathIds } from '../verification/key-record.ts';
 
 export type OrgRef = { id: string; path: string };
 

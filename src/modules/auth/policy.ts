@@ -2,7 +2,7 @@ import { ForbiddenError } from '../../lib/errors.ts';
 import { firstNotCovered, fromGrants, intersect, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.ts';
 import { catalogFor } from '../catalog/catalog.service.ts';
 import type { ApiKey, SubAccountGrant } from '../keys/api-key.entity.ts';
-import { loadUserPermissions } from '../keys/key-record.ts';
+import { loadUserPermissions } from '../verification/key-record.ts';
 import type { Organization } from '../orgs/organization.entity.ts';
 import type { Role } from '../roles/role.entity.ts';
 import type { ServiceContext } from '../service-context.ts';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SubAccountGrant } from '../keys/api-key.entity.ts';
-import { loadUserPermissions, type KeyRecord } from '../keys/key-record.ts';
+import { loadUserPermissions, type KeyRecord } from '../verification/key-record.ts';
 import type { PermissionMap } from '../../lib/permissions.ts';
 import type { UserStatus } from '../users/user.entity.ts';
 

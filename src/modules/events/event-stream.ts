@@ -3,8 +3,8 @@ import type { RedisEventTarget } from '../../infra/pubsub.ts';
 import { Actor } from '../auth/actor.ts';
 import { invalidatedBecause } from '../auth/principal-check.ts';
 import { isConsoleSessionId } from '../console/session-record.ts';
-import type { KeyRecord } from '../keys/key-record.ts';
-import type { KeyVerifier } from '../keys/verifier.ts';
+import type { KeyRecord } from '../verification/key-record.ts';
+import type { KeyVerifier } from '../verification/verifier.ts';
 import { matchesEventTypes } from '../webhooks/event-filter.ts';
 import { EVENT_STREAM_TOPIC, type StreamEvent } from './outbox-relay.ts';
 

@@ -5,7 +5,7 @@ import type { Logger } from '../../infra/logger.ts';
 import type { RedisEventTarget } from '../../infra/pubsub.ts';
 import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
 import { newId } from '../../lib/ids.ts';
-import { pathIds } from '../keys/key-record.ts';
+import { pathIds } from '../verification/key-record.ts';
 import { endpointWants, type EndpointRoute } from '../webhooks/event-filter.ts';
 import type { EventType } from './event.types.ts';
 

@@ -14,7 +14,7 @@ import { commit, type ServiceContext } from '../service-context.ts';
 import type { User } from '../users/user.entity.ts';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.ts';
 import { issueKey } from './api-key.factory.ts';
-import { DAY_MS, keyExpiresAt } from './expiry.ts';
+import { DAY_MS, keyExpiresAt } from '../expiry/expiry.ts';
 
 export const MAX_ALLOWED_IPS = 100;
 export const MAX_METADATA_BYTES = 4096;

@@ -7,7 +7,7 @@ import { assertHolds, assertMayManageRole } from '../auth/policy.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { assertKnownPermissions } from '../catalog/catalog.service.ts';
 import { recordEvent } from '../events/event.service.ts';
-import { pathIds, userPermissions } from '../keys/key-record.ts';
+import { pathIds, userPermissions } from '../verification/key-record.ts';
 import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import { commit, type ServiceContext } from '../service-context.ts';

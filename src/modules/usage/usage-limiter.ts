@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import type { KeyRecord } from '../keys/key-record.ts';
-import type { RateLimitState, UsageLimiter } from '../keys/verifier.ts';
+import type { KeyRecord } from '../verification/key-record.ts';
+import type { RateLimitState, UsageLimiter } from '../verification/verifier.ts';
 import { limiterKeys } from './usage-keys.ts';
 
 /** Credits counters idle this long leave Redis; the next use re-seeds them from PostgreSQL. */

@@ -3,7 +3,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/config.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { VERIFY_CODES } from '../keys/verifier.ts';
+import { VERIFY_CODES } from '../verification/verifier.ts';
 import { limiterKeys, parseCountField, usageKeys } from './usage-keys.ts';
 import type { VerificationLogEntry } from './usage-sink.ts';
 

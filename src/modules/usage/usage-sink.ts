@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../infra/logger.ts';
-import type { UsageSink, VerifyCode } from '../keys/verifier.ts';
-import type { KeyRecord } from '../keys/key-record.ts';
+import type { UsageSink, VerifyCode } from '../verification/verifier.ts';
+import type { KeyRecord } from '../verification/key-record.ts';
 import { countField, usageKeys, type UsageKeys } from './usage-keys.ts';
 
 /** Outcomes after which the credential was good and its holder in standing: the key counts as used. */

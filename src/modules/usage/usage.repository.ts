@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { VerifyCode } from '../keys/verifier.ts';
+import type { VerifyCode } from '../verification/verifier.ts';
 import { KeyVerification } from './usage.entity.ts';
 
 export const GRANULARITIES = ['MINUTE', 'HOUR', 'DAY'] as const;

@@ -1,8 +1,8 @@
 import { builder, needs } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { ApiKeyRef } from '../keys/api-key.schema.ts';
-import { VerifyCodeEnum } from '../keys/verify.schema.ts';
-import type { VerifyCode } from '../keys/verifier.ts';
+import { VerifyCodeEnum } from '../verification/verify.schema.ts';
+import type { VerifyCode } from '../verification/verifier.ts';
 import type { KeyVerification } from './usage.entity.ts';
 import { GRANULARITIES, type UsagePoint } from './usage.repository.ts';
 import { getUsage, listVerifications } from './usage.service.ts';

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { isDatabaseUnavailable } from '../../infra/db-errors.ts';
 import { builder } from '../../graphql/builder.ts';
 import { LimiterUnavailableError } from '../usage/usage-limiter.ts';
-import { ApiKeyRef, PermissionGrantRef } from './api-key.schema.ts';
+import { ApiKeyRef, PermissionGrantRef } from '../keys/api-key.schema.ts';
 import { VERIFY_CODES, type RateLimitState } from './verifier.ts';
 import { verifyKey, type VerifyKeyResult } from './verify.service.ts';
 

@@ -4,7 +4,7 @@ import type { Actor } from '../auth/actor.ts';
 import { verifyReaches } from '../auth/reach.ts';
 import type { KeyKind } from '../../lib/token.ts';
 import type { KeyRecord } from './key-record.ts';
-import type { KeyStatus } from './api-key.entity.ts';
+import type { KeyStatus } from '../keys/api-key.entity.ts';
 import type { ServiceContext } from '../service-context.ts';
 import { KeyVerifier, type RateLimitState, type VerifyCode, type VerifyOutcome, type VerifyRequest } from './verifier.ts';
 import { snapshotOf, type KeySnapshot } from './key-snapshot.ts';

@@ -3,7 +3,7 @@ import ipaddr from 'ipaddr.js';
 import { addGrant, BUILT_IN_RESOURCES, fromGrants, intersect, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.ts';
 import type { KeyKind } from '../../lib/token.ts';
 import { nearestDefinitions } from '../catalog/resource-definitions.ts';
-import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from './api-key.entity.ts';
+import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from '../keys/api-key.entity.ts';
 import type { UserStatus } from '../users/user.entity.ts';
 import type { ResourceLimits } from '../roles/role.entity.ts';
 

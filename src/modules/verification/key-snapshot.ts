@@ -1,7 +1,7 @@
 import { secretMatches, type ParsedCredential } from '../../lib/token.ts';
 import { toGrants, type Grant } from '../../lib/permissions.ts';
 import type { KeyKind } from '../../lib/token.ts';
-import type { KeyStatus } from './api-key.entity.ts';
+import type { KeyStatus } from '../keys/api-key.entity.ts';
 import type { KeyRecord } from './key-record.ts';
 import type { UserStatus } from '../users/user.entity.ts';
 

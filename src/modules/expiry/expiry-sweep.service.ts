@@ -6,7 +6,7 @@ import { recordEvent } from '../events/event.service.ts';
 import { notifyFromEvent } from '../notifications/notification.service.ts';
 import type { KeyKind } from '../../lib/token.ts';
 import { DAY_MS, decideExpiry, type ExpiryDecision } from './expiry.ts';
-import type { Invalidation } from './key-cache.ts';
+import type { Invalidation } from '../verification/key-cache.ts';
 
 /**
  * The inactivity sweep: finds active keys with something due (a warning or expiry) and acts on
