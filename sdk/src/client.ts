@@ -147,8 +147,8 @@ export function createKeyplane(opts: KeyplaneOptions): Keyplane {
         const hash = cache.hashOf(input);
         const at = now();
         const entry = cache.get(hash, at, maxAgeMs);
-        if (entry) {
-          const result = decide(entry, input, at);
+        const result = entry ? decide(entry, input, at) : null;
+        if (entry && result) {
           counters.local++;
           reporter.record(entry.snapshot.key.keyId, result.code, input.ip ?? null, input.permission ?? null, at);
           return Promise.resolve(result);

@@ -103,9 +103,10 @@ export class SnapshotCache {
 
 /**
  * Keyplane's checks after the secret, in its order, on a snapshot: status, validity window, IP
- * allowlist, user status, permission and resource. The same answer the server would give.
+ * allowlist, user status, permission and resource. The same answer the server would give, or null
+ * when only the server can answer (a permission the key does not hold at all).
  */
-export function decide(e: Entry, input: VerifyInput, now: number): VerifyKeyResult {
+export function decide(e: Entry, input: VerifyInput, now: number): VerifyKeyResult | null {
   const s = e.snapshot;
   let code: VerifyCode = 'VALID';
   if (s.key.status === 'REVOKED') code = 'REVOKED';
@@ -114,7 +115,12 @@ export function decide(e: Entry, input: VerifyInput, now: number): VerifyKeyResu
   else if (s.validUntil !== null && now >= s.validUntil) code = 'EXPIRED';
   else if (e.ips && !ipAllowed(e.ips, input.ip)) code = 'IP_NOT_ALLOWED';
   else if (s.userStatus !== 'ACTIVE') code = 'USER_DISABLED';
-  else if (input.permission && !allows(e.grants, input.permission, input.resource ?? null)) code = 'INSUFFICIENT_PERMISSIONS';
+  else if (input.permission && !allows(e.grants, input.permission, input.resource ?? null)) {
+    // A permission the key holds for other instances is a denial; one it does not hold at all may
+    // be unknown to Keyplane's catalogue (UNKNOWN_PERMISSION), which only the server can tell.
+    if (!e.grants.has(input.permission)) return null;
+    code = 'INSUFFICIENT_PERMISSIONS';
+  }
   let withheld = NONE;
   if (s.key.kind === 'PUBLISHABLE' && input.permission) {
     const colon = input.permission.indexOf(':');

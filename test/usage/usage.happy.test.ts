@@ -120,7 +120,9 @@ describe('usage', () => {
     const key = await makeKey(orm, server.config.pepper, { organizationId: org.organizationId, userId, now: created });
     expect((await verifyHttp(server, org.token, { token: key.token, ip: '203.0.113.9' })).body.code).toBe('VALID');
     // A refused permission is still a use of a good credential; a wrong secret (below) is not.
-    expect((await verifyHttp(server, org.token, { token: key.token, ip: '198.51.100.1', permission: 'nope:read' })).body.code).toBe('INSUFFICIENT_PERMISSIONS');
+    expect((await verifyHttp(server, org.token, { token: key.token, ip: '198.51.100.1', permission: 'keys:write' })).body.code).toBe(
+      'INSUFFICIENT_PERMISSIONS',
+    );
     await verifyHttp(server, org.token, { keyId: key.keyId, secret: mintCredential('SECRET', key.keyId).secret, ip: '198.51.100.2' });
     const before = await orm.em.fork().findOneOrFail(ApiKey, { id: key.id });
     expect(before.lastUsedAt).toBeNull();

@@ -166,6 +166,12 @@ describe.each(transports)('%s', (_name, verify) => {
     expect((await verify(org.token, { token: secret.token, permission: 'sessions:read', resource: '12' })).code).toBe('VALID');
     expect((await verify(org.token, { token: secret.token, permission: 'sessions:read', resource: '13' })).code).toBe('INSUFFICIENT_PERMISSIONS');
     expect((await verify(org.token, { token: secret.token, permission: 'sessions:read' })).code).toBe('INSUFFICIENT_PERMISSIONS');
+    // A permission the catalogue does not know is the host's typo, not a denial (issue 18, item 2).
+    expect((await verify(org.token, { token: secret.token, permission: 'atendees:read' })).code).toBe('UNKNOWN_PERMISSION');
+    expect((await verify(org.token, { token: secret.token, permission: 'attendees:delete' })).code).toBe('UNKNOWN_PERMISSION');
+    expect((await verify(org.token, { token: secret.token, permission: 'keys:frobnicate' })).code).toBe('UNKNOWN_PERMISSION');
+    // Known but not held stays INSUFFICIENT_PERMISSIONS.
+    expect((await verify(org.token, { token: secret.token, permission: 'sessions:write' })).code).toBe('INSUFFICIENT_PERMISSIONS');
     const s = await verify(org.token, { token: secret.token, permission: 'attendees:read' });
     expect(s).toMatchObject({ code: 'VALID', withheldFields: [] });
 

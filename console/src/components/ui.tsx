@@ -105,6 +105,7 @@ const STATUS_TONE: Record<string, string> = {
   NOT_YET_VALID: 'warn',
   IP_NOT_ALLOWED: 'bad',
   INSUFFICIENT_PERMISSIONS: 'bad',
+  UNKNOWN_PERMISSION: 'bad',
   USER_DISABLED: 'bad',
   NOT_FOUND: 'bad',
   MALFORMED: 'bad',

@@ -8,6 +8,7 @@ export const CODE_COLOURS: Record<VerifyCode, string> = {
   RATE_LIMITED: '#d97706',
   USAGE_EXCEEDED: '#92400e',
   INSUFFICIENT_PERMISSIONS: '#2563eb',
+  UNKNOWN_PERMISSION: '#1e3a8a',
   IP_NOT_ALLOWED: '#be185d',
   REVOKED: '#b91c1c',
   EXPIRED: '#7c3aed',

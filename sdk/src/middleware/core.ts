@@ -23,6 +23,7 @@ const MESSAGES: Record<VerifyCode, string> = {
   NOT_YET_VALID: 'The API key is not valid yet',
   IP_NOT_ALLOWED: 'The API key may not be used from this address',
   USER_DISABLED: 'The API key’s user is disabled',
+  UNKNOWN_PERMISSION: 'The permission this route asks for is not defined in Keyplane (check its spelling, or define the resource)',
   INSUFFICIENT_PERMISSIONS: 'The API key lacks the permission this needs',
   RATE_LIMITED: 'The API key’s rate limit is exhausted',
   USAGE_EXCEEDED: 'The API key has no credits left',
@@ -36,6 +37,7 @@ const STATUS: Record<VerifyCode, 200 | 401 | 403 | 429> = {
   NOT_YET_VALID: 401,
   IP_NOT_ALLOWED: 403,
   USER_DISABLED: 403,
+  UNKNOWN_PERMISSION: 403,
   INSUFFICIENT_PERMISSIONS: 403,
   RATE_LIMITED: 429,
   USAGE_EXCEEDED: 429,
@@ -79,7 +81,7 @@ export async function checkKey(
   }
   if (v.valid) return { ok: true, verification: v };
   const status = STATUS[v.code] === 200 ? 401 : STATUS[v.code];
-  const extra: Record<string, unknown> = v.code === 'INSUFFICIENT_PERMISSIONS' && permission ? { permission } : {};
+  const extra: Record<string, unknown> = (v.code === 'INSUFFICIENT_PERMISSIONS' || v.code === 'UNKNOWN_PERMISSION') && permission ? { permission } : {};
   const headers: Record<string, string> = {};
   if (v.rateLimit) {
     const wait = Math.max(1, Math.ceil((Date.parse(v.rateLimit.resetAt) - Date.now()) / 1000));

@@ -5,7 +5,7 @@ import type { KeyRecord } from '../verification/key-record.ts';
 import { countField, usageKeys, type UsageKeys } from './usage-keys.ts';
 
 /** Outcomes after which the credential was good and its holder in standing: the key counts as used. */
-const USED_CODES: ReadonlySet<VerifyCode> = new Set(['VALID', 'RATE_LIMITED', 'USAGE_EXCEEDED', 'INSUFFICIENT_PERMISSIONS']);
+const USED_CODES: ReadonlySet<VerifyCode> = new Set(['VALID', 'RATE_LIMITED', 'USAGE_EXCEEDED', 'INSUFFICIENT_PERMISSIONS', 'UNKNOWN_PERMISSION']);
 /** Redis keeps at most this many detailed verifications waiting for the roll-up. */
 export const MAX_PENDING_LOG = 50_000;
 /** Distinct buffered (key, minute, outcome) counters that force an early flush. */

@@ -37,6 +37,12 @@ export type KeyRecord = {
   creditsEpoch: number;
   creditsRefill: CreditsRefill | null;
   permissions: PermissionMap;
+  /**
+   * Every `resource:action` the key's organisation can name (built-in and defined resources):
+   * a permission outside it is a host's typo (UNKNOWN_PERMISSION), not a denial. Absent on
+   * records built without the catalogue (console sessions), which skip that check.
+   */
+  knownPermissions?: ReadonlySet<string>;
   /** resource → fields a publishable key must not see. */
   withheldFields: Map<string, string[]>;
   loadedAt: number;
@@ -140,8 +146,10 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
   if (row.permissions && !row.permissions.some((g) => g.permission === WILDCARD)) permissions = intersect(permissions, fromGrants(row.permissions));
 
   const withheldFields = new Map<string, string[]>();
+  const catalog = await nearestDefinitions(em, row.org_path);
+  const knownPermissions = new Set<string>();
+  for (const r of [...BUILT_IN_RESOURCES, ...catalog]) for (const a of r.actions) knownPermissions.add(`${r.name}:${a}`);
   if (row.kind === 'PUBLISHABLE') {
-    const catalog = await nearestDefinitions(em, row.org_path);
     const publicMap: PermissionMap = new Map();
     for (const res of catalog) {
       for (const a of res.public_actions) publicMap.set(`${res.name}:${a}`, null);
@@ -174,6 +182,7 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
     creditsEpoch: row.credits_epoch,
     creditsRefill: row.credits_refill,
     permissions,
+    knownPermissions,
     withheldFields,
     loadedAt: Date.now(),
   };

@@ -16,6 +16,7 @@ export const VERIFY_CODES = [
   'NOT_YET_VALID',
   'IP_NOT_ALLOWED',
   'USER_DISABLED',
+  'UNKNOWN_PERMISSION',
   'INSUFFICIENT_PERMISSIONS',
   'RATE_LIMITED',
   'USAGE_EXCEEDED',
@@ -199,6 +200,7 @@ export class KeyVerifier {
     if (record.validUntil !== null && now >= record.validUntil) return fail('EXPIRED', record);
     if (!ipAllowed(record, req.ip)) return fail('IP_NOT_ALLOWED', record);
     if (record.userStatus !== 'ACTIVE') return fail('USER_DISABLED', record);
+    if (req.permission && record.knownPermissions && !record.knownPermissions.has(req.permission)) return fail('UNKNOWN_PERMISSION', record);
     if (req.permission && !allows(record.permissions, req.permission, req.resource ?? null)) return fail('INSUFFICIENT_PERMISSIONS', record);
     if (!opts.skipLimits && this.deps.limiter && (record.rateLimit || record.hasCredits)) return LIMITS;
     return { valid: true, code: 'VALID', record, remaining: null, rateLimit: null };
