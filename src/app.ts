@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.ts';
@@ -9,7 +10,7 @@ import { createRedis } from './infra/redis.ts';
 import { JobClient } from './jobs/job-client.ts';
 import { consoleSessionActive } from './modules/console/console-auth.ts';
 import { EventStream } from './modules/events/event-stream.ts';
-import { InvalidationBus } from './modules/verification/invalidation-bus.ts';
+import { envelope, InvalidationBus, readEnvelope } from './modules/verification/invalidation-bus.ts';
 import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/verification/key-cache.ts';
 import { announceNewKeys, KEY_ADDED_TOPIC, KeyIdFilter } from './modules/verification/key-id-filter.ts';
 import { KeyVerifier } from './modules/verification/verifier.ts';
@@ -91,12 +92,30 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     invalidationListeners.add(listener);
     return () => void invalidationListeners.delete(listener);
   };
-  pubsub.addEventListener(INVALIDATION_TOPIC, (e) => applyInvalidation(e.detail as Invalidation));
+  // Invalidations from other processes arrive twice (PostgreSQL NOTIFY and Redis): each notice is
+  // applied once, and this process's own (applied when it sent them) not again.
+  const origin = randomUUID();
+  const recentNotices = new Map<string, number>();
+  const receive = (inv: Invalidation, n: string | null, o: string | null = null) => {
+    if (o === origin) return;
+    if (n) {
+      const at = Date.now();
+      if (recentNotices.has(n)) return;
+      recentNotices.set(n, at + NOTICE_MEMORY_MS);
+      if (recentNotices.size > 1000) for (const [k, until] of recentNotices) if (until < at) recentNotices.delete(k);
+    }
+    applyInvalidation(inv);
+  };
+  pubsub.addEventListener(INVALIDATION_TOPIC, (e) => {
+    const msg = readEnvelope(e.detail);
+    if (msg) receive(msg.inv, msg.n, msg.o);
+  });
   const bus = new InvalidationBus({
     databaseUrl: config.databaseAppUrl,
     prefix: config.redisPrefix,
+    origin,
     log,
-    apply: applyInvalidation,
+    apply: receive,
     onReconnect: () => applyInvalidation({ scope: 'all' }),
   });
   await bus.start();
@@ -129,13 +148,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       applyInvalidation(inv);
       // PostgreSQL carries it to every replica (it just committed the change, so it is up); Redis
       // is a second path that never holds the answer up: skipped while down, bounded otherwise.
-      const notice = bus.notice(inv);
+      const message = envelope(inv, origin);
+      const notice = bus.notice(message);
       await Promise.all([
         orm.em
           .getConnection()
           .execute(notice.sql, notice.params)
           .catch((err: unknown) => log.warn({ err }, 'invalidation notice failed; other replicas rely on Redis and the cache TTL')),
-        redis.status === 'ready' ? withinMs(pubsub.publish(INVALIDATION_TOPIC, inv), REDIS_PUBLISH_MS).catch(() => {}) : null,
+        redis.status === 'ready' ? withinMs(pubsub.publish(INVALIDATION_TOPIC, message), REDIS_PUBLISH_MS).catch(() => {}) : null,
       ]);
     },
   };
@@ -158,6 +178,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
   };
 }
+
+/** How long a notice id is remembered (its second copy arrives within milliseconds). */
+const NOTICE_MEMORY_MS = 60_000;
 
 /** How long an invalidation waits for Redis to accept its publish (PostgreSQL carries it anyway). */
 const REDIS_PUBLISH_MS = 500;

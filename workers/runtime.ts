@@ -8,7 +8,7 @@ import type { Logger } from '../src/infra/logger.ts';
 import { openDatabase } from '../src/infra/orm.ts';
 import { RedisEventTarget } from '../src/infra/pubsub.ts';
 import { createRedis } from '../src/infra/redis.ts';
-import { invalidationNotice } from '../src/modules/verification/invalidation-bus.ts';
+import { envelope, invalidationNotice } from '../src/modules/verification/invalidation-bus.ts';
 import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/verification/key-cache.ts';
 
 /** What a job handler gets: the ORM (fork per job), Redis, pub/sub, config, logger, clock. */
@@ -49,8 +49,9 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
     onClose: (stop) => void closers.push(stop),
     // As the API does: PostgreSQL to every API process, Redis as a second path.
     invalidate: async (inv) => {
-      const notice = invalidationNotice(config.redisPrefix, inv, 'workers');
-      await Promise.allSettled([orm.em.getConnection().execute(notice.sql, notice.params), pubsub.publish(INVALIDATION_TOPIC, inv)]);
+      const message = envelope(inv, 'workers');
+      const notice = invalidationNotice(config.redisPrefix, message);
+      await Promise.allSettled([orm.em.getConnection().execute(notice.sql, notice.params), pubsub.publish(INVALIDATION_TOPIC, message)]);
     },
   };
   await redis.ping();

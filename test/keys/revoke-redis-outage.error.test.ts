@@ -61,3 +61,25 @@ describe('revoking while Redis is down', () => {
     await expect.poll(async () => (await verifyHttp(b, org.token, { token: holder.token })).body.code, { timeout: 5000, interval: 50 }).toBe('REVOKED');
   });
 });
+
+describe('invalidations from another replica', () => {
+  it('are applied once each, though they arrive by PostgreSQL and by Redis', async () => {
+    await redis.start().catch(() => {});
+    await expect.poll(() => a.app.redis.status, { timeout: 10_000 }).toBe('ready');
+    await expect.poll(() => b.app.redis.status, { timeout: 10_000 }).toBe('ready');
+    const org = await seedOrg(a);
+    const holder = await userWithKey(a, org.token, org.organizationId, ['keys:read']);
+    const heard: string[] = [];
+    const off = b.app.deps.onInvalidation((inv) => {
+      if (inv.scope === 'key' && inv.keyId === holder.keyId) heard.push(inv.keyId);
+    });
+    try {
+      await gql(a, org.token, RevokeApiKey, { input: { id: holder.apiKeyId } });
+      await expect.poll(() => heard.length, { timeout: 2000, interval: 20 }).toBe(1);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(heard).toHaveLength(1);
+    } finally {
+      off();
+    }
+  });
+});

@@ -13,16 +13,35 @@ export function invalidationChannel(prefix: string): string {
   return `kp_inval_${createHash('sha256').update(prefix).digest('hex').slice(0, 24)}`;
 }
 
-type Message = { o: string; i: Invalidation };
+/**
+ * An invalidation on the wire (NOTIFY and Redis alike): `o` names the sending process, `n` this
+ * notice, so a receiver applies each once although it may arrive by both paths.
+ */
+export type InvalidationEnvelope = { o: string; n: string; i: Invalidation };
+type Message = InvalidationEnvelope;
+
+/** Reads an envelope, or a bare invalidation (from a process of an older version). */
+export function readEnvelope(v: unknown): { inv: Invalidation; n: string | null; o: string | null } | null {
+  if (isInvalidation(v)) return { inv: v, n: null, o: null };
+  if (!v || typeof v !== 'object') return null;
+  const e = v as Partial<InvalidationEnvelope>;
+  if (!isInvalidation(e.i)) return null;
+  return { inv: e.i, n: typeof e.n === 'string' && e.n.length <= 64 ? e.n : null, o: typeof e.o === 'string' && e.o.length <= 64 ? e.o : null };
+}
+
+/** A new envelope for `inv` from `origin`. */
+export function envelope(inv: Invalidation, origin: string): InvalidationEnvelope {
+  return { o: origin, n: randomUUID(), i: inv };
+}
 
 /**
  * The SQL and parameters that send `inv` to every API process of the deployment (run with any
  * connection; inside a transaction it is delivered at commit). `origin` names the sender, which
  * ignores its own notices.
  */
-export function invalidationNotice(prefix: string, inv: Invalidation, origin = 'other'): { sql: string; params: unknown[] } {
-  let payload = JSON.stringify({ o: origin, i: inv } satisfies Message);
-  if (payload.length > MAX_PAYLOAD) payload = JSON.stringify({ o: origin, i: { scope: 'all' } } satisfies Message);
+export function invalidationNotice(prefix: string, message: InvalidationEnvelope): { sql: string; params: unknown[] } {
+  let payload = JSON.stringify(message satisfies Message);
+  if (payload.length > MAX_PAYLOAD) payload = JSON.stringify({ ...message, i: { scope: 'all' } } satisfies Message);
   return { sql: 'select pg_notify(?, ?)', params: [invalidationChannel(prefix), payload] };
 }
 
@@ -54,16 +73,31 @@ function isInvalidation(v: unknown): v is Invalidation {
 export class InvalidationBus {
   readonly channel: string;
   /** Tells this process's own notifications apart (it applied them before sending). */
-  readonly origin = randomUUID();
+  readonly origin: string;
   private client: pg.Client | null = null;
   private stopped = false;
   private attempts = 0;
   private retryMs = RECONNECT_MIN_MS;
   private timer: NodeJS.Timeout | null = null;
-  private readonly opts: { databaseUrl: string; prefix: string; log: Logger; apply: (inv: Invalidation) => void; onReconnect: () => void };
+  private readonly opts: {
+    databaseUrl: string;
+    prefix: string;
+    origin: string;
+    log: Logger;
+    apply: (inv: Invalidation, n: string | null) => void;
+    onReconnect: () => void;
+  };
 
-  constructor(opts: { databaseUrl: string; prefix: string; log: Logger; apply: (inv: Invalidation) => void; onReconnect: () => void }) {
+  constructor(opts: {
+    databaseUrl: string;
+    prefix: string;
+    origin: string;
+    log: Logger;
+    apply: (inv: Invalidation, n: string | null) => void;
+    onReconnect: () => void;
+  }) {
     this.opts = opts;
+    this.origin = opts.origin;
     this.channel = invalidationChannel(opts.prefix);
   }
 
@@ -77,9 +111,9 @@ export class InvalidationBus {
     return this.client !== null;
   }
 
-  /** The notice that sends `inv` to every other process (see `invalidationNotice`). */
-  notice(inv: Invalidation): { sql: string; params: unknown[] } {
-    return invalidationNotice(this.opts.prefix, inv, this.origin);
+  /** The notice that sends `message` to every other process (see `invalidationNotice`). */
+  notice(message: InvalidationEnvelope): { sql: string; params: unknown[] } {
+    return invalidationNotice(this.opts.prefix, message);
   }
 
   async stop(): Promise<void> {
@@ -103,14 +137,15 @@ export class InvalidationBus {
     });
     client.on('notification', (n) => {
       if (n.channel !== this.channel || !n.payload) return;
-      let msg: Message;
+      let raw: unknown;
       try {
-        msg = JSON.parse(n.payload) as Message;
+        raw = JSON.parse(n.payload);
       } catch {
         return;
       }
-      if (msg.o === this.origin || !isInvalidation(msg.i)) return;
-      this.opts.apply(msg.i);
+      const msg = readEnvelope(raw);
+      if (!msg || msg.o === this.origin) return;
+      this.opts.apply(msg.inv, msg.n);
     });
     try {
       await client.connect();
