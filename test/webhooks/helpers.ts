@@ -66,7 +66,14 @@ export async function waitFor<T>(
 export async function createEndpoint(
   server: TestServer,
   auth: Auth,
-  input: { url: string; eventTypes?: string[]; organizationId?: string; includeSubAccounts?: boolean; kind?: 'WEBHOOK' | 'ZAPIER' },
+  input: {
+    url: string;
+    eventTypes?: string[];
+    organizationId?: string;
+    includeSubAccounts?: boolean;
+    kind?: 'WEBHOOK' | 'ZAPIER';
+    maxDeliveriesPerSecond?: number;
+  },
 ) {
   const res = await gql(server, auth, CreateWebhookEndpoint, { input });
   return success(res.data?.createWebhookEndpoint, 'CreateWebhookEndpointSuccess');

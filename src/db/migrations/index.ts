@@ -8,6 +8,7 @@ import { Migration20261123050000_console } from './Migration20261123050000_conso
 import { Migration20261123060000_console_idle } from './Migration20261123060000_console_idle.ts';
 import { Migration20261123070000_usage_compaction } from './Migration20261123070000_usage_compaction.ts';
 import { Migration20261204000000_outbox_notify } from './Migration20261204000000_outbox_notify.ts';
+import { Migration20261204000001_endpoint_rate } from './Migration20261204000001_endpoint_rate.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123060000_console_idle', class: Migration20261123060000_console_idle },
   { name: 'Migration20261123070000_usage_compaction', class: Migration20261123070000_usage_compaction },
   { name: 'Migration20261204000000_outbox_notify', class: Migration20261204000000_outbox_notify },
+  { name: 'Migration20261204000001_endpoint_rate', class: Migration20261204000001_endpoint_rate },
 ];

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../config/config.ts';
 import type { Logger } from '../../infra/logger.ts';
+import type { Redis } from 'ioredis';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DelayedError, type Job } from 'bullmq';
 import { deliverAction, keyEventTrigger, nextAttemptDelayMs, type DeliveryResult } from '../../../connectors/webhook/index.ts';
@@ -22,7 +23,26 @@ import { endpointJson, signingSecrets } from './webhook.service.ts';
 const ERROR_TEXT = 500;
 
 /** What one delivery attempt needs from its process: configuration, clock, logger. */
-export type DeliveryDeps = { config: Config; now: () => Date; log: Logger };
+export type DeliveryDeps = { config: Config; now: () => Date; log: Logger; redis: Redis };
+
+/**
+ * Whether an endpoint with a per-second limit may take one more attempt now: a counter per
+ * endpoint and second in Redis, shared by every workers process. When Redis cannot answer, the
+ * attempt goes ahead (the queue itself needs Redis; a limit is no reason to stall).
+ */
+async function withinEndpointRate(deps: DeliveryDeps, endpoint: WebhookEndpoint): Promise<number | null> {
+  const limit = endpoint.maxDeliveriesPerSecond;
+  if (!limit) return null;
+  const second = Math.floor(Date.now() / 1000);
+  const key = `${deps.config.redisPrefix}:whrate:${endpoint.id}:${second}`;
+  try {
+    const replies = await deps.redis.multi().incr(key).pexpire(key, 2000).exec();
+    const count = Number(replies?.[0]?.[1] ?? 0);
+    return count > limit ? (second + 1) * 1000 : null;
+  } catch {
+    return null;
+  }
+}
 
 export type DeliveryOutcome = 'succeeded' | 'retry' | 'failed' | 'disabled' | 'skipped';
 
@@ -78,6 +98,12 @@ export async function runDelivery(
     return 'skipped';
   }
 
+  // Over the endpoint's per-second limit: wait for the next second (a little spread), no attempt made.
+  const waitUntil = job ? await withinEndpointRate(deps, endpoint) : null;
+  if (job && waitUntil !== null) {
+    await job.moveToDelayed(waitUntil + Math.floor(Math.random() * 200), job.token);
+    throw new DelayedError();
+  }
   const body = await keyEventTrigger.run({ auth: undefined, event: toEventJson(event) });
   // The attempt is on record before the request leaves: a worker killed mid-request leaves it
   // IN_FLIGHT in the delivery log (the receiver may have the message), and the retry is the next one.

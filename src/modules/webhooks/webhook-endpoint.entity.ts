@@ -22,6 +22,8 @@ export const WebhookEndpoint = defineEntity({
     eventTypes: p.array().columnType('text[]'),
     /** Also receive the events of every sub-account below the organisation. */
     includeSubAccounts: p.boolean().default(false),
+    /** Delivery attempts per second at most (null: no limit). */
+    maxDeliveriesPerSecond: p.integer().nullable(),
     enabled: p.boolean().default(true),
     disabledReason: p.enum(['MANUAL', 'GONE', 'FAILING'] as const).nullable(),
     disabledAt: p.datetime().nullable(),

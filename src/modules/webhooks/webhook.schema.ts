@@ -38,6 +38,10 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEnd
     description: t.exposeString('description', { nullable: true }),
     eventTypes: t.exposeStringList('eventTypes', { description: 'Exact types, family wildcards (api_key.*) or *; empty: every event.' }),
     includeSubAccounts: t.exposeBoolean('includeSubAccounts', { description: 'Also receives the events of every sub-account below the organisation.' }),
+    maxDeliveriesPerSecond: t.exposeInt('maxDeliveriesPerSecond', {
+      nullable: true,
+      description: 'At most this many delivery attempts per second (others wait for the next second); null: no limit.',
+    }),
     enabled: t.exposeBoolean('enabled'),
     disabledReason: t.expose('disabledReason', { type: WebhookDisabledReasonEnum, nullable: true }),
     disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true }),
@@ -201,6 +205,9 @@ defineMutation('createWebhookEndpoint', {
     organizationId: t.id({ description: 'Default: the calling key’s organization.' }),
     kind: t.field({ type: WebhookEndpointKindEnum, description: 'Default WEBHOOK.' }),
     includeSubAccounts: t.boolean({ description: 'Also send the events of every sub-account (the key must reach them all).' }),
+    maxDeliveriesPerSecond: t.int({
+      description: 'At most this many delivery attempts per second, 1 to 10000 (a slow receiver is not flooded); omitted: no limit.',
+    }),
   }),
   success: (t) => ({
     ...EndpointField(t),
@@ -218,6 +225,7 @@ defineMutation('updateWebhookEndpoint', {
     description: t.string(),
     eventTypes: t.stringList(),
     includeSubAccounts: t.boolean(),
+    maxDeliveriesPerSecond: t.int({ description: '1 to 10000; null removes the limit.' }),
     enabled: t.boolean(),
     rotateSecret: t.boolean(),
     secretOverlapSeconds: t.int({ description: 'How long the previous secret keeps signing; default 86400, at most 604800, 0 for none.' }),

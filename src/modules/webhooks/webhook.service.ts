@@ -35,6 +35,7 @@ const createSchema = z.object({
   organizationId: z.string().max(64).nullish(),
   kind: z.enum(ENDPOINT_KINDS).nullish(),
   includeSubAccounts: z.boolean().nullish(),
+  maxDeliveriesPerSecond: z.number().int().min(1).max(10_000).nullish(),
 });
 const updateSchema = z.object({
   id: z.string().max(64),
@@ -42,6 +43,8 @@ const updateSchema = z.object({
   description: z.string().trim().max(500).nullish(),
   eventTypes: eventTypes.nullish(),
   includeSubAccounts: z.boolean().nullish(),
+  /** null clears the limit; absent leaves it. */
+  maxDeliveriesPerSecond: z.number().int().min(1).max(10_000).nullish(),
   enabled: z.boolean().nullish(),
   rotateSecret: z.boolean().nullish(),
   secretOverlapSeconds: z.number().int().min(0).max(MAX_SECRET_OVERLAP_SECONDS).nullish(),
@@ -142,6 +145,7 @@ export async function createWebhookEndpoint(ctx: ServiceContext, input: unknown)
     description: data.description ?? null,
     eventTypes: data.eventTypes ?? [],
     includeSubAccounts: data.includeSubAccounts ?? false,
+    maxDeliveriesPerSecond: data.maxDeliveriesPerSecond ?? null,
     enabled: true,
     disabledReason: null,
     disabledAt: null,
@@ -182,11 +186,13 @@ export async function updateWebhookEndpoint(ctx: ServiceContext, input: unknown)
   if (data.secretOverlapSeconds != null && !data.rotateSecret) throw ValidationError.field('input.secretOverlapSeconds', 'only with rotateSecret: true');
 
   const now = ctx.deps.now();
-  const before = endpointJson(endpoint);
+  const withRate = () => ({ ...endpointJson(endpoint), maxDeliveriesPerSecond: endpoint.maxDeliveriesPerSecond });
+  const before = withRate();
   if (data.url != null) endpoint.url = data.url;
   if (data.description !== undefined) endpoint.description = data.description ?? null;
   if (data.eventTypes != null) endpoint.eventTypes = data.eventTypes;
   if (data.includeSubAccounts != null) endpoint.includeSubAccounts = data.includeSubAccounts;
+  if (data.maxDeliveriesPerSecond !== undefined) endpoint.maxDeliveriesPerSecond = data.maxDeliveriesPerSecond ?? null;
   if (data.enabled != null && data.enabled !== endpoint.enabled) {
     endpoint.enabled = data.enabled;
     endpoint.disabledReason = data.enabled ? null : 'MANUAL';
@@ -204,7 +210,7 @@ export async function updateWebhookEndpoint(ctx: ServiceContext, input: unknown)
     endpoint.secretRotatedAt = now;
   }
   const after = endpointJson(endpoint);
-  const changes = diff(before, after, ['url', 'description', 'eventTypes', 'includeSubAccounts', 'enabled', 'disabledReason']);
+  const changes = diff(before, withRate(), ['url', 'description', 'eventTypes', 'includeSubAccounts', 'enabled', 'disabledReason', 'maxDeliveriesPerSecond']);
   if (secret) changes.secret = { old: '[redacted]', new: '[redacted]' };
   if (Object.keys(changes).length === 0) return { endpoint, secret };
   const type = before.enabled && !after.enabled ? 'webhook_endpoint.disabled' : 'webhook_endpoint.updated';

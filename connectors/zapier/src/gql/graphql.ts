@@ -72,6 +72,8 @@ export type CreateWebhookEndpointInput = {
   includeSubAccounts?: boolean | null | undefined;
   /** Default WEBHOOK. */
   kind?: WebhookEndpointKind | null | undefined;
+  /** At most this many delivery attempts per second, 1 to 10000 (a slow receiver is not flooded); omitted: no limit. */
+  maxDeliveriesPerSecond?: number | null | undefined;
   /** Default: the calling key’s organization. */
   organizationId?: string | number | null | undefined;
   url: string;
