@@ -1,6 +1,9 @@
 import { type PrivateNetworks, safeRequest } from '../../src/lib/ssrf.ts';
 import { buildHeaders, signPayload } from './sign.ts';
 
+/** The response header with which a receiver stops the retries of one message (lower-case, as Node reads it). */
+export const NO_RETRY_HEADER = 'webhook-no-retry';
+
 export interface DeliverWebhookInput {
   url: string;
   secrets: readonly string[];
@@ -27,6 +30,12 @@ export interface DeliveryResult {
   error?: { code: string; message: string };
   /** 410 Gone: the receiver asks for the endpoint to be disabled. */
   gone: boolean;
+  /**
+   * The receiver declined this one message for good: a non-2xx answer carrying
+   * `Webhook-No-Retry: true` (e.g. an event it can never process). No retry, and the endpoint is
+   * not counted as failing.
+   */
+  noRetry: boolean;
 }
 
 /**
@@ -60,6 +69,7 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
       bodyExcerpt: res.bodyExcerpt,
       ...(res.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: res.retryAfterSeconds }),
       gone: res.status === 410,
+      noRetry: (res.status < 200 || res.status > 299) && /^(true|1)$/i.test(res.headers[NO_RETRY_HEADER]?.trim() ?? ''),
     };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -70,6 +80,7 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
       bodyExcerpt: '',
       error: { code: typeof e.code === 'string' ? e.code : 'EREQUEST', message: e.message },
       gone: false,
+      noRetry: false,
     };
   }
 }

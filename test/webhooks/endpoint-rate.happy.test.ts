@@ -59,3 +59,34 @@ describe('maxDeliveriesPerSecond', () => {
     expect(cleared.data).toEqual({ webhookEndpoint: { maxDeliveriesPerSecond: null } });
   });
 });
+
+describe('Webhook-No-Retry', () => {
+  it('a receiver declines one message for good: no retry, the endpoint stays healthy and enabled', async () => {
+    const org = await seedOrg(server);
+    const declining = await startReceiver((_req, res) => {
+      res.writeHead(422, { 'webhook-no-retry': 'true' }).end('cannot process this one');
+    });
+    try {
+      const { webhookEndpoint } = await createEndpoint(server, org.token, { url: `${declining.url}/in`, eventTypes: ['user.created'] });
+      success((await gql(server, org.token, CreateUser, { input: { name: 'declined', kind: 'SERVICE' } })).data?.createUser, 'CreateUserSuccess');
+      const conn = server.app.orm.em.fork().getConnection();
+      const row = await waitFor(async () => {
+        const [d] = await conn.execute<{ status: string; attempt_count: number; last_error: string }[]>(
+          'select status, attempt_count, last_error from delivery where endpoint_id = ?',
+          [webhookEndpoint.id],
+        );
+        return d?.status === 'FAILED' ? d : null;
+      }, 'the declined delivery');
+      expect(row).toMatchObject({ attempt_count: 1 });
+      expect(row.last_error).toContain('Webhook-No-Retry');
+      await new Promise((r) => setTimeout(r, 800)); // the retry schedule here is 300 ms: none comes
+      expect(declining.hits).toHaveLength(1);
+      const [e] = await conn.execute<{ enabled: boolean; failing_since: Date | null }[]>('select enabled, failing_since from webhook_endpoint where id = ?', [
+        webhookEndpoint.id,
+      ]);
+      expect(e).toEqual({ enabled: true, failing_since: null });
+    } finally {
+      await declining.close();
+    }
+  });
+});

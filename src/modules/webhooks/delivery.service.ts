@@ -170,6 +170,10 @@ export async function runDelivery(
     if (result.gone) {
       outcome = 'disabled';
       disable = 'GONE';
+    } else if (result.noRetry) {
+      // The receiver declined this message for good; it says nothing about the endpoint's health.
+      outcome = 'failed';
+      delivery.lastError = `${describe(result)}: the receiver asked not to retry (Webhook-No-Retry)`.slice(0, ERROR_TEXT);
     } else {
       const [row] = await conn.execute<{ failing_since: Date }[]>(
         'update webhook_endpoint set failing_since = coalesce(failing_since, ?) where id = ? returning failing_since',
