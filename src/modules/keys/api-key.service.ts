@@ -1,4 +1,3 @@
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
@@ -15,6 +14,7 @@ import type { User } from '../users/user.entity.ts';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.ts';
 import { issueKey } from './api-key.factory.ts';
 import { DAY_MS, keyExpiresAt } from '../expiry/expiry.ts';
+import { normaliseIpEntry } from '../../lib/ip.ts';
 
 export const MAX_ALLOWED_IPS = 100;
 export const MAX_METADATA_BYTES = 4096;
@@ -136,37 +136,6 @@ const UPDATABLE: (keyof ReturnType<typeof apiKeyJson>)[] = [
 export function apiKeyExpiresAt(k: ApiKey, org: Pick<Organization, 'inactivityDays'>): Date | null {
   if (k.status !== 'ACTIVE') return null;
   return keyExpiresAt({ lastActivityAt: k.lastActivityAt, validUntil: k.validUntil ?? null }, org.inactivityDays);
-}
-
-/**
- * Normalises one allowlist entry (an IPv4 or IPv6 address or CIDR block) with ipaddr.js:
- * canonical text, network address for blocks, IPv4-mapped IPv6 as IPv4. Null when invalid.
- * Only dotted-quad IPv4 is accepted: `127.1` or `0x7f.1` are not what a human means.
- */
-export function normaliseIpEntry(raw: string): string | null {
-  const value = raw.trim();
-  if (value.length === 0 || value.length > 64 || value.includes('%')) return null;
-  const slash = value.indexOf('/');
-  const host = slash < 0 ? value : value.slice(0, slash);
-  const prefix = slash < 0 ? null : value.slice(slash + 1);
-  if (prefix !== null && !/^\d{1,3}$/.test(prefix)) return null;
-  let addr: ipaddr.IPv4 | ipaddr.IPv6;
-  if (ipaddr.IPv4.isValidFourPartDecimal(host)) addr = ipaddr.IPv4.parse(host);
-  else if (host.includes(':') && ipaddr.IPv6.isValid(host)) addr = ipaddr.IPv6.parse(host);
-  else return null;
-  let bits = prefix === null ? (addr.kind() === 'ipv4' ? 32 : 128) : Number(prefix);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
-    // The verifier unwraps ::ffff:a.b.c.d clients to IPv4, so the allowlist must hold IPv4 too.
-    addr = (addr as ipaddr.IPv6).toIPv4Address();
-    bits -= 96;
-  }
-  const max = addr.kind() === 'ipv4' ? 32 : 128;
-  if (bits > max) return null;
-  const network =
-    addr.kind() === 'ipv4'
-      ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`)
-      : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${bits}`);
-  return bits === max ? network.toString() : `${network.toString()}/${bits}`;
 }
 
 function normaliseAllowedIps(entries: string[], field: string): string[] {

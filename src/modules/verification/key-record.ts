@@ -1,13 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import ipaddr from 'ipaddr.js';
 import { addGrant, BUILT_IN_RESOURCES, fromGrants, intersect, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.ts';
 import type { KeyKind } from '../../lib/token.ts';
 import { nearestDefinitions } from '../catalog/resource-definitions.ts';
 import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from '../keys/api-key.entity.ts';
 import type { UserStatus } from '../users/user.entity.ts';
 import type { ResourceLimits } from '../roles/role.entity.ts';
-
-export type ParsedCidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+import { type ParsedCidr, parseCidr } from '../../lib/ip.ts';
 
 /**
  * Everything verification needs about a key, with effective permissions already resolved.
@@ -88,15 +86,6 @@ const ROLES_SQL = `
 select r.permissions, ra.resource_limits
   from role_assignment ra join role r on r.id = ra.role_id
  where ra.user_id = ?`;
-
-export function parseCidr(value: string): ParsedCidr {
-  return value.includes('/')
-    ? ipaddr.parseCIDR(value)
-    : (() => {
-        const a = ipaddr.parse(value);
-        return [a, a.kind() === 'ipv4' ? 32 : 128] as ParsedCidr;
-      })();
-}
 
 /** Effective permissions of a user from role assignments (each limited to chosen instances). */
 export function userPermissions(rows: { permissions: string[]; resource_limits: ResourceLimits | null }[]): PermissionMap {

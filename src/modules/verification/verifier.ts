@@ -1,11 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import ipaddr from 'ipaddr.js';
 import { allows } from '../../lib/permissions.ts';
 import { parseKeyIdSecret, parseToken, secretMatches, type ParsedCredential } from '../../lib/token.ts';
 import type { KeyCache } from './key-cache.ts';
 import type { KeyIdFilter } from './key-id-filter.ts';
 import { isConsoleSessionId, loadSessionRecord } from '../console/session-record.ts';
 import { loadKeyRecord, type KeyRecord } from './key-record.ts';
+import { inAnyCidr, parseIp } from '../../lib/ip.ts';
 
 export const VERIFY_CODES = [
   'VALID',
@@ -81,24 +81,11 @@ export type VerifyOptions = {
   skipLimits?: boolean;
 };
 
-/** Normalises an address, unwrapping IPv4-mapped IPv6 (`::ffff:1.2.3.4`). Null when unparseable. */
-export function parseIp(ip: string | null | undefined): ipaddr.IPv4 | ipaddr.IPv6 | null {
-  if (!ip || ip.length > 64) return null;
-  try {
-    return ipaddr.process(ip);
-  } catch {
-    return null;
-  }
-}
-
 export function ipAllowed(record: KeyRecord, ip: string | null | undefined): boolean {
   if (record.allowedIps.length === 0) return true;
   const addr = parseIp(ip);
   if (!addr) return false;
-  for (const [net, bits] of record.allowedIps) {
-    if (net.kind() === addr.kind() && addr.match(net as never, bits)) return true;
-  }
-  return false;
+  return inAnyCidr(addr, record.allowedIps);
 }
 
 /**
