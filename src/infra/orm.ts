@@ -1,4 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import type { Config } from '../config/config.ts';
 import { ormConfig } from '../db/orm.config.ts';
 
@@ -55,13 +56,40 @@ export async function openDatabase(
   return initORM(config.databaseAppUrl, { migrate: false, poolMax: opts.poolMax });
 }
 
-/** Migrations and grants, as the owner. Returns how many migrations the database has. */
+/** Any constant: processes migrating one database take turns (see migrateDatabase). */
+const MIGRATION_LOCK = 4_242_010_099;
+
+/**
+ * Migrations and grants, as the owner, one process at a time: replicas starting together would
+ * otherwise race on the same GRANTs ("tuple concurrently updated") or migrations. A session
+ * advisory lock on a connection of its own serialises them. Returns how many migrations the
+ * database has.
+ */
 export async function migrateDatabase(config: Pick<Config, 'databaseUrl' | 'databaseAppRole' | 'databaseAppPassword'>): Promise<number> {
-  const owner = await initORM(config.databaseUrl, { migrate: true, poolMax: 2 });
+  const lock = new pg.Client({ connectionString: config.databaseUrl });
   try {
-    await grantRuntimeRole(owner, config.databaseAppRole, config.databaseAppPassword);
-    return (await owner.migrator.getExecuted()).length;
+    await lock.connect();
+  } catch (err) {
+    // A database that does not exist yet: create it (as `npm start` on a fresh machine does), then lock.
+    if ((err as { code?: string }).code !== '3D000') throw err;
+    const creator = await initORM(config.databaseUrl, { migrate: false, poolMax: 1 });
+    try {
+      await creator.schema.ensureDatabase({ create: true });
+    } finally {
+      await creator.close(true);
+    }
+    return migrateDatabase(config);
+  }
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const owner = await initORM(config.databaseUrl, { migrate: true, poolMax: 2 });
+    try {
+      await grantRuntimeRole(owner, config.databaseAppRole, config.databaseAppPassword);
+      return (await owner.migrator.getExecuted()).length;
+    } finally {
+      await owner.close(true);
+    }
   } finally {
-    await owner.close(true);
+    await lock.end().catch(() => {});
   }
 }
