@@ -15,7 +15,7 @@ import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/verif
 import { announceNewKeys, KEY_ADDED_TOPIC, KeyIdFilter } from './modules/verification/key-id-filter.ts';
 import { KeyVerifier } from './modules/verification/verifier.ts';
 import { RedisUsageLimiter } from './modules/usage/usage-limiter.ts';
-import { RedisUsageSink } from './modules/usage/usage-sink.ts';
+import { PgUsageSink } from './modules/usage/usage-sink.ts';
 import type { AppDeps } from './modules/service-context.ts';
 
 export type App = {
@@ -24,8 +24,8 @@ export type App = {
   redis: Redis;
   pubsub: RedisEventTarget;
   metrics: Metrics;
-  /** Usage metering buffer; `flush()` pushes it to Redis now (tests, shutdown). */
-  usage: RedisUsageSink;
+  /** Usage metering buffer; `flush()` writes it to PostgreSQL now (tests, shutdown). */
+  usage: PgUsageSink;
   close(): Promise<void>;
 };
 
@@ -61,7 +61,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
   await waitReady(limiterRedis, 5000);
   const limiter = new RedisUsageLimiter(limiterRedis, orm, config.redisPrefix);
-  const usage = new RedisUsageSink(redis, config.redisPrefix, {
+  const usage = new PgUsageSink(orm, {
     flushMs: config.usageFlushMs,
     logPerMinute: config.verificationLogPerMinute,
     log,
@@ -137,6 +137,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     now: () => new Date(now()),
     jobs,
     onInvalidation,
+    creditsLeft: (keys) => limiter.remaining(keys),
     eventStream: new EventStream(pubsub, verifier, {
       recheckMs: config.subscriptionRecheckMs,
       now,

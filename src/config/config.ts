@@ -44,7 +44,7 @@ const schema = z.object({
   /** Minute buckets of usage older than this are merged into hourly ones. */
   KEYPLANE_USAGE_MINUTE_DAYS: z.coerce.number().int().min(3).max(365).default(7),
   /** How often an API process pushes its buffered usage counts to Redis. */
-  KEYPLANE_USAGE_FLUSH_MS: z.coerce.number().int().min(10).max(5000).default(250),
+  KEYPLANE_USAGE_FLUSH_MS: z.coerce.number().int().min(10).max(5000).default(1000),
   /** How often the worker rolls usage from Redis into PostgreSQL (the issue asks for at least every 10 s). */
   KEYPLANE_USAGE_ROLLUP_SECONDS: z.coerce.number().int().min(1).max(10).default(5),
   /** Verifications kept in detail per key, minute and outcome class (valid / refused) per API process. */

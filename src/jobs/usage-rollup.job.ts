@@ -2,15 +2,15 @@ import { z } from 'zod';
 import { defineJob } from './define-job.ts';
 
 /**
- * One usage roll-up pass (Redis counters → PostgreSQL), repeated by a BullMQ job scheduler every
- * `KEYPLANE_USAGE_ROLLUP_SECONDS` (≤ 10). The pass is idempotent per batch (see rollUpUsage), so
- * two passes at once, or a pass re-run after a crash, never count twice.
+ * One usage maintenance pass (minute buckets rolled up into hours, retention), repeated by a
+ * BullMQ job scheduler every `KEYPLANE_USAGE_ROLLUP_SECONDS` (≤ 10). Safe twice at once and
+ * after a crash: compaction moves rows in one statement, pruning deletes what is past retention.
  */
 export const usageRollupJob = defineJob({
   name: 'usage-rollup',
   queue: 'usage-rollup',
   payload: z.object({}).strict(),
-  // A failed pass leaves its batch in Redis for the next one: no retries needed.
+  // A failed pass leaves its work for the next one: no retries needed.
   options: { removeOnComplete: 100, removeOnFail: 100, attempts: 1 },
   jobId: () => 'usage-rollup-manual',
 });

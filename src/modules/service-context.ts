@@ -21,6 +21,8 @@ export type AppDeps = {
   now: () => Date;
   /** Enqueues background jobs (BullMQ). */
   jobs: JobClient;
+  /** Credits the keys have left (PostgreSQL's unleased credits plus the unspent lease in Redis); null: unlimited. */
+  creditsLeft: (keys: readonly { id: string; credits: number | null; creditsEpoch: number }[]) => Promise<(number | null)[]>;
   /** Live lifecycle events for subscriptions, across replicas. */
   eventStream: EventStream;
 };

@@ -19,7 +19,7 @@ afterAll(() => server.close());
 
 async function rollUp() {
   await server.app.usage.flush();
-  await rollUpUsage({ orm: server.app.orm, redis: server.app.redis, config: server.config });
+  await rollUpUsage({ orm: server.app.orm, config: server.config });
 }
 
 function totals(points: { code: string; count: number }[]): Record<string, number> {

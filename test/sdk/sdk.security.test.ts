@@ -36,7 +36,7 @@ function subscribe(srv: TestServer, token: string) {
 
 async function rollUp() {
   await server.app.usage.flush();
-  await rollUpUsage({ orm: server.app.orm, redis: server.app.redis, config: server.config });
+  await rollUpUsage({ orm: server.app.orm, config: server.config });
 }
 
 async function post(path: string, token: string | null, body: unknown) {

@@ -83,10 +83,10 @@ describe('usage compaction', () => {
     const { org, key } = await setup();
     const oldHour = hourStart(Date.now() - 9 * DAY);
     await insertBuckets(key, org.organizationId, [[oldHour + 30 * 60_000, 'VALID', 5]]);
-    const r = await rollUpUsage({ orm: server.app.orm, redis: server.app.redis, config: server.config });
+    const r = await rollUpUsage({ orm: server.app.orm, config: server.config });
     expect(r.compacted).toBeGreaterThanOrEqual(1);
     await insertBuckets(key, org.organizationId, [[oldHour + 31 * 60_000, 'VALID', 2]]); // a late write
-    await rollUpUsage({ orm: server.app.orm, redis: server.app.redis, config: server.config });
+    await rollUpUsage({ orm: server.app.orm, config: server.config });
     expect((await buckets(key.id)).map((b) => [new Date(b.minute).getTime(), Number(b.count)])).toEqual([[oldHour, 7]]);
   });
 

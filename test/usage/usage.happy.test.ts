@@ -37,7 +37,7 @@ afterAll(() => server.close());
 /** What the worker does, run here deterministically: flush this process's buffer, roll up. */
 async function rollUp() {
   await server.app.usage.flush();
-  return rollUpUsage({ orm: server.app.orm, redis: server.app.redis, config: server.config });
+  return rollUpUsage({ orm: server.app.orm, config: server.config });
 }
 
 function totals(points: { code: string; count: number }[]): Record<string, number> {

@@ -23,7 +23,7 @@ async function usedKey() {
   const key = await makeKey(server.app.orm, server.config.pepper, { organizationId: org.organizationId, userId });
   await verifyHttp(server, org.token, { token: key.token, ip: '192.0.2.1' });
   await server.app.usage.flush();
-  await rollUpUsage({ orm: server.app.orm, redis: server.app.redis, config: server.config });
+  await rollUpUsage({ orm: server.app.orm, config: server.config });
   return { org, key };
 }
 

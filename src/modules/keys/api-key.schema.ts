@@ -67,7 +67,28 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     rateLimit: t.field({ type: RateLimitRef, nullable: true, resolve: (k) => k.rateLimit }),
     metadata: t.expose('metadata', { type: 'JSON' }),
     source: t.exposeString('source', { nullable: true, description: 'Name of the key that created this one.' }),
-    credits: t.exposeInt('credits', { nullable: true, description: 'Remaining uses; null: unlimited.' }),
+    credits: t.int({
+      nullable: true,
+      description: 'Remaining uses; null: unlimited.',
+      resolve: (k, _a, ctx) =>
+        k.credits === null || k.credits === undefined
+          ? null
+          : ctx.reach
+              .batched<string, number | null>('creditsLeft', async (ids) => {
+                // Read afresh: a mutation's write of credits changed the epoch behind the entity's back (trigger).
+                const rows = await ctx.em
+                  .getConnection()
+                  .execute<{ id: string; credits: number | null; credits_epoch: number }[]>(
+                    'select id, credits, credits_epoch from api_key where id = any(array[?]::text[])',
+                    [[...ids]],
+                  );
+                const byId = new Map(rows.map((r) => [r.id, { id: r.id, credits: r.credits, creditsEpoch: r.credits_epoch }]));
+                const left = await ctx.deps.creditsLeft([...byId.values()]);
+                const leftById = new Map([...byId.keys()].map((id, i) => [id, left[i] ?? null]));
+                return ids.map((id) => leftById.get(id) ?? null);
+              })
+              .load(k.id),
+    }),
     expiresAt: t.field({
       type: 'DateTime',
       nullable: true,

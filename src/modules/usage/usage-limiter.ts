@@ -4,29 +4,41 @@ import type { KeyRecord } from '../verification/key-record.ts';
 import type { RateLimitState, UsageLimiter } from '../verification/verifier.ts';
 import { limiterKeys } from './usage-keys.ts';
 
-/** Credits counters idle this long leave Redis; the next use re-seeds them from PostgreSQL. */
-const CREDITS_TTL_MS = 7 * 24 * 3600 * 1000;
+/** The most credits one lease moves from PostgreSQL to Redis: what a Redis loss can withhold. */
+export const MAX_LEASE = 100;
 
 /**
  * Rate limit, then credits, atomically, on Redis's clock (TIME), so replicas with skewed clocks
- * agree. Rate limit: a fixed window anchored at the window's first call (a hash { c: count,
- * end }), so "10 per minute" means the 11th call inside that minute fails and every answer says
- * when the window ends. Credits: a hash { n: remaining, e: epoch, r: last refill };
- * a missing hash, or one older than the key's epoch, answers -1 ("seed me") before anything is
- * counted. A refill restores `n` to the refill amount once per elapsed interval.
- * Reply: { status (0 ok, 1 rate limited, 2 no credits, -1 seed), rlRemaining, resetAt, credits }.
+ * agree.
+ *
+ * Rate limit: a fixed window anchored at the window's first call (a hash { c: count, end }), so
+ * "10 per minute" means the 11th call inside that minute fails and every answer says when the
+ * window ends.
+ *
+ * Credits: Redis holds only a lease, a hash { n: leased and unspent, e: epoch, p: credits still
+ * in PostgreSQL when last leased, r: start of the refill period }. Asks for a lease (-1, with how
+ * many credits are missing) when there is no hash of the key's epoch, when the refill period has
+ * turned, or when `n` cannot pay `cost` and PostgreSQL still holds credits. Nothing is counted
+ * before such an answer: the caller leases and calls again.
+ * Reply: { status (0 ok, 1 rate limited, 2 no credits, -1 lease), rlRemaining | need, resetAt | now, credits, epoch }.
  */
 const CONSUME_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local hasCredits = ARGV[3] == '1'
-local n, r
+local cost = tonumber(ARGV[7])
+local n, p, e
 if hasCredits then
-  local h = redis.call('HMGET', KEYS[2], 'n', 'e', 'r')
-  if not h[1] or tonumber(h[2]) < tonumber(ARGV[4]) then return {-1, -1, -1, -1} end
+  local h = redis.call('HMGET', KEYS[2], 'n', 'e', 'p', 'r')
+  if not h[1] or tonumber(h[2]) < tonumber(ARGV[4]) then return {-1, cost, now, -1, -1} end
   n = tonumber(h[1])
-  r = tonumber(h[3])
+  e = tonumber(h[2])
+  p = tonumber(h[3])
+  local amount = tonumber(ARGV[5])
+  local interval = tonumber(ARGV[6])
+  if amount > 0 and interval > 0 and now - tonumber(h[4]) >= interval then return {-1, cost, now, -1, -1} end
+  if n < cost and p > 0 then return {-1, cost - n, now, -1, -1} end
 end
 local rlRemaining, resetAt = -1, -1
 if limit > 0 then
@@ -41,71 +53,110 @@ if limit > 0 then
     c = redis.call('HINCRBY', KEYS[1], 'c', 1)
   end
   rlRemaining = limit - c
-  if rlRemaining < 0 then return {1, 0, resetAt, n or -1} end
+  if rlRemaining < 0 then return {1, 0, resetAt, hasCredits and n + p or -1, e or -1} end
 end
 if hasCredits then
-  local amount = tonumber(ARGV[5])
-  local interval = tonumber(ARGV[6])
-  if amount > 0 and interval > 0 and now - r >= interval then
-    n = amount
-    r = r + math.floor((now - r) / interval) * interval
-    redis.call('HSET', KEYS[2], 'n', n, 'r', r)
-  end
-  redis.call('PEXPIRE', KEYS[2], ARGV[7])
-  if n <= 0 then return {2, rlRemaining, resetAt, 0} end
-  n = n - 1
+  if n < cost then return {2, rlRemaining, resetAt, n + p, e} end
+  n = n - cost
   redis.call('HSET', KEYS[2], 'n', n)
+  return {0, rlRemaining, resetAt, n + p, e}
 end
-return {0, rlRemaining, resetAt, n or -1}
+return {0, rlRemaining, resetAt, -1, -1}
 `;
 
-/** Seeds the credits hash from PostgreSQL unless a counter of the same or a newer epoch is there. */
-const SEED_LUA = `
+/**
+ * Adds a lease PostgreSQL granted. A hash of an older epoch (an admin's change, a refill) is
+ * replaced, its unspent lease dropped with the grant it came from; a grant of an older epoch
+ * than the hash's arrives too late and is dropped. `p` only falls within an epoch, so the
+ * smallest report is the freshest.
+ */
+const LEASE_LUA = `
 local e = redis.call('HGET', KEYS[1], 'e')
-if not e or tonumber(e) < tonumber(ARGV[2]) then
-  redis.call('HSET', KEYS[1], 'n', ARGV[1], 'e', ARGV[2], 'r', ARGV[3])
+local epoch = tonumber(ARGV[2])
+if not e or tonumber(e) < epoch then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'n', ARGV[1], 'e', epoch, 'p', ARGV[3], 'r', ARGV[4])
+  return 1
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if tonumber(e) > epoch then return 0 end
+redis.call('HINCRBY', KEYS[1], 'n', ARGV[1])
+if tonumber(ARGV[3]) < tonumber(redis.call('HGET', KEYS[1], 'p')) then redis.call('HSET', KEYS[1], 'p', ARGV[3]) end
 return 1
 `;
 
 type LimiterRedis = Redis & {
-  kpConsume(rl: string, cr: string, ...args: (string | number)[]): Promise<[number, number, number, number]>;
-  kpSeedCredits(cr: string, ...args: (string | number)[]): Promise<number>;
+  kpConsume(rl: string, cr: string, ...args: (string | number)[]): Promise<[number, number, number, number, number]>;
+  kpLease(cr: string, ...args: (string | number)[]): Promise<number>;
 };
 
 export class LimiterUnavailableError extends Error {
   constructor(cause: unknown) {
-    super('usage limiter unavailable (Redis)', { cause });
+    super('usage limiter unavailable (Redis or PostgreSQL)', { cause });
   }
 }
 
-/** Raw queries return timestamptz as a string. */
-type CreditsRow = { credits: number | null; credits_epoch: number; credits_refilled_at: Date | string | null };
+type LeaseRow = { granted: number; unleased: number; epoch: number; refilled_at: string };
 
 /**
- * Rate limits and credits in Redis (Lua), so they hold across API replicas. PostgreSQL stays the
- * source of truth for credits: a missing counter (first use, Redis lost, an admin changed the
- * credits) is seeded from `api_key.credits`, and the usage roll-up writes the counter back.
+ * One statement: refills the key when its period has turned (new epoch, the old lease void), then
+ * moves up to a lease of credits out of `api_key.credits`. `keyplane.credits_sync` tells the epoch
+ * trigger this write is a lease, not an admin's change.
+ */
+export const LEASE_SQL = `
+with cur as (
+  select id, credits, credits_epoch as e,
+         coalesce((credits_refill->>'amount')::bigint, 0) as amount,
+         coalesce((credits_refill->>'intervalSeconds')::bigint, 0) * 1000 as ival,
+         coalesce(floor(extract(epoch from credits_refilled_at) * 1000)::bigint, cast(? as bigint)) as r
+    from api_key where id = ? and credits is not null for update
+), refill as (
+  select *, (amount > 0 and ival > 0 and cast(? as bigint) - r >= ival) as due from cur
+), next as (
+  select id,
+         case when due then amount else credits end as avail,
+         case when due then e + 1 else e end as e2,
+         case when due then r + ((cast(? as bigint) - r) / ival) * ival else r end as r2
+    from refill
+), grant_ as (
+  select *, least(avail, greatest(cast(? as bigint), least(${MAX_LEASE}, ceil(avail / 10.0)::bigint))) as g from next
+)
+update api_key k
+   set credits = (g.avail - g.g)::int, credits_epoch = g.e2::int, credits_refilled_at = to_timestamp(g.r2 / 1000.0)
+  from grant_ g
+ where k.id = g.id
+returning g.g::int as granted, k.credits as unleased, k.credits_epoch as epoch, g.r2::text as refilled_at`;
+
+/**
+ * Rate limits and credits in Redis (Lua), so they hold across API replicas.
+ *
+ * Credits never exceed their grant, even when Redis loses its data: PostgreSQL (`api_key.credits`)
+ * holds the credits not yet leased, and Redis only ever spends credits PostgreSQL moved to it
+ * (a lease of at most a tenth of what is left, at most MAX_LEASE). A Redis loss can withhold the
+ * unspent part of one lease per key; it can never hand out a credit twice. Refills happen in
+ * PostgreSQL, once per period (the row lock orders replicas).
+ *
+ * A rate-limit window lives in Redis only: a Redis loss starts a new window, so the window that
+ * spans the loss can let through up to twice its limit.
  *
  * Give it a connection without an offline queue: a call made while Redis is down must fail now,
  * not consume a credit minutes later when the connection returns.
  */
 export class RedisUsageLimiter implements UsageLimiter {
   private readonly redis: LimiterRedis;
-
   private readonly orm: MikroORM;
   private readonly prefix: string;
+  /** One lease at a time per key in this process: a burst that empties the lease asks PostgreSQL once. */
+  private readonly leasing = new Map<string, Promise<void>>();
 
   constructor(redis: Redis, orm: MikroORM, prefix: string) {
     this.orm = orm;
     this.prefix = prefix;
     redis.defineCommand('kpConsume', { numberOfKeys: 2, lua: CONSUME_LUA });
-    redis.defineCommand('kpSeedCredits', { numberOfKeys: 1, lua: SEED_LUA });
+    redis.defineCommand('kpLease', { numberOfKeys: 1, lua: LEASE_LUA });
     this.redis = redis as LimiterRedis;
   }
 
-  async consume(record: KeyRecord) {
+  async consume(record: KeyRecord, _now?: number, cost = 1) {
     const [rlKey, crKey] = limiterKeys(this.prefix, record.id);
     let hasCredits = record.hasCredits;
     for (let attempt = 0; ; attempt++) {
@@ -119,13 +170,14 @@ export class RedisUsageLimiter implements UsageLimiter {
           record.creditsEpoch,
           record.creditsRefill?.amount ?? 0,
           (record.creditsRefill?.intervalSeconds ?? 0) * 1000,
-          CREDITS_TTL_MS,
+          cost,
         ),
       );
       const [status, rlRemaining, resetAt, credits] = reply.map(Number) as [number, number, number, number];
       if (status === -1) {
-        if (attempt > 0) throw new LimiterUnavailableError('credits counter vanished while seeding');
-        hasCredits = await this.seed(record, crKey);
+        // Others may take each lease first; a handful of rounds means something is wrong.
+        if (attempt >= 5) throw new LimiterUnavailableError('credits lease kept vanishing');
+        hasCredits = await this.lease(record.id, crKey, rlRemaining, resetAt);
         continue;
       }
       const rateLimit: RateLimitState | null = record.rateLimit
@@ -133,19 +185,65 @@ export class RedisUsageLimiter implements UsageLimiter {
         : null;
       const remaining = hasCredits ? Math.max(0, credits) : null;
       if (status === 1) return { ok: false as const, code: 'RATE_LIMITED' as const, remaining, rateLimit };
-      if (status === 2) return { ok: false as const, code: 'USAGE_EXCEEDED' as const, remaining: 0, rateLimit };
+      if (status === 2) return { ok: false as const, code: 'USAGE_EXCEEDED' as const, remaining, rateLimit };
       return { ok: true as const, remaining, rateLimit };
     }
   }
 
-  /** One SQL read, only when Redis has no current counter. Returns whether the key still has credits. */
-  private async seed(record: KeyRecord, crKey: string): Promise<boolean> {
-    const rows = await this.orm.em.fork().execute<CreditsRow[]>('select credits, credits_epoch, credits_refilled_at from api_key where id = ?', [record.id]);
-    const row = rows[0];
-    if (!row || row.credits === null) return false;
-    const refilledAt = row.credits_refilled_at === null ? Date.now() : new Date(row.credits_refilled_at).getTime();
-    await this.call(() => this.redis.kpSeedCredits(crKey, row.credits!, row.credits_epoch, refilledAt, CREDITS_TTL_MS));
-    return true;
+  /** Leases credits for the key (sharing a lease already asked for); false when the key has no credits any more. */
+  private async lease(apiKeyId: string, crKey: string, need: number, now: number): Promise<boolean> {
+    let pending = this.leasing.get(apiKeyId);
+    if (!pending) {
+      pending = this.leaseOnce(apiKeyId, crKey, need, now).finally(() => this.leasing.delete(apiKeyId));
+      this.leasing.set(apiKeyId, pending);
+    }
+    try {
+      await pending;
+      return true;
+    } catch (err) {
+      if (err instanceof NoCreditsError) return false;
+      throw err;
+    }
+  }
+
+  private async leaseOnce(apiKeyId: string, crKey: string, need: number, now: number): Promise<void> {
+    let row: LeaseRow | undefined;
+    try {
+      row = await this.orm.em.fork().transactional(async (tx) => {
+        await tx.execute(`select set_config('keyplane.credits_sync', 'on', true)`);
+        const rows = await tx.execute<LeaseRow[]>(LEASE_SQL, [now, apiKeyId, now, now, Math.max(1, need)]);
+        return rows[0];
+      });
+    } catch (err) {
+      throw new LimiterUnavailableError(err);
+    }
+    if (!row) throw new NoCreditsError();
+    // Should Redis fail here, the grant is lost to this key: under-spent, never over-spent.
+    await this.call(() => this.redis.kpLease(crKey, row.granted, row.epoch, row.unleased, row.refilled_at));
+  }
+
+  /**
+   * What the keys have left: PostgreSQL's unleased credits plus the unspent lease in Redis (of the
+   * same epoch). While Redis is unreachable, PostgreSQL's figure alone (a lower bound).
+   */
+  async remaining(keys: readonly { id: string; credits: number | null; creditsEpoch: number }[]): Promise<(number | null)[]> {
+    const credited = keys.filter((k) => k.credits !== null);
+    const leased = new Map<string, number>();
+    if (credited.length) {
+      try {
+        const p = this.redis.pipeline();
+        for (const k of credited) p.hmget(limiterKeys(this.prefix, k.id)[1], 'n', 'e');
+        const replies = (await p.exec()) ?? [];
+        credited.forEach((k, i) => {
+          const [err, v] = replies[i] ?? [];
+          const [n, e] = ((err ? [] : v) as (string | null)[] | undefined)?.map((x) => (x === null ? Number.NaN : Number(x))) ?? [];
+          if (Number.isSafeInteger(n) && e === k.creditsEpoch) leased.set(k.id, n!);
+        });
+      } catch {
+        /* Redis unreachable: PostgreSQL's figure */
+      }
+    }
+    return keys.map((k) => (k.credits === null ? null : k.credits + (leased.get(k.id) ?? 0)));
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
@@ -156,3 +254,5 @@ export class RedisUsageLimiter implements UsageLimiter {
     }
   }
 }
+
+class NoCreditsError extends Error {}

@@ -31,7 +31,7 @@ export type KeyRecord = {
   subAccounts: SubAccountGrant;
   rateLimit: RateLimit | null;
   hasCredits: boolean;
-  /** Bumped by every change of `credits` outside the usage roll-up: tells Redis to re-seed. */
+  /** Bumped by every change of `credits` but a lease (an admin, a refill): voids the lease in Redis. */
   creditsEpoch: number;
   creditsRefill: CreditsRefill | null;
   permissions: PermissionMap;
