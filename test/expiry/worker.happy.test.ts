@@ -19,7 +19,7 @@ let clock = day(0);
 
 beforeAll(async () => {
   // The API process meters uses at the same clock, so using the key at day 0 is a use at day 0.
-  server = await startTestServer({ config: env, app: { now: () => clock } });
+  server = await startTestServer({ config: env, app: { now: () => clock.getTime() } });
   const config = testConfig(env);
   const module = workerModules.find((m) => m.name === 'expiry-sweep');
   if (!module) throw new Error('expiry-sweep worker module is not registered');
