@@ -1,5 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /** A free loopback port (the kernel's pick). */
@@ -91,5 +94,64 @@ export async function tcpProxy(targetPort: number, targetHost = '127.0.0.1'): Pr
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+export type PrivatePostgres = { url: string; port: number; start(): Promise<void>; stopImmediate(): Promise<void>; destroy(): Promise<void> };
+
+/** The PostgreSQL server binaries Debian installed (the newest major). */
+function pgBin(name: string): string {
+  const majors = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+  return `/usr/lib/postgresql/${majors[0]}/bin/${name}`;
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  // initdb and postgres refuse to run as root: run them as the postgres user when we are root.
+  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => {
+    const c = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    c.on('error', reject);
+    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`))));
+  });
+}
+
+/**
+ * A PostgreSQL cluster of a test's own (initdb in a temporary directory, trust auth, loopback
+ * port, no fsync: a crash of the server, not of the machine, loses nothing), which the test may stop with `-m immediate` (a crash: no checkpoint, clients
+ * cut) and start again, with its data. The shared server must never go down under other tests.
+ */
+export async function privatePostgres(): Promise<PrivatePostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'kp-pg-'));
+  if (process.getuid?.() === 0)
+    chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+  const data = join(dir, 'data');
+  const port = await freePort();
+  await run(pgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const start = () =>
+    run(pgBin('pg_ctl'), [
+      '-D',
+      data,
+      '-w',
+      '-l',
+      join(dir, 'log'),
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c full_page_writes=off`,
+      'start',
+    ]);
+  const stopImmediate = () => run(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']).catch(() => {});
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    start,
+    stopImmediate,
+    async destroy() {
+      await stopImmediate();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
