@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PrivateNetworks } from '../lib/ssrf.ts';
+import { GITHUB_KEYS_URL, type GithubPublicKey, parseGithubKeysConfig } from '../modules/leaks/github-signature.ts';
 
 const DEV_PEPPER = 'dev-only-pepper-change-me-0123456789abcdef';
 const DEV_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -86,6 +87,13 @@ const schema = z.object({
   KEYPLANE_WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** How often open subscriptions re-check that their key and user are still valid. */
   KEYPLANE_SUBSCRIPTION_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * GitHub secret scanning: the public keys that sign partner requests, as JSON
+   * (`[{ "key_identifier", "key" }]`), for tests and air-gapped installs. Unset: fetched from
+   * KEYPLANE_GITHUB_SCANNING_KEYS_URL and cached for an hour.
+   */
+  KEYPLANE_GITHUB_SCANNING_KEYS: z.string().max(100_000).optional(),
+  KEYPLANE_GITHUB_SCANNING_KEYS_URL: z.url({ protocol: /^https?$/ }).default(GITHUB_KEYS_URL),
   /** The workers process answers GET /healthz here; 0 turns it off. */
   KEYPLANE_WORKERS_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
   /**
@@ -165,6 +173,8 @@ export type Config = {
   httpRequestTimeoutMs: number;
   maxConnections: number;
   metricsToken: string | undefined;
+  githubScanningKeys: GithubPublicKey[] | null;
+  githubScanningKeysUrl: string;
   metricsPort: number | undefined;
 };
 
@@ -259,6 +269,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpRequestTimeoutMs: Math.max(c.KEYPLANE_HTTP_REQUEST_TIMEOUT_MS, c.KEYPLANE_HTTP_HEADERS_TIMEOUT_MS),
     maxConnections: c.KEYPLANE_MAX_CONNECTIONS,
     metricsToken: c.KEYPLANE_METRICS_TOKEN,
+    githubScanningKeys: c.KEYPLANE_GITHUB_SCANNING_KEYS ? parseGithubKeysConfig(c.KEYPLANE_GITHUB_SCANNING_KEYS) : null,
+    githubScanningKeysUrl: c.KEYPLANE_GITHUB_SCANNING_KEYS_URL,
     metricsPort: c.KEYPLANE_METRICS_PORT,
   };
 }

@@ -299,6 +299,83 @@ export const openApiDocument = {
         responses: { '200': { description: 'Counted (or recognised as a retry)', content: json(ref('VerificationBatchResult')) }, ...API_ERRORS },
       },
     },
+    '/v1/secret-scanning/github': {
+      post: {
+        operationId: 'githubSecretScanning',
+        summary: 'GitHub secret-scanning partner endpoint: tokens found in public, signed by GitHub',
+        description:
+          'The raw body must carry GitHub’s ECDSA P-256 / SHA-256 signature (`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`, base64 DER). Working tokens are acted on by the organisation’s leaked-key policy (docs/secret-scanning.md).',
+        parameters: [
+          { name: 'Github-Public-Key-Identifier', in: 'header', required: true, schema: { type: 'string', maxLength: 128 } },
+          { name: 'Github-Public-Key-Signature', in: 'header', required: true, schema: { type: 'string', maxLength: 512 } },
+        ],
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'array',
+            minItems: 1,
+            maxItems: 1000,
+            items: {
+              type: 'object',
+              required: ['token'],
+              properties: {
+                token: { type: 'string', maxLength: 256 },
+                type: { type: 'string', maxLength: 100 },
+                url: { type: 'string', maxLength: 2048 },
+                source: { type: 'string', maxLength: 100 },
+              },
+            },
+          }),
+        },
+        responses: {
+          '200': {
+            description: 'One label per token, in GitHub’s feedback format',
+            content: json({
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['token_raw', 'token_type', 'label'],
+                properties: { token_raw: { type: 'string' }, token_type: { type: 'string' }, label: { enum: ['true_positive', 'false_positive'] } },
+              },
+            }),
+          },
+          '400': error('Not a batch of findings'),
+          '401': error('Missing or invalid GitHub signature: nothing was done'),
+          '405': error('Method not allowed'),
+          '413': error('Body too large'),
+        },
+      },
+    },
+    '/v1/keys/report-leak': {
+      post: {
+        operationId: 'reportLeakedKey',
+        summary: 'Report a leaked token (no authentication: whoever holds it may report it)',
+        description:
+          'Always 202 before anything is looked up, whether or not the token is a key (no oracle). A working token is then acted on by its organisation’s leaked-key policy. At most 10 reports a minute per client address.',
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['token'],
+            additionalProperties: false,
+            properties: {
+              token: { type: 'string', maxLength: 256 },
+              url: nullable('string', { maxLength: 2048, description: 'Where it was seen (http or https)' }),
+            },
+          }),
+        },
+        responses: {
+          '202': { description: 'Received', content: json({ type: 'object', required: ['received'], properties: { received: { const: true } } }) },
+          '400': error('Invalid input'),
+          '405': error('Method not allowed'),
+          '411': error('content-length required'),
+          '413': error('Body too large'),
+          '415': error('Body is not application/json'),
+          '429': error('Too many reports from this address (retry-after)'),
+          '503': error('Reports cannot be taken right now (retry-after)'),
+        },
+      },
+    },
     '/console/auth': {
       get: {
         operationId: 'consoleLinkPreview',

@@ -20,6 +20,8 @@ import { VERIFY_PATH, verifyRoute } from './verify-route.ts';
 import { errorBody, sendError } from './errors.ts';
 import { OPENAPI_PATH, openApiRoute } from './openapi.ts';
 import { SNAPSHOTS_PATH, snapshotsRoute, VERIFICATIONS_PATH, verificationsRoute } from './sdk-routes.ts';
+import { GITHUB_SCANNING_PATH, githubScanningRoute, REPORT_LEAK_PATH, reportLeakRoute } from './leak-routes.ts';
+import { fetchGithubKeys, GithubKeySource } from '../modules/leaks/github-signature.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -171,6 +173,11 @@ export function createHttpServer(
       ...(config.metricsPort ? {} : { '/metrics': metricsRoute(app) }),
       [VERIFY_PATH]: verifyRoute(app),
       [SNAPSHOTS_PATH]: snapshotsRoute(app),
+      [GITHUB_SCANNING_PATH]: githubScanningRoute(
+        app,
+        new GithubKeySource({ staticKeys: config.githubScanningKeys, fetchKeys: () => fetchGithubKeys(config.githubScanningKeysUrl) }),
+      ),
+      [REPORT_LEAK_PATH]: reportLeakRoute(app),
       [VERIFICATIONS_PATH]: verificationsRoute(app),
       [OPENAPI_PATH]: openApiRoute(),
       ...extraRoutes,

@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   delivery: 'dlv',
   notification: 'ntf',
   consoleSession: 'cs',
+  keyLeak: 'lk',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

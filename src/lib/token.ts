@@ -16,6 +16,17 @@ export const SECRET_LENGTH = SECRET_BODY_LENGTH + CHECKSUM_LENGTH;
 const KEY_ID_RE = /^[0-9A-Za-z]{16}$/;
 const SECRET_RE = /^[0-9A-Za-z]{50}$/;
 const TOKEN_RE = /^kp_(sk|pk|ik)_([0-9A-Za-z]{16})_([0-9A-Za-z]{50})$/;
+/**
+ * What a secret scanner should look for (docs/secret-scanning.md quotes it; a test keeps the two
+ * equal). Word boundaries keep it from matching inside longer runs of base62.
+ */
+export const TOKEN_SCAN_REGEX = String.raw`\bkp_(?:sk|pk|ik)_[0-9A-Za-z]{16}_[0-9A-Za-z]{50}\b`;
+
+/** Every token in `text` that matches the scan pattern and carries a valid checksum. */
+export function findTokens(text: string): string[] {
+  return [...text.matchAll(new RegExp(TOKEN_SCAN_REGEX, 'g'))].map((m) => m[0]).filter((t) => parseToken(t) !== null);
+}
+
 /** Longest token or credential we will even look at; anything longer is rejected unparsed. */
 export const MAX_CREDENTIAL_LENGTH = 256;
 

@@ -58,9 +58,11 @@ describe('GET /openapi.json', () => {
         '/metrics',
         '/openapi.json',
         '/readyz',
+        '/v1/keys/report-leak',
         '/v1/keys/snapshots',
         '/v1/keys/verifications',
         '/v1/keys/verify',
+        '/v1/secret-scanning/github',
       ].sort(),
     );
   });

@@ -61,6 +61,7 @@ const EVENT_KEY = {
   rotatedAt: null,
   revokedAt: null,
   revokedReason: null,
+  leakedAt: null,
   createdAt: API_KEY_SAMPLE.createdAt,
 };
 
@@ -102,6 +103,23 @@ export const EVENT_SAMPLES = {
     expiredAt: '2027-02-21T10:05:00.000Z',
     lastActivityAt: '2026-11-23T10:05:00.000Z',
     inactivityDays: 90,
+  }),
+  'api_key.leaked': event('evt_7gH8iJ9kL0mN1oP2qR3s', 'api_key.leaked', '2026-11-26T08:15:00.000Z', {
+    apiKey: {
+      ...EVENT_KEY,
+      status: 'REVOKED',
+      revokedAt: '2026-11-26T08:15:00.000Z',
+      revokedReason: 'Found leaked by GitHub secret scanning',
+      leakedAt: '2026-11-26T08:15:00.000Z',
+    },
+    leak: {
+      reporter: 'github',
+      type: 'keyplane_secret_key',
+      url: 'https://github.com/acme/billing/blob/4f2a9c1/.env',
+      source: 'content',
+      action: 'REVOKED',
+      policy: 'REVOKE',
+    },
   }),
   'user.created': event('evt_6fG7hI8jK9lM0nO1pQ2r', 'user.created', '2026-11-23T10:00:00.000Z', {
     user: { id: USER_SAMPLE.id, organizationId: USER_SAMPLE.organizationId, name: USER_SAMPLE.name, email: USER_SAMPLE.email, kind: 'HUMAN', status: 'ACTIVE' },

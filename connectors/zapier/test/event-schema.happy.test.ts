@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../../src/modules/events/event.types.js';
+import { handleLeakReports } from '../../../src/modules/leaks/leak.service.js';
 import { EventRecord } from '../../../src/modules/events/event.entity.js';
 import { toEventJson } from '../../../src/modules/events/event.service.js';
 import { sweepExpiry } from '../../../src/modules/expiry/expiry-sweep.service.js';
@@ -99,6 +100,8 @@ describe('connectors/event.schema.json', () => {
     success((await gql(server, t, OwnerRotateKey, { input: { id: key.apiKey.id, gracePeriodSeconds: 60 } })).data?.rotateApiKey, 'RotateApiKeySuccess');
     success((await gql(server, t, OwnerRotateKey, { input: { id: key.apiKey.id } })).data?.rotateApiKey, 'RotateApiKeySuccess');
     success((await gql(server, t, OwnerRevokeKey, { input: { id: key.apiKey.id, reason: 'done' } })).data?.revokeApiKey, 'RevokeApiKeySuccess');
+    const leaked = success((await gql(server, t, OwnerCreateKey, { input: { name: 'leaked' } })).data?.createApiKey, 'CreateApiKeySuccess');
+    await handleLeakReports(server.app.deps, 'report', [{ token: leaked.token, type: null, url: 'https://pastebin.example/x', source: null }]);
     const other = success((await gql(server, t, OwnerCreateKey, { input: { name: 'to delete' } })).data?.createApiKey, 'CreateApiKeySuccess');
     success((await gql(server, t, OwnerDeleteKey, { input: { id: other.apiKey.id } })).data?.deleteApiKey, 'DeleteApiKeySuccess');
 

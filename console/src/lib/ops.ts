@@ -35,7 +35,7 @@ export const ApiKeyQuery = graphql(`
       validFrom validUntil expiresAt allowedIps
       subAccounts { mode organizationIds }
       rateLimit { limit windowSeconds }
-      credits lastUsedAt lastUsedIp lastActivityAt rotatedAt previousSecretExpiresAt revokedAt revokedReason createdAt
+      credits lastUsedAt lastUsedIp lastActivityAt rotatedAt previousSecretExpiresAt revokedAt revokedReason leakedAt createdAt
       user { id name }
       organization { id name }
     }

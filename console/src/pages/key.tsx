@@ -218,6 +218,15 @@ export function KeyPage({ id }: { id: string }) {
             <Badge value={k.status} />
             {k.revokedReason && <span className="hint"> — {k.revokedReason}</span>}
           </dd>
+          {k.leakedAt && (
+            <>
+              <dt>Leaked</dt>
+              <dd role="alert">
+                <Badge value="LEAKED" tone="bad" /> found leaked {relative(k.leakedAt)} ({dateTime(k.leakedAt)})
+                {k.status === 'ACTIVE' && <span className="hint"> — still active: rotate or revoke it</span>}
+              </dd>
+            </>
+          )}
           <dt>Kind</dt>
           <dd>{k.kind.charAt(0) + k.kind.slice(1).toLowerCase()}</dd>
           <dt>Key id</dt>

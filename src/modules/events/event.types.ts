@@ -6,6 +6,7 @@ export const EVENT_TYPES = [
   'api_key.expiring_soon',
   'api_key.expired',
   'api_key.deleted',
+  'api_key.leaked',
   'user.created',
   'user.updated',
   'user.disabled',

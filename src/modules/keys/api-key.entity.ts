@@ -42,6 +42,8 @@ export const ApiKey = defineEntity({
     rotatedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
     revokedReason: p.string().nullable(),
+    /** When the key was first found leaked (secret scanning, a report); null: never. */
+    leakedAt: p.datetime().nullable(),
     deletedAt: p.datetime().nullable(),
     createdByUserId: p.string().nullable(),
     createdByKeyId: p.string().nullable(),

@@ -109,6 +109,11 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     rotatedAt: t.expose('rotatedAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
     revokedReason: t.exposeString('revokedReason', { nullable: true }),
+    leakedAt: t.expose('leakedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the key was first found leaked (secret scanning, a public report); null: never.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     userId: t.exposeID('userId'),

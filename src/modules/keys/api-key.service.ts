@@ -114,6 +114,7 @@ export function apiKeyJson(k: ApiKey) {
     rotatedAt: k.rotatedAt?.toISOString() ?? null,
     revokedAt: k.revokedAt?.toISOString() ?? null,
     revokedReason: k.revokedReason ?? null,
+    leakedAt: k.leakedAt?.toISOString() ?? null,
     createdAt: k.createdAt.toISOString(),
   };
 }

@@ -14,7 +14,7 @@ import { Notification } from './notification.entity.ts';
 export const NOTIFICATION_PERMISSION = READ_PERMISSION.Notification;
 
 /** Event types that become in-app notifications. */
-export const NOTIFIED_EVENT_TYPES: ReadonlySet<string> = new Set(['api_key.expiring_soon', 'api_key.expired', 'webhook_endpoint.disabled']);
+export const NOTIFIED_EVENT_TYPES: ReadonlySet<string> = new Set(['api_key.expiring_soon', 'api_key.expired', 'api_key.leaked', 'webhook_endpoint.disabled']);
 
 export const MAX_MARK_IDS = 100;
 
@@ -43,6 +43,13 @@ export function notificationTitle(type: string, data: Record<string, unknown>): 
     return data.reason === 'validity_window'
       ? `API key “${name}” expired: its validity window ended`
       : `API key “${name}” expired after ${plural(Number(data.inactivityDays), 'day')} unused`;
+  }
+  if (type === 'api_key.leaked') {
+    const leak = (data.leak ?? {}) as { reporter?: unknown; url?: unknown; action?: unknown };
+    const where = typeof leak.url === 'string' && leak.url ? ` at ${leak.url}` : '';
+    const by = leak.reporter === 'github' ? 'GitHub secret scanning' : 'a public report';
+    const done = leak.action === 'REVOKED' ? 'revoked' : leak.action === 'NOTIFIED' ? 'still active: rotate or revoke it' : 'already inactive';
+    return `API key “${name}” was found leaked${where} (${by}); ${done}`;
   }
   if (type === 'webhook_endpoint.disabled') {
     const endpoint = data.webhookEndpoint as { id?: unknown; description?: unknown } | undefined;

@@ -11,6 +11,8 @@ export const Organization = defineEntity({
     path: p.string(),
     depth: p.integer().default(0),
     inactivityDays: p.integer().default(90),
+    /** What happens to a key found leaked; null: as the parent says (a root without one: REVOKE). */
+    leakedKeyPolicy: p.string().$type<'REVOKE' | 'NOTIFY'>().nullable(),
     warningDays: p
       .array(
         (v) => Number(v),

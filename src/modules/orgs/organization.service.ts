@@ -23,6 +23,7 @@ const updateSchema = z.object({
   name: name.nullish(),
   inactivityDays: z.number().int().min(0).max(3650).nullish(),
   warningDays: warningDays.nullish(),
+  leakedKeyPolicy: z.enum(['REVOKE', 'NOTIFY', 'INHERIT']).nullish(),
 });
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -33,7 +34,14 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
 export { parse as parseInput };
 
 export function organizationJson(o: Organization) {
-  return { id: o.id, name: o.name, parentId: o.parentId, inactivityDays: o.inactivityDays, warningDays: o.warningDays };
+  return {
+    id: o.id,
+    name: o.name,
+    parentId: o.parentId,
+    inactivityDays: o.inactivityDays,
+    warningDays: o.warningDays,
+    leakedKeyPolicy: o.leakedKeyPolicy ?? null,
+  };
 }
 
 /** Loads an organisation the caller may act in with `permission`; NotFound otherwise (no existence oracle). */
@@ -102,8 +110,9 @@ export async function updateOrganization(ctx: ServiceContext, input: unknown): P
     if (data.warningDays.length === 0) throw ValidationError.field('input.warningDays', 'give at least one day, or set inactivityDays to 0 to turn expiry off');
     org.warningDays = data.warningDays;
   }
+  if (data.leakedKeyPolicy != null) org.leakedKeyPolicy = data.leakedKeyPolicy === 'INHERIT' ? null : data.leakedKeyPolicy;
   const after = organizationJson(org);
-  const changes = diff(before, after, ['name', 'inactivityDays', 'warningDays']);
+  const changes = diff(before, after, ['name', 'inactivityDays', 'warningDays', 'leakedKeyPolicy']);
   if (Object.keys(changes).length === 0) return org;
   recordEvent(ctx.em, { type: 'organization.updated', organizationId: org.id, data: { organization: after, changes } });
   recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'organization.update', targetType: 'Organization', targetId: org.id, changes });

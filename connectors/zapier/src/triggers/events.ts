@@ -150,6 +150,20 @@ export const apiKeyExpired = eventTrigger({
   outputFields: [...KEY_FIELDS, { key: 'data__reason', label: 'Reason' }, { key: 'data__expiredAt', label: 'Expired At', type: 'datetime' }],
 });
 
+export const apiKeyLeaked = eventTrigger({
+  key: 'api_key_leaked',
+  type: 'api_key.leaked',
+  noun: 'API Key',
+  label: 'API Key Found Leaked',
+  description: 'Triggers when a key is found leaked (GitHub secret scanning or a public report), with where and what was done.',
+  outputFields: [
+    ...KEY_FIELDS,
+    { key: 'data__leak__reporter', label: 'Reported By' },
+    { key: 'data__leak__url', label: 'Found At' },
+    { key: 'data__leak__action', label: 'Action Taken' },
+  ],
+});
+
 export const newUser = eventTrigger({
   key: 'new_user',
   type: 'user.created',
@@ -164,4 +178,4 @@ export const newUser = eventTrigger({
   ],
 });
 
-export const EVENT_TRIGGERS = [newApiKey, apiKeyRotated, apiKeyRevoked, apiKeyExpiringSoon, apiKeyExpired, newUser];
+export const EVENT_TRIGGERS = [newApiKey, apiKeyRotated, apiKeyRevoked, apiKeyExpiringSoon, apiKeyExpired, apiKeyLeaked, newUser];
