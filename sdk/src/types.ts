@@ -3,6 +3,7 @@ export const VERIFY_CODES = [
   'VALID',
   'MALFORMED',
   'NOT_FOUND',
+  'ROTATED',
   'REVOKED',
   'EXPIRED',
   'NOT_YET_VALID',

@@ -110,8 +110,8 @@ describe('local verification', () => {
     const remote = s.kp.stats.remote;
     expect((await s.kp.verify({ token: s.token })).code).toBe('VALID');
     expect(s.kp.stats.remote).toBe(remote);
-    // Once the grace ends the old secret's snapshot is no longer used: Keyplane answers NOT_FOUND.
-    await expect.poll(async () => (await s.kp.verify({ token: s.token })).code, { timeout: 10_000, interval: 50 }).toBe('NOT_FOUND');
+    // Once the grace ends the old secret's snapshot is no longer used: Keyplane answers ROTATED.
+    await expect.poll(async () => (await s.kp.verify({ token: s.token })).code, { timeout: 10_000, interval: 50 }).toBe('ROTATED');
     expect((await s.kp.verify({ token: rotated.token })).code).toBe('VALID');
     await s.kp.close();
   });

@@ -138,6 +138,7 @@ export type VerifyCode =
   | 'NOT_YET_VALID'
   | 'RATE_LIMITED'
   | 'REVOKED'
+  | 'ROTATED'
   | 'UNKNOWN_PERMISSION'
   | 'USAGE_EXCEEDED'
   | 'USER_DISABLED'

@@ -98,10 +98,11 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
         return org ? apiKeyExpiresAt(k, org) : null;
       },
     }),
-    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
+    previousSecretExpiresAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'After a rotation with a grace period: when the previous secret stops working.',
+      description: 'After a rotation with a grace period: when the previous secret stops working. Null: no grace (it stopped at the rotation).',
+      resolve: (k) => (k.previousSecretExpiresAt && k.rotatedAt && k.previousSecretExpiresAt > k.rotatedAt ? k.previousSecretExpiresAt : null),
     }),
     lastActivityAt: t.expose('lastActivityAt', { type: 'DateTime', description: 'Last use, creation or rotation: where the inactivity clock starts.' }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),

@@ -400,13 +400,14 @@ export async function rotateApiKey(ctx: ServiceContext, input: unknown): Promise
   const grace = data.gracePeriodSeconds ?? 0;
   const before = { start: key.start, previousSecretExpiresAt: key.previousSecretExpiresAt?.toISOString() ?? null };
   const { secret, token } = mintCredential(key.kind, key.keyId);
-  key.previousSecretHash = grace > 0 ? key.secretHash : null;
-  key.previousSecretExpiresAt = grace > 0 ? new Date(now.getTime() + grace * 1000) : null;
+  // Kept after its grace too (until the next rotation): a retired secret then answers ROTATED, not NOT_FOUND.
+  key.previousSecretHash = key.secretHash;
+  key.previousSecretExpiresAt = new Date(now.getTime() + grace * 1000);
   key.secretHash = hashSecret(ctx.deps.config.pepper, key.keyId, secret);
   key.start = displayStart(key.kind, key.keyId, secret);
   key.rotatedAt = now;
   key.lastActivityAt = now;
-  const previousSecretExpiresAt = key.previousSecretExpiresAt?.toISOString() ?? null;
+  const previousSecretExpiresAt = grace > 0 ? key.previousSecretExpiresAt.toISOString() : null;
   recordEvent(ctx.em, {
     type: 'api_key.rotated',
     organizationId: org.id,

@@ -222,6 +222,34 @@ export class RedisUsageLimiter implements UsageLimiter {
     await this.call(() => this.redis.kpLease(crKey, row.granted, row.epoch, row.unleased, row.refilled_at));
   }
 
+  /** What the key has left, spending nothing: the rate window's count and the credits (lease + PostgreSQL). */
+  async peek(record: KeyRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null }> {
+    const [rlKey, crKey] = limiterKeys(this.prefix, record.id);
+    const replies = await this.call(() => this.redis.multi().time().hmget(rlKey, 'c', 'end').hmget(crKey, 'n', 'e', 'p').exec());
+    const [time, rl, cr] = (replies ?? []).map(([err, v]) => (err ? null : v)) as [[string, string] | null, (string | null)[] | null, (string | null)[] | null];
+    const now = time ? Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000) : Date.now();
+    let rateLimit: RateLimitState | null = null;
+    if (record.rateLimit) {
+      const end = Number(rl?.[1]);
+      const live = Number.isFinite(end) && end > now;
+      rateLimit = {
+        limit: record.rateLimit.limit,
+        remaining: live ? Math.max(0, record.rateLimit.limit - Number(rl?.[0] ?? 0)) : record.rateLimit.limit,
+        resetAt: new Date(live ? end : now + record.rateLimit.windowSeconds * 1000),
+      };
+    }
+    let remaining: number | null = null;
+    if (record.hasCredits) {
+      const [n, e, p] = (cr ?? []).map((x) => (x === null ? Number.NaN : Number(x)));
+      if (Number.isSafeInteger(n) && Number.isSafeInteger(e) && e! >= record.creditsEpoch) remaining = Math.max(0, n! + (Number.isSafeInteger(p) ? p! : 0));
+      else {
+        const rows = await this.orm.em.fork().execute<{ credits: number | null }[]>('select credits from api_key where id = ?', [record.id]);
+        remaining = rows[0]?.credits ?? null;
+      }
+    }
+    return { remaining, rateLimit };
+  }
+
   /**
    * What the keys have left: PostgreSQL's unleased credits plus the unspent lease in Redis (of the
    * same epoch). While Redis is unreachable, PostgreSQL's figure alone (a lower bound).

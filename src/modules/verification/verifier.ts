@@ -11,6 +11,7 @@ export const VERIFY_CODES = [
   'VALID',
   'MALFORMED',
   'NOT_FOUND',
+  'ROTATED',
   'REVOKED',
   'EXPIRED',
   'NOT_YET_VALID',
@@ -45,6 +46,8 @@ export type VerifyOutcome = {
 
 /** Rate limits and credits, enforced in Redis so they hold across replicas. */
 export interface UsageLimiter {
+  /** What the key has left, without spending anything (for answers that fail before the limits). */
+  peek?(record: KeyRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null }>;
   consume(
     record: KeyRecord,
     now: number,
@@ -156,7 +159,21 @@ export class KeyVerifier {
   ): VerifyOutcome | Promise<VerifyOutcome> {
     if (!record) return this.counted(NOT_FOUND, null, req, at);
     const outcome = this.check(record, cred, req, opts, at);
-    return outcome === LIMITS ? this.limited(record, req, at) : this.counted(outcome, record, req, at);
+    if (outcome === LIMITS) return this.limited(record, req, at);
+    // A refusal of a known key with limits still says what the key has left.
+    if (outcome.record && !outcome.valid && (record.rateLimit || record.hasCredits) && this.deps.limiter?.peek)
+      return this.withLimits(outcome, record, req, at);
+    return this.counted(outcome, record, req, at);
+  }
+
+  private async withLimits(outcome: VerifyOutcome, record: KeyRecord, req: VerifyRequest, at: number): Promise<VerifyOutcome> {
+    try {
+      const state = await this.deps.limiter!.peek!(record);
+      outcome = { ...outcome, remaining: state.remaining, rateLimit: state.rateLimit };
+    } catch {
+      /* Redis or PostgreSQL away: the refusal stands without the figures */
+    }
+    return this.counted(outcome, record, req, at);
   }
 
   private async limited(record: KeyRecord, req: VerifyRequest, at: number): Promise<VerifyOutcome> {
@@ -180,7 +197,7 @@ export class KeyVerifier {
   private check(record: KeyRecord, cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, now: number): VerifyOutcome | typeof LIMITS {
     if (opts.visible && !opts.visible(record)) return NOT_FOUND;
     if (cred.kind !== null && cred.kind !== record.kind) return NOT_FOUND;
-    if (!this.secretOk(record, cred, now)) return NOT_FOUND;
+    if (!this.secretOk(record, cred, now)) return this.rotatedOut(record, cred, now) ? fail('ROTATED', record) : NOT_FOUND;
     if (record.status === 'REVOKED') return fail('REVOKED', record);
     if (record.status === 'EXPIRED') return fail('EXPIRED', record);
     if (record.validFrom !== null && now < record.validFrom) return fail('NOT_YET_VALID', record);
@@ -191,6 +208,16 @@ export class KeyVerifier {
     if (req.permission && !allows(record.permissions, req.permission, req.resource ?? null)) return fail('INSUFFICIENT_PERMISSIONS', record);
     if (!opts.skipLimits && this.deps.limiter && (record.rateLimit || record.hasCredits)) return LIMITS;
     return { valid: true, code: 'VALID', record, remaining: null, rateLimit: null };
+  }
+
+  /** The key's previous secret, after its grace period ended: the caller holds a real but retired secret. */
+  private rotatedOut(record: KeyRecord, cred: ParsedCredential, now: number): boolean {
+    return (
+      record.previousSecretHash !== null &&
+      record.previousSecretExpiresAt !== null &&
+      now >= record.previousSecretExpiresAt &&
+      secretMatches(this.deps.pepper, cred.keyId, cred.secret, record.previousSecretHash)
+    );
   }
 
   private secretOk(record: KeyRecord, cred: ParsedCredential, now: number): boolean {
