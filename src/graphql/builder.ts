@@ -3,6 +3,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { type AuthFailure } from '@pothos/plugin-scope-auth';
 import { ForbiddenError } from '../lib/errors.ts';
+import { DEFAULT_PAGE, MAX_PAGE } from '../lib/pagination.ts';
 import type { OwnedType } from '../modules/auth/reach.ts';
 import type { Context } from './context.ts';
 
@@ -25,6 +26,8 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
+  /** Every list's connection also counts its whole result (only when asked: one count query). */
+  Connection: { totalCount: () => Promise<number> };
 }>({
   plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin],
   defaultFieldNullability: false,
@@ -50,6 +53,20 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    firstArgOptions: { description: `Page size: 1 to ${MAX_PAGE} (default ${DEFAULT_PAGE}).` },
+    afterArgOptions: { description: 'The endCursor of the previous page; omitted: the first page.' },
+    lastArgOptions: { description: 'Not supported: lists page forward only (first, after).' },
+    beforeArgOptions: { description: 'Not supported: lists page forward only (first, after).' },
+    pageInfoFieldOptions: { description: 'Where this page sits: whether more follow, and the cursors to ask for them.' },
+    edgesFieldOptions: { description: 'The items of this page, each with its cursor.' },
+    cursorFieldOptions: { description: 'Pass as `after` to get the items following this one.' },
+    nodeFieldOptions: { description: 'The item.' },
+    hasNextPageFieldOptions: { description: 'Whether another page follows (ask with after: endCursor).' },
+    hasPreviousPageFieldOptions: { description: 'Whether this page was asked for with a cursor.' },
+    startCursorFieldOptions: { description: 'The cursor of the first item; null on an empty page.' },
+    endCursorFieldOptions: { description: 'The cursor of the last item; null on an empty page.' },
+    defaultConnectionTypeOptions: { description: 'A page of a list (Relay connection).' },
+    defaultEdgeTypeOptions: { description: 'One item of a page, with its cursor.' },
     nodeQueryOptions: false,
     nodesQueryOptions: false,
   },

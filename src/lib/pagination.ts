@@ -7,6 +7,8 @@ export type PageArgs = { first?: number | null; after?: string | null };
 export type Connection<T> = {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** The whole list's size under the same filter; counted on first call only. */
+  totalCount: () => Promise<number>;
 };
 
 export function pageSize(first: number | null | undefined): number {
@@ -32,14 +34,25 @@ export function decodeCursor(cursor: string | null | undefined, arity: number): 
   throw ValidationError.field('after', 'invalid cursor');
 }
 
-/** Builds a connection from `limit + 1` rows fetched in order. */
-export function toConnection<T>(rows: T[], limit: number, cursorOf: (row: T) => (string | number)[], hasPrevious: boolean): Connection<T> {
+/**
+ * Builds a connection from `limit + 1` rows fetched in order. `count` counts the whole list (the
+ * same filter, no cursor); it runs only if a client asks for totalCount, once.
+ */
+export function toConnection<T>(
+  rows: T[],
+  limit: number,
+  cursorOf: (row: T) => (string | number)[],
+  hasPrevious: boolean,
+  count: () => Promise<number>,
+): Connection<T> {
   const hasNextPage = rows.length > limit;
   const page = hasNextPage ? rows.slice(0, limit) : rows;
   const edges = page.map((node) => ({ node, cursor: encodeCursor(cursorOf(node)) }));
+  let counted: Promise<number> | null = null;
   return {
     edges,
     pageInfo: { hasNextPage, hasPreviousPage: hasPrevious, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: () => (counted ??= count()),
   };
 }
 

@@ -36,18 +36,20 @@ export async function listAuditEntries(ctx: ServiceContext, filter: AuditLogFilt
   const org = await getOrganizationFor(ctx, f.organizationId ?? ctx.actor.organizationId, 'audit:read');
   const limit = pageSize(page.first);
   const after = seqCursor(page.after);
-  const rows = await ctx.em.find(
-    AuditEntry,
-    {
-      organizationId: org.id,
-      ...(after ? { seq: { $gt: after } } : {}),
-      ...(f.action ? { action: f.action } : {}),
-      ...(f.targetType ? { targetType: f.targetType } : {}),
-      ...(f.targetId ? { targetId: f.targetId } : {}),
-      ...(f.actorKeyId ? { actorKeyId: f.actorKeyId } : {}),
-      ...(f.since || f.until ? { occurredAt: { ...(f.since ? { $gte: f.since } : {}), ...(f.until ? { $lt: f.until } : {}) } } : {}),
-    },
-    { orderBy: { seq: 'asc' }, limit: limit + 1 },
+  const where = {
+    organizationId: org.id,
+    ...(f.action ? { action: f.action } : {}),
+    ...(f.targetType ? { targetType: f.targetType } : {}),
+    ...(f.targetId ? { targetId: f.targetId } : {}),
+    ...(f.actorKeyId ? { actorKeyId: f.actorKeyId } : {}),
+    ...(f.since || f.until ? { occurredAt: { ...(f.since ? { $gte: f.since } : {}), ...(f.until ? { $lt: f.until } : {}) } } : {}),
+  };
+  const rows = await ctx.em.find(AuditEntry, { ...where, ...(after ? { seq: { $gt: after } } : {}) }, { orderBy: { seq: 'asc' }, limit: limit + 1 });
+  return toConnection(
+    rows,
+    limit,
+    (e) => [e.seq],
+    after !== null,
+    () => ctx.em.count(AuditEntry, where),
   );
-  return toConnection(rows, limit, (e) => [e.seq], after !== null);
 }

@@ -1,3 +1,4 @@
+import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import type { AuditEntry } from './audit-entry.entity.ts';
@@ -44,7 +45,7 @@ builder.queryField('auditLog', (t) =>
       args: { filter: t.arg({ type: AuditLogFilter }) },
       resolve: (_r, args, ctx) => listAuditEntries(svc(ctx), args.filter as never, args),
     },
-    { name: 'AuditEntryConnection' },
+    { name: 'AuditEntryConnection', ...counted },
     { name: 'AuditEntryEdge' },
   ),
 );

@@ -46,18 +46,17 @@ export async function listEvents(ctx: ServiceContext, filter: EventFilter | null
   const org = await getOrganizationFor(ctx, f.organizationId ?? ctx.actor.organizationId, 'events:read');
   const limit = pageSize(page.first);
   const after = seqCursor(page.after);
+  const filters = [{ organizationId: org.id }, f.keyId ? { keyId: f.keyId } : {}, f.since ? { occurredAt: { $gte: f.since } } : {}, typeCondition(f.types)];
   const rows = await ctx.em.find(
     EventRecord,
-    {
-      $and: [
-        { organizationId: org.id },
-        after ? { seq: order === 'NEWEST_FIRST' ? { $lt: after } : { $gt: after } } : {},
-        f.keyId ? { keyId: f.keyId } : {},
-        f.since ? { occurredAt: { $gte: f.since } } : {},
-        typeCondition(f.types),
-      ],
-    } as never,
+    { $and: [after ? { seq: order === 'NEWEST_FIRST' ? { $lt: after } : { $gt: after } } : {}, ...filters] } as never,
     { orderBy: { seq: order === 'NEWEST_FIRST' ? 'desc' : 'asc' }, limit: limit + 1 },
   );
-  return toConnection(rows, limit, (e) => [e.seq], after !== null);
+  return toConnection(
+    rows,
+    limit,
+    (e) => [e.seq],
+    after !== null,
+    () => ctx.em.count(EventRecord, { $and: filters } as never),
+  );
 }

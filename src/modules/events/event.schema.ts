@@ -1,3 +1,4 @@
+import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { eventTypeCatalogue, type EventTypeInfo } from './event-catalog.ts';
@@ -61,7 +62,7 @@ builder.queryField('events', (t) =>
       args: { filter: t.arg({ type: EventFilterInput }), order: t.arg({ type: EventOrderEnum, defaultValue: 'OLDEST_FIRST' }) },
       resolve: (_r, args, ctx) => listEvents(svc(ctx), args.filter as never, args, args.order ?? 'OLDEST_FIRST'),
     },
-    { name: 'EventConnection' },
+    { name: 'EventConnection', ...counted },
     { name: 'EventEdge' },
   ),
 );

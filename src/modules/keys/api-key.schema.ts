@@ -1,3 +1,4 @@
+import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder, type InputBuilder } from '../../graphql/mutation.ts';
@@ -155,7 +156,7 @@ builder.queryField('apiKeys', (t) =>
       args: { filter: t.arg({ type: ApiKeyFilter }) },
       resolve: (_r, args, ctx) => listApiKeys(svc(ctx), args.filter as never, args),
     },
-    { name: 'ApiKeyConnection' },
+    { name: 'ApiKeyConnection', ...counted },
     { name: 'ApiKeyEdge' },
   ),
 );

@@ -193,23 +193,17 @@ export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter | nu
         ],
       }
     : {};
-  const rows = await ctx.em.find(
-    ApiKey,
-    {
-      $and: [
-        ks.where,
-        { organizationId: org.id, deletedAt: null },
-        { kind: f.kind ?? { $ne: 'INTEGRATION' } },
-        f.status ? { status: f.status } : {},
-        f.userId ? { userId: f.userId } : {},
-        search ? { $or: [{ name: { $ilike: search } }, { description: { $ilike: search } }, { start: { $ilike: search } }] } : {},
-        f.lastUsedBefore ? { $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: f.lastUsedBefore } }] } : {},
-        expiresBefore,
-      ],
-    } as never,
-    { orderBy: ks.orderBy, limit: limit + 1 },
-  );
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+  const filters = [
+    { organizationId: org.id, deletedAt: null },
+    { kind: f.kind ?? { $ne: 'INTEGRATION' } },
+    f.status ? { status: f.status } : {},
+    f.userId ? { userId: f.userId } : {},
+    search ? { $or: [{ name: { $ilike: search } }, { description: { $ilike: search } }, { start: { $ilike: search } }] } : {},
+    f.lastUsedBefore ? { $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: f.lastUsedBefore } }] } : {},
+    expiresBefore,
+  ];
+  const rows = await ctx.em.find(ApiKey, { $and: [ks.where, ...filters] } as never, { orderBy: ks.orderBy, limit: limit + 1 });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(ApiKey, { $and: filters } as never));
 }
 
 /** Validates a sub-account grant for a key of `org`: only sub-accounts below it that the caller itself reaches. */

@@ -1,3 +1,4 @@
+import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
@@ -65,6 +66,7 @@ builder.queryField('notifications', (t) =>
     {
       name: 'NotificationConnection',
       fields: (c) => ({
+        ...counted.fields(c),
         unreadCount: c.int({
           description: 'Unread notifications of this organisation for the calling user.',
           resolve: (conn) => (conn as { unreadCount: number }).unreadCount,

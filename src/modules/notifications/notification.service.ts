@@ -147,7 +147,15 @@ export async function listNotifications(
       where n.organization_id = ? and not exists (select 1 from notification_read r where r.notification_id = n.id and r.user_id = ?)`,
     [org.id, userId],
   );
-  const connection = toConnection(rows, limit, (v) => [v.createdAt.toISOString(), v.id], after !== null);
+  const total = async () => {
+    const [row] = await ctx.em.execute<{ n: string }[]>(
+      `select count(*) as n from notification n
+        where n.organization_id = ?${filter.unreadOnly ? ' and not exists (select 1 from notification_read r where r.notification_id = n.id and r.user_id = ?)' : ''}`,
+      filter.unreadOnly ? [org.id, userId] : [org.id],
+    );
+    return Number(row?.n ?? 0);
+  };
+  const connection = toConnection(rows, limit, (v) => [v.createdAt.toISOString(), v.id], after !== null, total);
   return { ...connection, unreadCount: Number(count?.n ?? 0) };
 }
 

@@ -1,3 +1,4 @@
+import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import type { Organization } from './organization.entity.ts';
@@ -65,7 +66,7 @@ builder.queryField('organizations', (t) =>
       args: { parentId: t.arg.id() },
       resolve: (_r, args, ctx) => listOrganizations(svc(ctx), { first: args.first, after: args.after, parentId: args.parentId ? String(args.parentId) : null }),
     },
-    { name: 'OrganizationConnection' },
+    { name: 'OrganizationConnection', ...counted },
     { name: 'OrganizationEdge' },
   ),
 );

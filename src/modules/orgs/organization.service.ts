@@ -63,12 +63,9 @@ export async function listOrganizations(ctx: ServiceContext, args: PageArgs & { 
   const ks = createdAtKeyset(args.after);
   ctx.actor.require('organizations:read', { id: ctx.actor.organizationId, path: ctx.actor.organizationPath });
   const inReach = reachSql(ctx.actor, 'path');
-  const rows = await ctx.em.find(
-    Organization,
-    { $and: [ks.where, { [raw(inReach.sql, inReach.params)]: [] }, args.parentId ? { parentId: args.parentId } : {}] },
-    { orderBy: ks.orderBy, limit: limit + 1 },
-  );
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+  const filters = () => [{ [raw(inReach.sql, inReach.params)]: [] }, args.parentId ? { parentId: args.parentId } : {}];
+  const rows = await ctx.em.find(Organization, { $and: [ks.where, ...filters()] }, { orderBy: ks.orderBy, limit: limit + 1 });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Organization, { $and: filters() }));
 }
 
 /** Creates a sub-account under `parentId` (default: the caller's organisation). */

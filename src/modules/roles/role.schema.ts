@@ -1,3 +1,4 @@
+import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
@@ -60,7 +61,7 @@ builder.queryField('roles', (t) =>
       args: { organizationId: t.arg.id() },
       resolve: (_r, args, ctx) => listRoles(svc(ctx), { organizationId: args.organizationId ? String(args.organizationId) : null }, args),
     },
-    { name: 'RoleConnection' },
+    { name: 'RoleConnection', ...counted },
     { name: 'RoleEdge' },
   ),
 );

@@ -68,7 +68,7 @@ export async function listRoles(ctx: ServiceContext, filter: { organizationId?: 
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
   const rows = await ctx.em.find(Role, { $and: [ks.where, { organizationId: org.id }] }, { orderBy: ks.orderBy, limit: limit + 1 });
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Role, { organizationId: org.id }));
 }
 
 export async function createRole(ctx: ServiceContext, input: unknown): Promise<Role> {

@@ -1,3 +1,4 @@
+import { counted } from '../../graphql/connection.ts';
 import { builder, needs } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { ApiKeyRef } from '../keys/api-key.schema.ts';
@@ -70,7 +71,7 @@ builder.objectField(ApiKeyRef, 'verifications', (t) =>
       description: 'Recent verifications, newest first (needs usage:read).',
       resolve: (key, args, ctx) => listVerifications(svc(ctx), key, args),
     },
-    { name: 'KeyVerificationConnection' },
+    { name: 'KeyVerificationConnection', ...counted },
     { name: 'KeyVerificationEdge' },
   ),
 );

@@ -80,5 +80,16 @@ export async function listVerifications(ctx: ServiceContext, key: Pick<ApiKey, '
       return ids.map((id) => byKey.get(id) ?? []);
     })
     .load(key.id);
-  return toConnection(rows, limit, (r) => [r.at.toISOString(), r.id], after !== null);
+  const total = () =>
+    ctx.reach
+      .batched<string, number>('verificationCounts', async (ids) => {
+        const counts = await ctx.em.execute<{ id: string; n: string }[]>(
+          'select api_key_id as id, count(*) as n from key_verification where api_key_id = any(array[?]::text[]) group by api_key_id',
+          [[...ids]],
+        );
+        const byId = new Map(counts.map((c) => [c.id, Number(c.n)]));
+        return ids.map((id) => byId.get(id) ?? 0);
+      })
+      .load(key.id);
+  return toConnection(rows, limit, (r) => [r.at.toISOString(), r.id], after !== null, total);
 }

@@ -1,3 +1,4 @@
+import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
@@ -47,7 +48,7 @@ builder.queryField('users', (t) =>
       resolve: (_r, args, ctx) =>
         listUsers(svc(ctx), { ...args.filter, organizationId: args.filter?.organizationId ? String(args.filter.organizationId) : null }, args),
     },
-    { name: 'UserConnection' },
+    { name: 'UserConnection', ...counted },
     { name: 'UserEdge' },
   ),
 );

@@ -46,20 +46,14 @@ export async function listUsers(ctx: ServiceContext, filter: UserFilter, page: P
   const ks = createdAtKeyset(page.after);
   if (filter.search && filter.search.length > 200) throw ValidationError.field('filter.search', 'at most 200 characters');
   const search = filter.search ? `%${filter.search.replace(/[\\%_]/g, '\\$&')}%` : null;
-  const rows = await ctx.em.find(
-    User,
-    {
-      $and: [
-        ks.where,
-        { organizationId: org.id },
-        filter.status ? { status: filter.status } : { status: { $ne: 'DELETED' } },
-        filter.kind ? { kind: filter.kind } : {},
-        search ? { $or: [{ name: { $ilike: search } }, { email: { $ilike: search } }] } : {},
-      ],
-    },
-    { orderBy: ks.orderBy, limit: limit + 1 },
-  );
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+  const filters = [
+    { organizationId: org.id },
+    filter.status ? { status: filter.status } : { status: { $ne: 'DELETED' as const } },
+    filter.kind ? { kind: filter.kind } : {},
+    search ? { $or: [{ name: { $ilike: search } }, { email: { $ilike: search } }] } : {},
+  ];
+  const rows = await ctx.em.find(User, { $and: [ks.where, ...filters] }, { orderBy: ks.orderBy, limit: limit + 1 });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(User, { $and: filters }));
 }
 
 async function assertEmailFree(ctx: ServiceContext, organizationId: string, email: string, exceptId?: string) {

@@ -1,3 +1,4 @@
+import { counted } from '../../graphql/connection.ts';
 import { builder, reachable, needs } from '../../graphql/builder.ts';
 import { MAX_RECOVERED, recoverDeliveries } from './recover-deliveries.service.ts';
 import { svc, type Context } from '../../graphql/context.ts';
@@ -132,7 +133,7 @@ builder.queryField('webhookEndpoints', (t) =>
       resolve: (_r, args, ctx) =>
         listWebhookEndpoints(svc(ctx), { ...args.filter, organizationId: args.filter?.organizationId ? String(args.filter.organizationId) : null }, args),
     },
-    { name: 'WebhookEndpointConnection' },
+    { name: 'WebhookEndpointConnection', ...counted },
     { name: 'WebhookEndpointEdge' },
   ),
 );
@@ -185,7 +186,7 @@ builder.queryField('deliveries', (t) =>
         return conn;
       },
     },
-    { name: 'DeliveryConnection' },
+    { name: 'DeliveryConnection', ...counted },
     { name: 'DeliveryEdge' },
   ),
 );

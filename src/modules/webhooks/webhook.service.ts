@@ -107,19 +107,13 @@ export async function listWebhookEndpoints(ctx: ServiceContext, filter: Endpoint
   const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'webhooks:read');
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
-  const rows = await ctx.em.find(
-    WebhookEndpoint,
-    {
-      $and: [
-        ks.where,
-        { organizationId: org.id, deletedAt: null },
-        filter.kind ? { kind: filter.kind } : {},
-        filter.enabled != null ? { enabled: filter.enabled } : {},
-      ],
-    },
-    { orderBy: ks.orderBy, limit: limit + 1 },
-  );
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+  const filters = [
+    { organizationId: org.id, deletedAt: null },
+    filter.kind ? { kind: filter.kind } : {},
+    filter.enabled != null ? { enabled: filter.enabled } : {},
+  ];
+  const rows = await ctx.em.find(WebhookEndpoint, { $and: [ks.where, ...filters] }, { orderBy: ks.orderBy, limit: limit + 1 });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(WebhookEndpoint, { $and: filters }));
 }
 
 /**
@@ -273,23 +267,17 @@ export async function listDeliveries(ctx: ServiceContext, filter: DeliveryFilter
     (alias) => `exists (select 1 from event e join organization o on o.id = e.organization_id where e.id = ${alias}.event_id and ${inReach.sql})`,
     inReach.params,
   );
-  if (!ctx.actor.has('events:read')) return toConnection<Delivery>([], limit, ks.cursorOf, ks.hasPrevious);
-  const rows = await ctx.em.find(
-    Delivery,
-    {
-      $and: [
-        ks.where,
-        { organizationId },
-        { [eventInReach]: [] },
-        filter.endpointId ? { endpointId: filter.endpointId } : {},
-        filter.eventId ? { eventId: filter.eventId } : {},
-        filter.status ? { status: filter.status } : {},
-        filter.since ? { createdAt: { $gte: filter.since } } : {},
-      ],
-    },
-    { orderBy: ks.orderBy, limit: limit + 1 },
-  );
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious);
+  if (!ctx.actor.has('events:read')) return toConnection<Delivery>([], limit, ks.cursorOf, ks.hasPrevious, async () => 0);
+  const filters = () => [
+    { organizationId },
+    { [eventInReach]: [] },
+    filter.endpointId ? { endpointId: filter.endpointId } : {},
+    filter.eventId ? { eventId: filter.eventId } : {},
+    filter.status ? { status: filter.status } : {},
+    filter.since ? { createdAt: { $gte: filter.since } } : {},
+  ];
+  const rows = await ctx.em.find(Delivery, { $and: [ks.where, ...filters()] }, { orderBy: ks.orderBy, limit: limit + 1 });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Delivery, { $and: filters() }));
 }
 
 export const MAX_ATTEMPTS_LISTED = 100;
