@@ -1,4 +1,5 @@
 import { lexicographicSortSchema } from 'graphql';
+import { describeSchema } from './descriptions.ts';
 import { builder } from './builder.ts';
 import './scalars.ts';
 import './errors.ts';
@@ -22,4 +23,4 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
-export const schema = lexicographicSortSchema(builder.toSchema());
+export const schema = describeSchema(lexicographicSortSchema(builder.toSchema()));

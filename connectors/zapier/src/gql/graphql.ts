@@ -4,6 +4,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Which keys a list shows. */
 export type ApiKeyFilter = {
   /** Active keys whose expiresAt is before this instant. */
   expiresBefore?: string | null | undefined;
@@ -15,56 +16,83 @@ export type ApiKeyFilter = {
   organizationId?: string | number | null | undefined;
   /** In name, description or the token start. */
   search?: string | null | undefined;
+  /** Only keys in this status. */
   status?: ApiKeyStatus | null | undefined;
+  /** Only keys acting as this user. */
   userId?: string | number | null | undefined;
 };
 
+/** What a key is for. */
 export type ApiKeyKind =
+  /** A key made by an integration such as Zapier (`kp_ik_…`), listed apart. */
   | 'INTEGRATION'
+  /** A browser-safe key (`kp_pk_…`): public read actions only, never management, sensitive fields withheld. */
   | 'PUBLISHABLE'
+  /** A server-side key (`kp_sk_…`): every permission its user holds, within its restriction. */
   | 'SECRET';
 
+/** Whether a key works. */
 export type ApiKeyStatus =
+  /** It verifies (within its validity window, limits and allowlist). */
   | 'ACTIVE'
+  /** Expired (unused for the organisation’s inactivity period, or past validUntil): it never verifies again. */
   | 'EXPIRED'
+  /** Revoked: it never verifies again. */
   | 'REVOKED';
 
+/** What assignRoles takes. */
 export type AssignRolesInput = {
+  /** The user’s complete set of roles afterwards, each optionally limited to chosen resource instances. */
   roles: Array<RoleAssignmentInput>;
+  /** Whose roles. */
   userId: string | number;
 };
 
+/** What createApiKey takes. */
 export type CreateApiKeyInput = {
   /** IPv4/IPv6 addresses and CIDR blocks, at most 100; empty: any address. */
   allowedIps?: Array<string> | null | undefined;
   /** Remaining uses; null: unlimited. */
   credits?: number | null | undefined;
+  /** What the key is for. */
   description?: string | null | undefined;
   /** Default SECRET. */
   kind?: ApiKeyKind | null | undefined;
   /** A JSON object of at most 4096 bytes. */
   metadata?: unknown;
+  /** The key’s name (1 to 200 characters). */
   name: string;
+  /** The organisation the key belongs to (default: the caller’s; a sub-account the caller reaches). */
   organizationId?: string | number | null | undefined;
   /** A subset of the user’s permissions (and of the calling key’s); null: all of the user’s. */
   permissions?: Array<PermissionGrantInput> | null | undefined;
+  /** At most this many verifications per window. */
   rateLimit?: RateLimitInput | null | undefined;
   /** Which sub-accounts the key may act in (agency keys). */
   subAccounts?: SubAccountGrantInput | null | undefined;
   /** Another user than the caller’s needs users:write. */
   userId?: string | number | null | undefined;
+  /** The key answers NOT_YET_VALID before this time. */
   validFrom?: string | null | undefined;
+  /** The key answers EXPIRED from this time. */
   validUntil?: string | null | undefined;
 };
 
+/** What createUser takes. */
 export type CreateUserInput = {
+  /** The person’s email address (people only). */
   email?: string | null | undefined;
+  /** A person (HUMAN) or a standalone API user (SERVICE). */
   kind?: UserKind | null | undefined;
+  /** The user’s name. */
   name: string;
+  /** The organisation the user belongs to (default: the caller’s). */
   organizationId?: string | number | null | undefined;
 };
 
+/** What createWebhookEndpoint takes. */
 export type CreateWebhookEndpointInput = {
+  /** What the endpoint is for. */
   description?: string | null | undefined;
   /** Exact types, family wildcards (api_key.*) or *; omitted or empty: every event. */
   eventTypes?: Array<string> | null | undefined;
@@ -76,21 +104,32 @@ export type CreateWebhookEndpointInput = {
   maxDeliveriesPerSecond?: number | null | undefined;
   /** Default: the calling key’s organization. */
   organizationId?: string | number | null | undefined;
+  /** Where events are posted (https in production; never a private, loopback or metadata address). */
   url: string;
 };
 
+/** What deleteWebhookEndpoint takes. */
 export type DeleteWebhookEndpointInput = {
+  /** The delete webhook endpoint input’s id. */
   id: string | number;
 };
 
+/** What kind of error a mutation answered. */
 export type ErrorCode =
+  /** The change contradicts the current state. */
   | 'CONFLICT'
+  /** The caller may not do this (missingPermission says what it lacks). */
   | 'FORBIDDEN'
+  /** No such object within the caller’s reach. */
   | 'NOT_FOUND'
+  /** Too many requests: retry later. */
   | 'RATE_LIMITED'
+  /** No valid key was presented. */
   | 'UNAUTHENTICATED'
+  /** The input is invalid (fields says where). */
   | 'VALIDATION';
 
+/** Which events a page shows. */
 export type EventFilter = {
   /** Only events about this key (ApiKey.id). */
   keyId?: string | number | null | undefined;
@@ -109,67 +148,104 @@ export type EventOrder =
   /** Commit order: the polling feed (after: endCursor never skips an event). */
   | 'OLDEST_FIRST';
 
+/** A permission to grant, optionally on chosen resource instances only. */
 export type PermissionGrantInput = {
+  /** What to allow, as `resource:action`. */
   permission: string;
   /** Limit to these resource instances; omitted or null: every instance. */
   resourceIds?: Array<string> | null | undefined;
 };
 
+/** At most `limit` verifications per window of `windowSeconds`. */
 export type RateLimitInput = {
+  /** Verifications allowed per window (at least 1). */
   limit: number;
+  /** The window’s length, in seconds. */
   windowSeconds: number;
 };
 
+/** Limit a role assignment to chosen instances of one resource. */
 export type ResourceLimitInput = {
+  /** The instances (at least one). */
   ids: Array<string>;
+  /** The resource. */
   resource: string;
 };
 
+/** What revokeApiKey takes. */
 export type RevokeApiKeyInput = {
+  /** The key to revoke (its id, or the key id inside its token). */
   id: string | number;
+  /** Why (kept with the key, sent in the api_key.revoked event). */
   reason?: string | null | undefined;
 };
 
+/** A role to hold, optionally limited to chosen resource instances. */
 export type RoleAssignmentInput = {
+  /** Limit the role to these resource instances; null: everywhere it applies. */
   resourceLimits?: Array<ResourceLimitInput> | null | undefined;
+  /** The role. */
   roleId: string | number;
 };
 
+/** What rotateApiKey takes. */
 export type RotateApiKeyInput = {
+  /** How long the previous secret keeps working (0 to 7 days; default 0: it stops at once). */
   gracePeriodSeconds?: number | null | undefined;
+  /** The key to rotate (its id, or the key id inside its token). */
   id: string | number;
 };
 
+/** Which sub-accounts a key may act in besides its own organisation. */
 export type SubAccountGrantInput = {
+  /** None, all, or the selected ones. */
   mode: SubAccountMode;
   /** With mode SELECTED: sub-accounts below the key’s organization. */
   organizationIds?: Array<string | number> | null | undefined;
 };
 
+/** How far a key reaches below its organisation. */
 export type SubAccountMode =
+  /** Every sub-account below it, present and future. */
   | 'ALL'
+  /** Its own organisation only. */
   | 'NONE'
+  /** The sub-accounts listed in organizationIds. */
   | 'SELECTED';
 
+/** Which users a list shows. */
 export type UserFilter = {
+  /** Only people or only service users. */
   kind?: UserKind | null | undefined;
+  /** Whose users (default: the caller’s organisation). */
   organizationId?: string | number | null | undefined;
+  /** Only users whose name or email contains this. */
   search?: string | null | undefined;
+  /** Only users in this status (default: all but deleted). */
   status?: UserStatus | null | undefined;
 };
 
+/** Who a user is. */
 export type UserKind =
+  /** A person, who may sign in to the console. */
   | 'HUMAN'
+  /** A standalone API user: keys only, no console. */
   | 'SERVICE';
 
+/** Whether a user’s keys work. */
 export type UserStatus =
+  /** Its keys verify. */
   | 'ACTIVE'
+  /** Gone: its keys never verify again. */
   | 'DELETED'
+  /** Its keys answer USER_DISABLED until it is enabled again. */
   | 'DISABLED';
 
 /** WEBHOOK: any HTTPS receiver. ZAPIER: a REST-hook subscription made by the Zapier app. */
 export type WebhookEndpointKind =
+  /** A Standard Webhooks endpoint, signed with its secret. */
   | 'WEBHOOK'
+  /** A Zapier REST hook, made and removed by the Zapier app. */
   | 'ZAPIER';
 
 export type ZapierViewerQueryVariables = Exact<{ [key: string]: never; }>;
