@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
-import { AssignRoles, CreateUser, Roles } from '../ops.ts';
+import { AssignRoles, CreateUser, DefineResource, Roles } from '../ops.ts';
 import { CreateConsoleSession } from '../console/ops.ts';
 import { dropRedisNamespace, startEventWorkers, webhookEnv } from '../webhooks/helpers.ts';
 import { chromiumAvailable, launchChromium, localContext } from './browser.ts';
@@ -180,6 +180,55 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     expect(pageErrors.filter((e) => !/401|Unauthorized/.test(e))).toEqual([]);
     await context.close();
   }, 120_000);
+
+  it('edits a key’s permissions down to resource instances, its credits and validity, and shows them on the key page', async () => {
+    await gql(server, org.token, DefineResource, { input: { name: 'attendees', actions: ['read', 'write'], publicActions: ['read'] } });
+    const res = await gql(
+      server,
+      org.token,
+      'mutation($u: ID!) { createApiKey(input: { name: "E2E edit key", userId: $u }) { __typename ... on CreateApiKeySuccess { apiKey { id } } } }',
+      {
+        u: adminId,
+      },
+    );
+    const keyId = success((res.data as { createApiKey: { __typename?: 'CreateApiKeySuccess'; apiKey: { id: string } } }).createApiKey, 'CreateApiKeySuccess')
+      .apiKey.id;
+    const context = await localContext(browser);
+    const page = await context.newPage();
+    await followLink(page, await consoleLink(`/keys/${keyId}`));
+    await page.getByRole('heading', { level: 1, name: 'E2E edit key' }).waitFor();
+    await page.getByRole('button', { name: 'Edit settings' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit the key’s settings' });
+    await edit.waitFor();
+    await edit.getByLabel('Only the permissions chosen below, optionally on chosen instances').check();
+    await edit.getByRole('checkbox', { name: 'attendees:read', exact: true }).check();
+    await edit.getByLabel('attendees:read: only these instances').fill('12, 13');
+    await edit.getByRole('checkbox', { name: 'keys:read', exact: true }).check();
+    await edit.getByLabel('Credits').fill('500');
+    await edit.getByLabel('Valid from').fill('2030-01-02T03:04');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved: every server applies the new settings').waitFor();
+
+    const shown = page.getByTestId('key-permissions');
+    await expect.poll(() => shown.textContent()).toContain('attendees:read on 12, 13');
+    expect(await shown.textContent()).toContain('keys:read');
+    await page.locator('dd', { hasText: /^500$/ }).waitFor();
+    await page.locator('dd', { hasText: /^from / }).waitFor();
+    const saved = await gql(server, org.token, 'query($id: ID!) { apiKey(id: $id) { permissions { permission resourceIds } credits validFrom } }', {
+      id: keyId,
+    });
+    expect(saved.data).toEqual({
+      apiKey: {
+        permissions: [
+          { permission: 'attendees:read', resourceIds: ['12', '13'] },
+          { permission: 'keys:read', resourceIds: null },
+        ],
+        credits: 500,
+        validFrom: expect.stringMatching(/^2030-01-0[12]T/),
+      },
+    });
+    await context.close();
+  });
 
   it('a used link cannot sign in again in another browser', async () => {
     const link = await consoleLink();

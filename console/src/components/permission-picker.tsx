@@ -14,6 +14,8 @@ export function PermissionPicker({
   grantable,
   publicOnly,
   legend,
+  instances,
+  onInstances,
 }: {
   catalog: CatalogResource[];
   value: Set<string>;
@@ -21,6 +23,9 @@ export function PermissionPicker({
   grantable?: (permission: string) => boolean;
   publicOnly?: boolean;
   legend: string;
+  /** Per chosen permission: the resource instance ids it is limited to, as typed (comma-separated; empty: every instance). */
+  instances?: Record<string, string>;
+  onInstances?(permission: string, ids: string): void;
 }) {
   const toggle = (p: string, on: boolean) => {
     const next = new Set(value);
@@ -58,6 +63,18 @@ export function PermissionPicker({
                           <input type="checkbox" checked={value.has(p)} disabled={!allowed} onChange={(e) => toggle(p, e.target.checked)} aria-label={p} />
                           {a}
                           {r.publicActions.includes(a) && !publicOnly && <span className="visually-hidden"> (public)</span>}
+                          {onInstances && value.has(p) && (
+                            <input
+                              type="text"
+                              className="instances"
+                              aria-label={`${p}: only these instances`}
+                              placeholder="all instances"
+                              title="Resource instance ids, comma-separated; empty: every instance"
+                              maxLength={2000}
+                              value={instances?.[p] ?? ''}
+                              onChange={(e) => onInstances(p, e.target.value)}
+                            />
+                          )}
                         </label>
                       );
                     })}
@@ -70,4 +87,29 @@ export function PermissionPicker({
       </div>
     </fieldset>
   );
+}
+
+/** The grants a picker's choice stands for: each permission, limited to the instances typed for it. */
+export function grantsOf(value: Set<string>, instances: Record<string, string>): { permission: string; resourceIds: string[] | null }[] {
+  return [...value].sort().map((permission) => {
+    const ids = (instances[permission] ?? '')
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    return { permission, resourceIds: ids.length ? ids : null };
+  });
+}
+
+/** A key's grants as a picker's value and typed instances. */
+export function pickerOf(grants: { permission: string; resourceIds?: string[] | null }[] | null | undefined): {
+  value: Set<string>;
+  instances: Record<string, string>;
+} {
+  const value = new Set<string>();
+  const instances: Record<string, string> = {};
+  for (const g of grants ?? []) {
+    value.add(g.permission);
+    if (g.resourceIds?.length) instances[g.permission] = g.resourceIds.join(', ');
+  }
+  return { value, instances };
 }

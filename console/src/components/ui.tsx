@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type AnchorHTMLAttributes, type ReactNode } from 'react';
 import { BASE, navigate } from '../lib/router.js';
+import { codeLabel } from '../lib/format.js';
 
 export function Link({ to, children, ...rest }: { to: string; children: ReactNode } & Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'>) {
   return (
@@ -117,7 +118,7 @@ const STATUS_TONE: Record<string, string> = {
 };
 
 export function Badge({ value, tone }: { value: string; tone?: 'ok' | 'bad' | 'warn' | 'neutral' }) {
-  return <span className={`badge ${tone ?? STATUS_TONE[value] ?? 'neutral'}`}>{value.charAt(0) + value.slice(1).toLowerCase().replace(/_/g, ' ')}</span>;
+  return <span className={`badge ${tone ?? STATUS_TONE[value] ?? 'neutral'}`}>{codeLabel(value)}</span>;
 }
 
 /** Copies to the clipboard and says so (politely, for screen readers too). */
@@ -153,11 +154,14 @@ export function SecretReveal({
   items,
   onDone,
   doneLabel = 'I have stored it safely',
+  explanation = 'Keyplane stores only a hash and cannot show it again. If it is lost, rotate the key to get a new one.',
 }: {
   title: string;
   items: { label: string; value: string; copyLabel?: string }[];
   onDone(): void;
   doneLabel?: string;
+  /** Why it is shown once and what to do if it is lost (keys: a hash; webhook secrets: encrypted). */
+  explanation?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => ref.current?.focus(), []);
@@ -167,8 +171,7 @@ export function SecretReveal({
         {title}
       </h2>
       <p>
-        <strong>Copy it now. This is the only time it is shown:</strong> Keyplane stores only a hash and cannot show it again. If it is lost, rotate the key to
-        get a new one.
+        <strong>Copy it now. This is the only time it is shown:</strong> {explanation}
       </p>
       {items.map((it) => (
         <div key={it.label}>

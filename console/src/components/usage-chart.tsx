@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { VerifyCode } from '../gql/graphql.js';
+import { codeLabel } from '../lib/format.js';
 
 export type UsagePoint = { start: string; code: VerifyCode; count: number };
 
@@ -15,10 +16,11 @@ export const CODE_COLOURS: Record<VerifyCode, string> = {
   NOT_YET_VALID: '#0e7490',
   USER_DISABLED: '#475569',
   NOT_FOUND: '#6b7280',
+  ROTATED: '#a16207',
   MALFORMED: '#9ca3af',
 };
 
-const label = (c: string) => c.charAt(0) + c.slice(1).toLowerCase().replace(/_/g, ' ');
+const label = codeLabel;
 
 /**
  * Verifications per bucket, stacked by outcome, as plain SVG (no chart library: it would cost
@@ -44,6 +46,13 @@ export function UsageChart({ points, from, to, stepMs, caption }: { points: Usag
   const pad = 24;
   const bw = (W - pad) / buckets.length;
   const order = (Object.keys(CODE_COLOURS) as VerifyCode[]).filter((c) => totals.has(c));
+  // A time axis: up to six ticks, as times of day for hourly or finer buckets, as dates for days.
+  const tickFormat = new Intl.DateTimeFormat(undefined, stepMs >= 86_400_000 ? { month: 'short', day: 'numeric' } : { hour: '2-digit', minute: '2-digit' });
+  const tickCount = Math.min(6, buckets.length);
+  const ticks =
+    tickCount < 2
+      ? buckets.slice(0, 1).map((b) => ({ i: 0, b }))
+      : Array.from({ length: tickCount }, (_, k) => Math.round((k * (buckets.length - 1)) / (tickCount - 1))).map((i) => ({ i, b: buckets[i]! }));
   const summary = order.length ? order.map((c) => `${totals.get(c)} ${label(c).toLowerCase()}`).join(', ') : 'no verifications';
   return (
     <figure style={{ margin: 0 }}>
@@ -56,6 +65,11 @@ export function UsageChart({ points, from, to, stepMs, caption }: { points: Usag
         <text x={0} y={H} fontSize="11" fill="#4b5563">
           0
         </text>
+        {ticks.map(({ i, b }) => (
+          <text key={`t${b.start}`} x={pad + i * bw + bw / 2} y={H + 15} fontSize="11" fill="#4b5563" textAnchor="middle" data-testid="chart-tick">
+            {tickFormat.format(new Date(b.start))}
+          </text>
+        ))}
         {buckets.map((b, i) => {
           let y = H;
           return (

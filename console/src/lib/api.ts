@@ -1,3 +1,4 @@
+import { humanMessage } from './format.js';
 import type { TypedDocumentString } from '../gql/graphql.js';
 import { authHeaders, signedOut } from './auth.js';
 
@@ -10,7 +11,7 @@ export class ApiError extends Error {
     readonly code: string = 'ERROR',
     readonly fields: FieldError[] = [],
   ) {
-    super(message);
+    super(humanMessage(message));
   }
 }
 

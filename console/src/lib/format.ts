@@ -31,3 +31,38 @@ export function localToIso(v: string): string | null {
 export function titleCase(s: string): string {
   return s.charAt(0) + s.slice(1).toLowerCase().replace(/_/g, ' ');
 }
+
+/** Words kept in capitals when a code or field name becomes words. */
+const ACRONYMS = new Set(['ip', 'ips', 'id', 'ids', 'url', 'api', 'csv']);
+const cap = (w: string) => (ACRONYMS.has(w) ? (w.endsWith('s') && w.length > 2 ? `${w.slice(0, -1).toUpperCase()}s` : w.toUpperCase()) : w);
+
+/** IP_NOT_ALLOWED → "IP not allowed"; USAGE_EXCEEDED → "Usage exceeded". */
+export function codeLabel(code: string): string {
+  const words = code.toLowerCase().split('_').map(cap);
+  const first = words[0] ?? '';
+  return [first.charAt(0).toUpperCase() + first.slice(1), ...words.slice(1)].join(' ');
+}
+
+/** An input path as a person reads it: `input.allowedIps.4` → "Allowed IPs, entry 5". */
+export function fieldLabel(path: string): string {
+  const parts = path
+    .replace(/^input\./, '')
+    .split('.')
+    .map((p) =>
+      /^\d+$/.test(p)
+        ? `entry ${Number(p) + 1}`
+        : p
+            .replace(/([a-z])([A-Z])/g, '$1_$2')
+            .toLowerCase()
+            .split('_')
+            .map(cap)
+            .join(' '),
+    );
+  const text = parts.join(', ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A server message with its input paths made readable. */
+export function humanMessage(message: string): string {
+  return message.replace(/\binput\.[A-Za-z0-9_.]+/g, (p) => fieldLabel(p.replace(/\.$/, '')));
+}

@@ -228,7 +228,7 @@ export const UpdateOrganizationMutation = graphql(`
 export const AuditLogQuery = graphql(`
   query ConsoleAuditLog($filter: AuditLogFilter, $first: Int, $after: String) {
     auditLog(filter: $filter, first: $first, after: $after) {
-      edges { node { id action actorUserId actorKeyId actorKeyName targetType targetId changes ip occurredAt } }
+      edges { node { id action actorUserId actorKeyId actorKeyName targetType targetId targetName changes ip occurredAt } }
       pageInfo { hasNextPage endCursor }
     }
   }

@@ -110,9 +110,13 @@ export function AuditPage() {
                     </td>
                     <td className="hide-narrow">
                       {e.targetType}{' '}
-                      <code className="truncate" title={e.targetId ?? undefined}>
-                        {e.targetId}
-                      </code>
+                      {e.targetName ? (
+                        <span title={e.targetId ?? undefined}>{e.targetName}</span>
+                      ) : (
+                        <code className="truncate" title={e.targetId ?? undefined}>
+                          {e.targetId}
+                        </code>
+                      )}
                     </td>
                     <td className="hide-narrow">
                       <Changes changes={e.changes} />

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { PermissionPicker } from '../components/permission-picker.js';
+import { grantsOf, PermissionPicker } from '../components/permission-picker.js';
 import { ErrorNotice, Field, Link, Loading, PageHead, SecretReveal } from '../components/ui.js';
 import type { ApiKeyKind, CreateApiKeyInput, SubAccountMode } from '../gql/graphql.js';
 import { ok, request } from '../lib/api.js';
@@ -33,6 +33,7 @@ export function CreateKeyPage() {
   const [organizationId, setOrganizationId] = useState('');
   const [restrict, setRestrict] = useState(false);
   const [permissions, setPermissions] = useState<Set<string>>(new Set());
+  const [instances, setInstances] = useState<Record<string, string>>({});
   const [validFrom, setValidFrom] = useState('');
   const [validUntil, setValidUntil] = useState('');
   const [ips, setIps] = useState('');
@@ -84,7 +85,7 @@ export function CreateKeyPage() {
         kind,
         userId: userId || null,
         organizationId: organizationId || null,
-        permissions: restrict ? [...permissions].sort().map((permission) => ({ permission })) : null,
+        permissions: restrict ? grantsOf(permissions, instances) : null,
         validFrom: localToIso(validFrom),
         validUntil: localToIso(validUntil),
         allowedIps: ips
@@ -133,7 +134,8 @@ export function CreateKeyPage() {
         </fieldset>
 
         <div className="row">
-          {users.data && users.data.length > 0 && (
+          {/* Acting as someone else is an administrator's act (users:write): others are not offered it. */}
+          {viewer.can('users:write') && users.data && users.data.length > 0 && (
             <Field label="Acts as" hint="The key never has more than this user’s permissions." error={submit.fields.userId}>
               {(p) => (
                 <select {...p} value={userId} onChange={(e) => setUserId(e.target.value)}>
@@ -188,6 +190,8 @@ export function CreateKeyPage() {
                 onChange={setPermissions}
                 publicOnly={kind === 'PUBLISHABLE'}
                 grantable={(p) => held.has(p) || held.has('*') || !!userId}
+                instances={instances}
+                onInstances={(p, ids) => setInstances({ ...instances, [p]: ids })}
               />
             ) : (
               <Loading what="Loading the permission catalogue" />

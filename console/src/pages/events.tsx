@@ -21,6 +21,11 @@ const FAMILIES = [
 /** What an event is about, in a few words, from its data (never a secret: events carry none). */
 function subject(e: Ev): string {
   const d = (e.data ?? {}) as Record<string, { name?: string; url?: string } | undefined>;
+  if (e.type === 'role.assigned') {
+    const roles = ((e.data as { roles?: { name?: string }[] } | null)?.roles ?? []).map((r) => r.name).filter(Boolean);
+    return `${d.user?.name ?? 'a user'}: ${roles.length ? roles.join(', ') : 'no roles'}`;
+  }
+  if (e.type === 'resource.defined') return d.resource?.name ?? '';
   return d.apiKey?.name ?? d.user?.name ?? d.role?.name ?? d.webhookEndpoint?.url ?? d.organization?.name ?? '';
 }
 

@@ -4,7 +4,16 @@ import { EmptyRow, Badge, ConfirmDialog, ErrorNotice, Field, Link, Loading, Page
 import { ok, request } from '../lib/api.js';
 import { dateTime, relative } from '../lib/format.js';
 import { useLoad, useSubmit, useViewer } from '../lib/hooks.js';
-import { ApiKeyQuery, DeleteApiKeyMutation, KeyUsageQuery, RevokeApiKeyMutation, RotateApiKeyMutation, UpdateApiKeyMutation } from '../lib/ops.js';
+import {
+  ApiKeyQuery,
+  CatalogQuery,
+  DeleteApiKeyMutation,
+  KeyUsageQuery,
+  RevokeApiKeyMutation,
+  RotateApiKeyMutation,
+  UpdateApiKeyMutation,
+} from '../lib/ops.js';
+import { grantsOf, PermissionPicker, pickerOf } from '../components/permission-picker.js';
 import { navigate } from '../lib/router.js';
 
 const GRACE = [
@@ -97,23 +106,49 @@ const toLocalInput = (iso: string | null | undefined) => {
 };
 const fromLocalInput = (v: string) => (v ? new Date(v).toISOString() : null);
 
-type Settings = { name: string; description: string; allowedIps: string; limit: string; windowSeconds: string; validUntil: string };
+type Settings = {
+  name: string;
+  description: string;
+  allowedIps: string;
+  limit: string;
+  windowSeconds: string;
+  validFrom: string;
+  validUntil: string;
+  credits: string;
+  restrict: boolean;
+  permissions: Set<string>;
+  instances: Record<string, string>;
+};
 
 function settingsOf(k: {
   name: string;
   description?: string | null;
   allowedIps: string[];
   rateLimit?: { limit: number; windowSeconds: number } | null;
+  validFrom?: string | null;
   validUntil?: string | null;
+  credits?: number | null;
+  permissions?: { permission: string; resourceIds?: string[] | null }[] | null;
 }): Settings {
+  const picked = pickerOf(k.permissions);
   return {
     name: k.name,
     description: k.description ?? '',
     allowedIps: k.allowedIps.join('\n'),
     limit: k.rateLimit ? String(k.rateLimit.limit) : '',
     windowSeconds: k.rateLimit ? String(k.rateLimit.windowSeconds) : '60',
+    validFrom: toLocalInput(k.validFrom),
     validUntil: toLocalInput(k.validUntil),
+    credits: k.credits == null ? '' : String(k.credits),
+    restrict: k.permissions != null,
+    permissions: picked.value,
+    instances: picked.instances,
   };
+}
+
+/** A grant as the key page shows it: `attendees:read` on every instance, or `attendees:read on 12, 13`. */
+function grantText(g: { permission: string; resourceIds?: string[] | null }): string {
+  return g.resourceIds?.length ? `${g.permission} on ${g.resourceIds.join(', ')}` : g.permission;
 }
 
 /** The UpdateApiKeyInput for what changed (unchanged fields are left out, so nothing is re-validated needlessly). */
@@ -125,14 +160,23 @@ function changes(id: string, before: Settings, after: Settings) {
   if (ips.join('\n') !== before.allowedIps) input.allowedIps = ips;
   if (after.limit !== before.limit || (after.limit && after.windowSeconds !== before.windowSeconds))
     input.rateLimit = after.limit ? { limit: Number(after.limit), windowSeconds: Number(after.windowSeconds) } : null;
+  if (after.validFrom !== before.validFrom) input.validFrom = fromLocalInput(after.validFrom);
   if (after.validUntil !== before.validUntil) input.validUntil = fromLocalInput(after.validUntil);
+  if (after.credits.trim() !== before.credits) input.credits = after.credits.trim() === '' ? null : Number(after.credits);
+  const grants = (s: Settings) => (s.restrict ? JSON.stringify(grantsOf(s.permissions, s.instances)) : 'all');
+  if (grants(after) !== grants(before)) input.permissions = after.restrict ? grantsOf(after.permissions, after.instances) : null;
   return input as { id: string };
 }
 
 /** One key: its settings (editable), rotation with a grace period, revocation (confirmed), usage and verifications. */
 export function KeyPage({ id }: { id: string }) {
-  const { can } = useViewer();
+  const viewer = useViewer();
+  const { can } = viewer;
   const key = useLoad(async () => (await request(ApiKeyQuery, { id })).apiKey, [id]);
+  const catalog = useLoad(
+    async () => (key.data?.organization ? (await request(CatalogQuery, { organizationId: key.data.organization.id })).permissionCatalog : null),
+    [key.data?.organization?.id],
+  );
   const [dialog, setDialog] = useState<'edit' | 'rotate' | 'revoke' | 'delete' | null>(null);
   const [form, setForm] = useState<Settings | null>(null);
   const [grace, setGrace] = useState(0);
@@ -157,6 +201,11 @@ export function KeyPage({ id }: { id: string }) {
   /** The server's message for a field of the last refused change (paths like allowedIps.0 included). */
   const fieldError = (name: string) => Object.entries(act.fields).find(([path]) => path === name || path.startsWith(`${name}.`))?.[1];
   const writable = can('keys:write');
+  // Rotating a key, or giving it other permissions, acts as its user: for another user's key that
+  // is an administrator's act (users:write). The server decides; the console does not offer what it would refuse.
+  const actsAsViewer = k.user?.id === viewer.user.id;
+  const mayActAsUser = actsAsViewer || can('users:write');
+  const held = new Set(viewer.permissions.map((p) => p.permission));
 
   return (
     <>
@@ -173,7 +222,7 @@ export function KeyPage({ id }: { id: string }) {
             Edit settings
           </button>
         )}
-        {writable && active && (
+        {writable && active && mayActAsUser && (
           <button type="button" onClick={() => setDialog('rotate')}>
             Rotate secret
           </button>
@@ -192,6 +241,11 @@ export function KeyPage({ id }: { id: string }) {
       <p>
         <Link to="/keys">← All keys</Link>
       </p>
+      {writable && active && !mayActAsUser && (
+        <p className="hint" data-testid="cannot-rotate">
+          This key acts as {k.user?.name ?? 'another user'}: rotating it or changing its permissions needs <code>users:write</code>, which you do not hold.
+        </p>
+      )}
       {notice && (
         <div className="notice success" role="status">
           {notice}
@@ -242,7 +296,15 @@ export function KeyPage({ id }: { id: string }) {
           <dt>Organisation</dt>
           <dd>{k.organization?.name ?? <span className="hint">—</span>}</dd>
           <dt>Permissions</dt>
-          <dd>{k.permissions ? k.permissions.map((p) => <code key={p.permission}>{p.permission} </code>) : 'All of the user’s'}</dd>
+          <dd data-testid="key-permissions">
+            {k.permissions
+              ? k.permissions.map((g) => (
+                  <code key={g.permission} className="perm">
+                    {grantText(g)}
+                  </code>
+                ))
+              : 'All of the user’s'}
+          </dd>
           <dt>Valid</dt>
           <dd>
             {k.validFrom ? `from ${dateTime(k.validFrom)} ` : ''}
@@ -327,9 +389,48 @@ export function KeyPage({ id }: { id: string }) {
               />
             )}
           </Field>
+          <Field label="Valid from" error={fieldError('validFrom')} hint="Empty: valid now. In your local time.">
+            {(p) => <input {...p} type="datetime-local" value={form.validFrom} onChange={(e) => setForm({ ...form, validFrom: e.target.value })} />}
+          </Field>
           <Field label="Valid until" error={fieldError('validUntil')} hint="Empty: no end date (inactivity expiry still applies).">
             {(p) => <input {...p} type="datetime-local" value={form.validUntil} onChange={(e) => setForm({ ...form, validUntil: e.target.value })} />}
           </Field>
+          <Field label="Credits" error={fieldError('credits')} hint="Uses left; empty: unlimited. Setting it starts a new grant.">
+            {(p) => (
+              <input {...p} type="number" min={0} max={1000000000} value={form.credits} onChange={(e) => setForm({ ...form, credits: e.target.value })} />
+            )}
+          </Field>
+          {mayActAsUser ? (
+            <fieldset>
+              <legend>Permissions</legend>
+              <label className="choice">
+                <input type="radio" name="edit-restrict" checked={!form.restrict} onChange={() => setForm({ ...form, restrict: false })} />
+                <span>All of the user’s permissions</span>
+              </label>
+              <label className="choice">
+                <input type="radio" name="edit-restrict" checked={form.restrict} onChange={() => setForm({ ...form, restrict: true })} />
+                <span>Only the permissions chosen below, optionally on chosen instances</span>
+              </label>
+              {fieldError('permissions') && <p className="field-error">{fieldError('permissions')}</p>}
+              {form.restrict &&
+                (catalog.data ? (
+                  <PermissionPicker
+                    legend="Allowed permissions"
+                    catalog={catalog.data}
+                    value={form.permissions}
+                    onChange={(permissions) => setForm({ ...form, permissions })}
+                    publicOnly={k.kind === 'PUBLISHABLE'}
+                    grantable={(p) => held.has(p) || held.has('*') || !actsAsViewer}
+                    instances={form.instances}
+                    onInstances={(p, ids) => setForm({ ...form, instances: { ...form.instances, [p]: ids } })}
+                  />
+                ) : (
+                  <Loading what="Loading the permission catalogue" />
+                ))}
+            </fieldset>
+          ) : (
+            <p className="hint">Its permissions act as {k.user?.name ?? 'another user'}: changing them needs users:write.</p>
+          )}
         </ConfirmDialog>
       )}
 

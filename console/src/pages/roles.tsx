@@ -52,7 +52,7 @@ export function RolesPage() {
                           Every permission, including resources defined later (<code>*</code>)
                         </span>
                       ) : (
-                        <code key={p} style={{ marginRight: '0.5rem' }}>
+                        <code key={p} className="perm">
                           {p}
                         </code>
                       ),

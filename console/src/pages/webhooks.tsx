@@ -36,6 +36,7 @@ export function WebhooksPage() {
           title="Signing secret"
           items={[{ label: 'Signing secret', value: created.secret }]}
           doneLabel="I have stored it"
+          explanation="Keyplane keeps it encrypted to sign deliveries and will not show it again. If it is lost, rotate the endpoint’s secret."
           onDone={() => {
             const id = created.id;
             setCreated(null);
@@ -262,6 +263,7 @@ export function WebhookPage({ id }: { id: string }) {
           title="New signing secret"
           items={[{ label: 'Signing secret', value: secret }]}
           doneLabel="I have stored it"
+          explanation="Keyplane keeps it encrypted to sign deliveries and will not show it again. If it is lost, rotate the endpoint’s secret."
           onDone={() => setSecret(null)}
         />
       )}

@@ -201,7 +201,15 @@ export async function assignRoles(ctx: ServiceContext, input: unknown) {
   await ctx.em.transactional(async (tx) => {
     await tx.nativeDelete(RoleAssignment, { userId: user.id });
     for (const n of next) tx.create(RoleAssignment, { id: newId('roleAssignment'), userId: user.id, roleId: n.role.id, resourceLimits: n.limits } as never);
-    recordEvent(tx, { type: 'role.assigned', organizationId: org.id, data: { userId: user.id, roles: changes.roles.new } });
+    recordEvent(tx, {
+      type: 'role.assigned',
+      organizationId: org.id,
+      data: {
+        userId: user.id,
+        user: { id: user.id, name: user.name },
+        roles: next.map((n) => ({ roleId: n.role.id, name: n.role.name, resourceLimits: n.limits })),
+      },
+    });
     recordAudit(tx, ctx.actor, { organizationId: org.id, action: 'role.assign', targetType: 'User', targetId: user.id, changes });
   });
   await ctx.deps.invalidate({ scope: 'user', userId: user.id });
