@@ -138,6 +138,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     jobs,
     onInvalidation,
     creditsLeft: (keys) => limiter.remaining(keys),
+    poolCreditsLeft: (pools) => limiter.poolsLeft(pools),
     eventStream: new EventStream(pubsub, verifier, {
       recheckMs: config.subscriptionRecheckMs,
       now,

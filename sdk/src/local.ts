@@ -140,6 +140,7 @@ export function decide(e: Entry, input: VerifyInput, now: number): VerifyKeyResu
       withheldFields: withheld,
       remaining: null,
       rateLimit: null,
+      poolRemaining: null,
     };
     e.results.set(cacheKey, r);
   }

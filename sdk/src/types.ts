@@ -31,6 +31,8 @@ export type VerifyKeyResult = {
   withheldFields: string[];
   remaining: number | null;
   rateLimit: { limit: number; remaining: number; resetAt: string } | null;
+  /** Credits left in the pool of the key's customer; null: no pool. */
+  poolRemaining: number | null;
 };
 
 /** A key to verify: its token, or its key id and secret (Basic auth's two halves). */
@@ -41,6 +43,8 @@ export type VerifyInput = ({ token: string; keyId?: never; secret?: never } | { 
   permission?: string | null;
   /** A resource instance id, for permissions limited to chosen instances. */
   resource?: string | null;
+  /** Credits this call spends from the key and its customer's pool (default 1; always asked of the server). */
+  cost?: number | null;
 };
 
 /** The server's snapshot of a key for local verification (POST /v1/keys/snapshots). */

@@ -1,6 +1,7 @@
 import { ApiKey } from '../modules/keys/api-key.entity.ts';
 import { AuditEntry } from '../modules/audit/audit-entry.entity.ts';
 import { ConsoleSession } from '../modules/console/console-session.entity.ts';
+import { Customer } from '../modules/customers/customer.entity.ts';
 import { EventRecord } from '../modules/events/event.entity.ts';
 import { Notification } from '../modules/notifications/notification.entity.ts';
 import { Organization } from '../modules/orgs/organization.entity.ts';
@@ -28,4 +29,5 @@ export const entities = [
   UsageBucket,
   KeyVerification,
   ConsoleSession,
+  Customer,
 ];

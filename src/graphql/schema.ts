@@ -8,6 +8,7 @@ import '../modules/catalog/catalog.schema.ts';
 import '../modules/users/user.schema.ts';
 import '../modules/roles/role.schema.ts';
 import '../modules/keys/api-key.schema.ts';
+import '../modules/customers/customer.schema.ts';
 import '../modules/verification/verify.schema.ts';
 import '../modules/usage/usage.schema.ts';
 import '../modules/audit/audit.schema.ts';

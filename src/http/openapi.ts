@@ -35,6 +35,7 @@ const verifyInput = {
     ip: { type: 'string', maxLength: 64 },
     permission: { type: 'string', maxLength: 100 },
     resource: { type: 'string', maxLength: 256 },
+    cost: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'Credits this call spends (default 1).' },
   },
 };
 
@@ -99,7 +100,7 @@ export const openApiDocument = {
       VerifyKeyInput: verifyInput,
       VerifyKeyResult: {
         type: 'object',
-        required: ['valid', 'code', 'apiKey', 'organizationId', 'userId', 'permissions', 'withheldFields', 'remaining', 'rateLimit'],
+        required: ['valid', 'code', 'apiKey', 'organizationId', 'userId', 'permissions', 'withheldFields', 'remaining', 'rateLimit', 'poolRemaining'],
         additionalProperties: false,
         properties: {
           valid: { type: 'boolean' },
@@ -110,6 +111,7 @@ export const openApiDocument = {
           permissions: { type: 'array', items: grant },
           withheldFields: { type: 'array', items: { type: 'string' } },
           remaining: nullable('integer'),
+          poolRemaining: nullable('integer', { description: 'Credits left in the pool of the key’s customer; null: no pool.' }),
           rateLimit: {
             oneOf: [
               {

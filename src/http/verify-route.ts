@@ -42,7 +42,7 @@ export function resultJson(r: VerifyKeyResult): string {
     `{"valid":${r.valid},"code":"${r.code}","apiKey":${r.key ? JSON.stringify(r.key) : 'null'},` +
     `"organizationId":${str(r.organizationId)},"userId":${str(r.userId)},"permissions":${grantsJson(r.permissions)},` +
     `"withheldFields":${r.withheldFields.length ? JSON.stringify(r.withheldFields) : '[]'},"remaining":${num(r.remaining)},` +
-    `"rateLimit":${r.rateLimit ? JSON.stringify(r.rateLimit) : 'null'}}`
+    `"rateLimit":${r.rateLimit ? JSON.stringify(r.rateLimit) : 'null'},"poolRemaining":${num(r.poolRemaining)}}`
   );
 }
 

@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   notification: 'ntf',
   consoleSession: 'cs',
   keyLeak: 'lk',
+  customer: 'cus',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -23,6 +23,7 @@ export const BUILT_IN_RESOURCES: ReadonlyArray<{ name: string; description: stri
   { name: 'events', description: 'Lifecycle events and subscriptions', actions: ['read'] },
   { name: 'audit', description: 'The audit log', actions: ['read'] },
   { name: 'webhooks', description: 'Webhook endpoints and deliveries', actions: ['read', 'write'] },
+  { name: 'customers', description: 'The organisation’s own customers, their keys’ shared limits and credit pools', actions: ['read', 'write'] },
 ];
 
 export const BUILT_IN_RESOURCE_NAMES = new Set(BUILT_IN_RESOURCES.map((r) => r.name));

@@ -22,7 +22,9 @@ export type AppDeps = {
   /** Enqueues background jobs (BullMQ). */
   jobs: JobClient;
   /** Credits the keys have left (PostgreSQL's unleased credits plus the unspent lease in Redis); null: unlimited. */
-  creditsLeft: (keys: readonly { id: string; credits: number | null; creditsEpoch: number }[]) => Promise<(number | null)[]>;
+  creditsLeft: (keys: readonly { id: string; credits: number | null; creditsEpoch: number; customerId?: string | null }[]) => Promise<(number | null)[]>;
+  /** Credits left in customers' pools (PostgreSQL's unleased credits plus the unspent lease in Redis). */
+  poolCreditsLeft: (pools: readonly { id: string; credits: number | null; creditsEpoch: number }[]) => Promise<(number | null)[]>;
   /** Live lifecycle events for subscriptions, across replicas. */
   eventStream: EventStream;
 };

@@ -37,6 +37,9 @@ async function populate(org: { organizationId: string; token: string }, n: numbe
     await userWithKey(server, org.token, org.organizationId, ['keys:read', 'users:read']);
     await gql(server, org.token, `mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/h${i}" }) { __typename } }`);
     await gql(server, org.token, `mutation($n: String!) { createOrganization(input: { name: $n }) { __typename } }`, { n: `sub ${i}` });
+    await gql(server, org.token, `mutation($n: String!) { createCustomer(input: { externalId: $n, name: $n, credits: 10 }) { __typename } }`, {
+      n: `customer ${i}`,
+    });
   }
   const [endpoint] = await conn.execute<{ id: string }[]>('select id from webhook_endpoint where organization_id = ? limit 1', [org.organizationId]);
   const events = await conn.execute<{ id: string; type: string }[]>('select id, type from event where organization_id = ? order by seq desc limit ?', [

@@ -55,6 +55,7 @@ describe('organizations', () => {
       'events',
       'audit',
       'webhooks',
+      'customers',
     ]);
   });
 

@@ -245,7 +245,9 @@ describe('reach over the whole schema', () => {
           for (const e of res.errors ?? [])
             expect(['NOT_FOUND', 'FORBIDDEN', 'VALIDATION'], `${field.name}(${org}) as ${caller.name}: ${e.message}`).toContain(e.extensions?.code);
           assertWithinReach(caller, res.data, `${field.name}(${org ?? ''})`, seen);
-          if (org && !caller.reach.includes(org) && !isListType(field.type)) expect(res.data, `${caller.name} listing ${field.name} of ${org}`).toBeNull();
+          // A single object out of reach: no data at all (a non-null field), or the field null.
+          if (org && !caller.reach.includes(org) && !isListType(field.type))
+            expect((res.data as Record<string, unknown> | null)?.[field.name] ?? null, `${caller.name} listing ${field.name} of ${org}`).toBeNull();
         }
       }
     }

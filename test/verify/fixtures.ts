@@ -34,9 +34,10 @@ export type VerifyAnswer = {
   withheldFields: string[];
   remaining: number | null;
   rateLimit: { limit: number; remaining: number; resetAt: string } | null;
+  poolRemaining: number | null;
 };
 
-export type VerifyInput = { token?: string; keyId?: string; secret?: string; ip?: string; permission?: string; resource?: string };
+export type VerifyInput = { token?: string; keyId?: string; secret?: string; ip?: string; permission?: string; resource?: string; cost?: number };
 
 /** POST /v1/keys/verify with the caller's token; returns status and parsed body. */
 export async function verifyHttp(server: { url: string }, callerToken: string | null, input: unknown, headers: Record<string, string> = {}) {

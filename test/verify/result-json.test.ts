@@ -14,6 +14,7 @@ const reference = (r: VerifyKeyResult) =>
     withheldFields: r.withheldFields,
     remaining: r.remaining,
     rateLimit: r.rateLimit,
+    poolRemaining: r.poolRemaining,
   });
 
 const grants = [
@@ -31,7 +32,18 @@ const key = {
 const cases: [string, VerifyKeyResult][] = [
   [
     'not found',
-    { valid: false, code: 'NOT_FOUND', key: null, organizationId: null, userId: null, permissions: [], withheldFields: [], remaining: null, rateLimit: null },
+    {
+      valid: false,
+      code: 'NOT_FOUND',
+      key: null,
+      organizationId: null,
+      userId: null,
+      permissions: [],
+      withheldFields: [],
+      remaining: null,
+      rateLimit: null,
+      poolRemaining: null,
+    },
   ],
   [
     'valid, every field',
@@ -45,6 +57,7 @@ const cases: [string, VerifyKeyResult][] = [
       withheldFields: ['email', 'na"me'],
       remaining: 41,
       rateLimit: { limit: 10, remaining: 3, resetAt: new Date('2026-11-23T15:00:00.123Z') },
+      poolRemaining: 900,
     },
   ],
   [
@@ -59,11 +72,23 @@ const cases: [string, VerifyKeyResult][] = [
       withheldFields: [],
       remaining: null,
       rateLimit: { limit: 1, remaining: 0, resetAt: new Date(0) },
+      poolRemaining: null,
     },
   ],
   [
     'credits at zero',
-    { valid: false, code: 'USAGE_EXCEEDED', key, organizationId: 'org_1', userId: 'usr_1', permissions: [], withheldFields: [], remaining: 0, rateLimit: null },
+    {
+      valid: false,
+      code: 'USAGE_EXCEEDED',
+      key,
+      organizationId: 'org_1',
+      userId: 'usr_1',
+      permissions: [],
+      withheldFields: [],
+      remaining: 0,
+      rateLimit: null,
+      poolRemaining: 0,
+    },
   ],
 ];
 

@@ -210,6 +210,7 @@ describe('the JSON answer of POST /v1/keys/verify', () => {
       'code',
       'organizationId',
       'permissions',
+      'poolRemaining',
       'rateLimit',
       'remaining',
       'userId',

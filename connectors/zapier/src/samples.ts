@@ -62,6 +62,7 @@ const EVENT_KEY = {
   revokedAt: null,
   revokedReason: null,
   leakedAt: null,
+  customerId: null,
   createdAt: API_KEY_SAMPLE.createdAt,
 };
 

@@ -100,6 +100,14 @@ describe('connectors/event.schema.json', () => {
     success((await gql(server, t, OwnerRotateKey, { input: { id: key.apiKey.id, gracePeriodSeconds: 60 } })).data?.rotateApiKey, 'RotateApiKeySuccess');
     success((await gql(server, t, OwnerRotateKey, { input: { id: key.apiKey.id } })).data?.rotateApiKey, 'RotateApiKeySuccess');
     success((await gql(server, t, OwnerRevokeKey, { input: { id: key.apiKey.id, reason: 'done' } })).data?.revokeApiKey, 'RevokeApiKeySuccess');
+    const cus = await gql(
+      server,
+      t,
+      'mutation { createCustomer(input: { externalId: "c-1", name: "Acme Corp", credits: 10 }) { ... on CreateCustomerSuccess { customer { id } } } }',
+    );
+    const customerId = (cus.data as { createCustomer: { customer: { id: string } } }).createCustomer.customer.id;
+    await gql(server, t, 'mutation($id: ID!) { updateCustomer(input: { id: $id, name: "Acme Corporation" }) { __typename } }', { id: customerId });
+    await gql(server, t, 'mutation($id: ID!) { deleteCustomer(input: { id: $id }) { __typename } }', { id: customerId });
     const leaked = success((await gql(server, t, OwnerCreateKey, { input: { name: 'leaked' } })).data?.createApiKey, 'CreateApiKeySuccess');
     await handleLeakReports(server.app.deps, 'report', [{ token: leaked.token, type: null, url: 'https://pastebin.example/x', source: null }]);
     const other = success((await gql(server, t, OwnerCreateKey, { input: { name: 'to delete' } })).data?.createApiKey, 'CreateApiKeySuccess');

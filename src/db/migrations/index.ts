@@ -10,6 +10,7 @@ import { Migration20261123070000_usage_compaction } from './Migration20261123070
 import { Migration20261204000000_outbox_notify } from './Migration20261204000000_outbox_notify.ts';
 import { Migration20261204000001_endpoint_rate } from './Migration20261204000001_endpoint_rate.ts';
 import { Migration20261204010000_leaks } from './Migration20261204010000_leaks.ts';
+import { Migration20261204020000_customers } from './Migration20261204020000_customers.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204000000_outbox_notify', class: Migration20261204000000_outbox_notify },
   { name: 'Migration20261204000001_endpoint_rate', class: Migration20261204000001_endpoint_rate },
   { name: 'Migration20261204010000_leaks', class: Migration20261204010000_leaks },
+  { name: 'Migration20261204020000_customers', class: Migration20261204020000_customers },
 ];

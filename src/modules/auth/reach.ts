@@ -6,6 +6,7 @@ import { AuditEntry } from '../audit/audit-entry.entity.ts';
 import { EventRecord } from '../events/event.entity.ts';
 import { ApiKey } from '../keys/api-key.entity.ts';
 import { Notification } from '../notifications/notification.entity.ts';
+import { Customer } from '../customers/customer.entity.ts';
 import { Organization } from '../orgs/organization.entity.ts';
 import { Role } from '../roles/role.entity.ts';
 import { User } from '../users/user.entity.ts';
@@ -27,7 +28,18 @@ import type { Actor, OrgRef } from './actor.ts';
  * GraphQL object type of these kinds re-checks `sees` before it resolves (builder.ts), so a field
  * that forgets the loader fails closed.
  */
-export const OWNED_TYPES = ['Organization', 'User', 'ApiKey', 'Role', 'WebhookEndpoint', 'Delivery', 'Event', 'AuditEntry', 'Notification'] as const;
+export const OWNED_TYPES = [
+  'Organization',
+  'User',
+  'ApiKey',
+  'Role',
+  'WebhookEndpoint',
+  'Delivery',
+  'Event',
+  'AuditEntry',
+  'Notification',
+  'Customer',
+] as const;
 export type OwnedType = (typeof OWNED_TYPES)[number];
 
 /** The permission that reads each kind of object in its organisation. */
@@ -42,6 +54,7 @@ export const READ_PERMISSION: Readonly<Record<OwnedType, string>> = {
   AuditEntry: 'audit:read',
   // An organisation's notifications are about its keys: its key admins read them.
   Notification: 'keys:read',
+  Customer: 'customers:read',
 };
 
 /** The fields reach looks at; every entity (and the event stream's wire form) has them. */
@@ -57,6 +70,7 @@ const ENTITIES = {
   Event: EventRecord,
   AuditEntry,
   Notification,
+  Customer,
 } as const;
 
 type EntityOf = {
@@ -69,6 +83,7 @@ type EntityOf = {
   Event: EventRecord;
   AuditEntry: AuditEntry;
   Notification: Notification;
+  Customer: Customer;
 };
 
 const MAX_ID = 64;

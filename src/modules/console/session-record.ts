@@ -59,6 +59,7 @@ export function sessionRecord(row: Omit<SessionRow, 'session_hash'> & { session_
     hasCredits: false,
     creditsEpoch: 0,
     creditsRefill: null,
+    customer: null,
     permissions,
     withheldFields: new Map(),
     loadedAt: Date.now(),

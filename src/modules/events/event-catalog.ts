@@ -10,6 +10,9 @@ export const EVENT_TYPE_DESCRIPTIONS: Record<EventType, string> = {
   'api_key.expiring_soon': 'A key will expire soon for lack of use or the end of its validity window (sent 15, 7 and 1 days before).',
   'api_key.expired': 'A key expired: unused for the organisation’s inactivity period, or past its validity window.',
   'api_key.deleted': 'A key was deleted.',
+  'customer.created': 'A customer record was created (externalId, name, shared limits).',
+  'customer.updated': 'A customer’s name, externalId, metadata or shared limits changed.',
+  'customer.deleted': 'A customer was deleted; its keys remain, belonging to no customer.',
   'api_key.leaked':
     'A key was found leaked (secret scanning or a public report): where, by whom, and what was done (revoked, or only notified, as the organisation’s policy says). Never the secret.',
   'user.created': 'A person or standalone API user was added.',

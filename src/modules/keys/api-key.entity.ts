@@ -44,6 +44,8 @@ export const ApiKey = defineEntity({
     revokedReason: p.string().nullable(),
     /** When the key was first found leaked (secret scanning, a report); null: never. */
     leakedAt: p.datetime().nullable(),
+    /** The organisation's customer the key belongs to (its shared limits apply); null: none. */
+    customerId: p.string().nullable(),
     deletedAt: p.datetime().nullable(),
     createdByUserId: p.string().nullable(),
     createdByKeyId: p.string().nullable(),

@@ -5,6 +5,7 @@ import { displayStart, hashSecret, mintCredential, type KeyKind } from '../../li
 import { ApiKey, type CreditsRefill, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
 
 export type IssueKeyInput = {
+  customerId?: string | null;
   organizationId: string;
   userId: string;
   kind: KeyKind;
@@ -52,6 +53,7 @@ export function issueKey(em: EntityManager, pepper: Buffer, input: IssueKeyInput
     subAccounts: input.subAccounts ?? { mode: 'NONE' },
     rateLimit: input.rateLimit ?? null,
     credits: input.credits ?? null,
+    customerId: input.customerId ?? null,
     creditsRefill: input.creditsRefill ?? null,
     metadata: input.metadata ?? {},
     lastActivityAt: now,

@@ -79,11 +79,11 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
                 // Read afresh: a mutation's write of credits changed the epoch behind the entity's back (trigger).
                 const rows = await ctx.em
                   .getConnection()
-                  .execute<{ id: string; credits: number | null; credits_epoch: number }[]>(
-                    'select id, credits, credits_epoch from api_key where id = any(array[?]::text[])',
+                  .execute<{ id: string; credits: number | null; credits_epoch: number; customer_id: string | null }[]>(
+                    'select id, credits, credits_epoch, customer_id from api_key where id = any(array[?]::text[])',
                     [[...ids]],
                   );
-                const byId = new Map(rows.map((r) => [r.id, { id: r.id, credits: r.credits, creditsEpoch: r.credits_epoch }]));
+                const byId = new Map(rows.map((r) => [r.id, { id: r.id, credits: r.credits, creditsEpoch: r.credits_epoch, customerId: r.customer_id }]));
                 const left = await ctx.deps.creditsLeft([...byId.values()]);
                 const leftById = new Map([...byId.keys()].map((id, i) => [id, left[i] ?? null]));
                 return ids.map((id) => leftById.get(id) ?? null);
@@ -111,6 +111,7 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     rotatedAt: t.expose('rotatedAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
     revokedReason: t.exposeString('revokedReason', { nullable: true }),
+    customerId: t.exposeID('customerId', { nullable: true, description: 'The customer the key belongs to; null: none.' }),
     leakedAt: t.expose('leakedAt', {
       type: 'DateTime',
       nullable: true,
@@ -144,6 +145,7 @@ const ApiKeyFilter = builder.inputType('ApiKeyFilter', {
     search: t.string({ description: 'In name, description or the token start.' }),
     lastUsedBefore: t.field({ type: 'DateTime', description: 'Keys not used since; never-used keys match.' }),
     expiresBefore: t.field({ type: 'DateTime', description: 'Active keys whose expiresAt is before this instant.' }),
+    customerId: t.id({ description: 'Only keys of this customer.' }),
   }),
 });
 
@@ -186,7 +188,7 @@ const SubAccountGrantInput = builder.inputType('SubAccountGrantInput', {
   }),
 });
 
-const RateLimitInput = builder.inputType('RateLimitInput', {
+export const RateLimitInput = builder.inputType('RateLimitInput', {
   fields: (t) => ({ limit: t.int({ required: true }), windowSeconds: t.int({ required: true }) }),
 });
 
@@ -203,6 +205,9 @@ const keySettings = (t: InputBuilder) => ({
   rateLimit: t.field({ type: RateLimitInput }),
   credits: t.int({ description: 'Remaining uses; null: unlimited.' }),
   metadata: t.field({ type: 'JSON', description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes.` }),
+  customerId: t.id({
+    description: 'The customer (of the key’s organisation) the key belongs to; its shared rate limit and credit pool apply too. null: none.',
+  }),
 });
 
 const Issued = (t: SuccessFieldBuilder<never>) => ({

@@ -10,6 +10,7 @@ import { recordEvent } from '../events/event.service.ts';
 import { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
+import { resolveKeyCustomer } from '../customers/customer.service.ts';
 import type { User } from '../users/user.entity.ts';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.ts';
 import { issueKey } from './api-key.factory.ts';
@@ -54,6 +55,7 @@ const createSchema = z.object({
   rateLimit: rateLimit.nullish(),
   credits: credits.nullish(),
   metadata: metadata.nullish(),
+  customerId: id.nullish(),
 });
 // In updates `undefined` (field absent) keeps the value and `null` clears it.
 const updateSchema = z.object({
@@ -69,6 +71,7 @@ const updateSchema = z.object({
   rateLimit: rateLimit.nullish(),
   credits: credits.nullish(),
   metadata: metadata.nullish(),
+  customerId: id.nullish(),
 });
 const rotateSchema = z.object({ id, gracePeriodSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).nullish() });
 const revokeSchema = z.object({ id, reason: z.string().trim().max(500).nullish() });
@@ -81,6 +84,7 @@ const filterSchema = z.object({
   search: z.string().max(200).nullish(),
   lastUsedBefore: z.date().nullish(),
   expiresBefore: z.date().nullish(),
+  customerId: id.nullish(),
 });
 
 /** A key and the credential minted for it: the only place a plaintext secret exists. */
@@ -115,6 +119,7 @@ export function apiKeyJson(k: ApiKey) {
     revokedAt: k.revokedAt?.toISOString() ?? null,
     revokedReason: k.revokedReason ?? null,
     leakedAt: k.leakedAt?.toISOString() ?? null,
+    customerId: k.customerId ?? null,
     createdAt: k.createdAt.toISOString(),
   };
 }
@@ -131,6 +136,7 @@ const UPDATABLE: (keyof ReturnType<typeof apiKeyJson>)[] = [
   'rateLimit',
   'credits',
   'metadata',
+  'customerId',
 ];
 
 /** `expiresAt`: the earlier of `validUntil` and the inactivity expiry; null once the key is no longer active. */
@@ -198,6 +204,7 @@ export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter | nu
     { kind: f.kind ?? { $ne: 'INTEGRATION' } },
     f.status ? { status: f.status } : {},
     f.userId ? { userId: f.userId } : {},
+    f.customerId ? { customerId: f.customerId } : {},
     search ? { $or: [{ name: { $ilike: search } }, { description: { $ilike: search } }, { start: { $ilike: search } }] } : {},
     f.lastUsedBefore ? { $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: f.lastUsedBefore } }] } : {},
     expiresBefore,
@@ -311,7 +318,9 @@ export async function createApiKey(ctx: ServiceContext, input: unknown): Promise
   const permissions = await checkRestriction(ctx, { org, user, kind, permissions: data.permissions ?? null }, 'input.permissions');
   const grant = await checkSubAccounts(ctx, org, data.subAccounts ?? null, 'input.subAccounts');
   checkWindow(data.validFrom ?? null, data.validUntil ?? null, now, true);
+  const customer = data.customerId ? await resolveKeyCustomer(ctx, data.customerId, org, 'input.customerId') : null;
   const issued = issueKey(ctx.em, ctx.deps.config.pepper, {
+    customerId: customer?.id ?? null,
     organizationId: org.id,
     userId: user.id,
     kind,
@@ -371,6 +380,8 @@ export async function updateApiKey(ctx: ServiceContext, input: unknown): Promise
   if (data.rateLimit !== undefined) key.rateLimit = data.rateLimit;
   if (data.credits !== undefined) key.credits = data.credits;
   if (data.metadata !== undefined) key.metadata = (data.metadata as Record<string, unknown> | null) ?? {};
+  if (data.customerId !== undefined)
+    key.customerId = data.customerId === null ? null : (await resolveKeyCustomer(ctx, data.customerId, org, 'input.customerId')).id;
 
   const after = apiKeyJson(key);
   const changes = diff(before, after, UPDATABLE);

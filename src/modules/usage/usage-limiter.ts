@@ -2,10 +2,12 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { KeyRecord } from '../verification/key-record.ts';
 import type { RateLimitState, UsageLimiter } from '../verification/verifier.ts';
-import { limiterKeys } from './usage-keys.ts';
+import { limiterKeys, poolKeys } from './usage-keys.ts';
 
 /** The most credits one lease moves from PostgreSQL to Redis: what a Redis loss can withhold. */
 export const MAX_LEASE = 100;
+/** A call that cannot get a lease of credits this long answers 503 (PostgreSQL or Redis is stuck). */
+const LEASE_DEADLINE_MS = 3000;
 
 /**
  * Rate limit, then credits, atomically, on Redis's clock (TIME), so replicas with skewed clocks
@@ -16,52 +18,81 @@ export const MAX_LEASE = 100;
  * window ends.
  *
  * Credits: Redis holds only a lease, a hash { n: leased and unspent, e: epoch, p: credits still
- * in PostgreSQL when last leased, r: start of the refill period }. Asks for a lease (-1, with how
- * many credits are missing) when there is no hash of the key's epoch, when the refill period has
- * turned, or when `n` cannot pay `cost` and PostgreSQL still holds credits. Nothing is counted
- * before such an answer: the caller leases and calls again.
- * Reply: { status (0 ok, 1 rate limited, 2 no credits, -1 lease), rlRemaining | need, resetAt | now, credits, epoch }.
+ * in PostgreSQL when last leased, r: start of the refill period }. Asks for a lease (-1 for the
+ * key, -2 for its customer's pool, with how many credits are missing) when there is no hash of
+ * the current epoch, when the refill period has turned, or when `n` cannot pay `cost` and
+ * PostgreSQL still holds credits. Nothing is counted before such an answer: the caller leases
+ * and calls again.
+ *
+ * A key of a customer also spends the customer's shared window (KEYS[3]) and pool (KEYS[4]), in
+ * the same script (the keys share the customer's slot): both must allow, or neither is spent.
+ * Reply: { status (0 ok, 1 rate limited, 2 no credits, -1/-2 lease), rlRemaining | need,
+ * resetAt | now, key credits left, pool credits left, which window is reported (1 key, 2 pool) }.
  */
 const CONSUME_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit = tonumber(ARGV[1])
-local hasCredits = ARGV[3] == '1'
 local cost = tonumber(ARGV[7])
-local n, p, e
-if hasCredits then
+local keyCredits = ARGV[3] == '1'
+local poolCredits = ARGV[10] == '1'
+local n, p, pn, pp
+if keyCredits then
   local h = redis.call('HMGET', KEYS[2], 'n', 'e', 'p', 'r')
-  if not h[1] or tonumber(h[2]) < tonumber(ARGV[4]) then return {-1, cost, now, -1, -1} end
+  if not h[1] or tonumber(h[2]) < tonumber(ARGV[4]) then return {-1, cost, now, -1, -1, 0} end
   n = tonumber(h[1])
-  e = tonumber(h[2])
   p = tonumber(h[3])
   local amount = tonumber(ARGV[5])
   local interval = tonumber(ARGV[6])
-  if amount > 0 and interval > 0 and now - tonumber(h[4]) >= interval then return {-1, cost, now, -1, -1} end
-  if n < cost and p > 0 then return {-1, cost - n, now, -1, -1} end
+  if amount > 0 and interval > 0 and now - tonumber(h[4]) >= interval then return {-1, cost, now, -1, -1, 0} end
+  if n < cost and p > 0 then return {-1, cost - n, now, -1, -1, 0} end
 end
-local rlRemaining, resetAt = -1, -1
-if limit > 0 then
+if poolCredits then
+  local h = redis.call('HMGET', KEYS[4], 'n', 'e', 'p')
+  if not h[1] or tonumber(h[2]) < tonumber(ARGV[11]) then return {-2, cost, now, -1, -1, 0} end
+  pn = tonumber(h[1])
+  pp = tonumber(h[3])
+  if pn < cost and pp > 0 then return {-2, cost - pn, now, -1, -1, 0} end
+end
+local keyLeft = keyCredits and n + p or -1
+local poolLeft = poolCredits and pn + pp or -1
+local function window(key, limit, windowMs)
+  local resetAt = tonumber(redis.call('HGET', key, 'end'))
   local c
-  resetAt = tonumber(redis.call('HGET', KEYS[1], 'end'))
   if not resetAt or resetAt <= now then
-    resetAt = now + tonumber(ARGV[2])
+    resetAt = now + windowMs
     c = 1
-    redis.call('HSET', KEYS[1], 'c', 1, 'end', resetAt)
-    redis.call('PEXPIREAT', KEYS[1], resetAt)
+    redis.call('HSET', key, 'c', 1, 'end', resetAt)
+    redis.call('PEXPIREAT', key, resetAt)
   else
-    c = redis.call('HINCRBY', KEYS[1], 'c', 1)
+    c = redis.call('HINCRBY', key, 'c', 1)
   end
-  rlRemaining = limit - c
-  if rlRemaining < 0 then return {1, 0, resetAt, hasCredits and n + p or -1, e or -1} end
+  return limit - c, resetAt
 end
-if hasCredits then
-  if n < cost then return {2, rlRemaining, resetAt, n + p, e} end
+local rlRemaining, resetAt, which = 0, 0, 0
+if tonumber(ARGV[1]) > 0 then
+  rlRemaining, resetAt = window(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
+  which = 1
+  if rlRemaining < 0 then return {1, 0, resetAt, keyLeft, poolLeft, 1} end
+end
+if tonumber(ARGV[8]) > 0 then
+  local r2, reset2 = window(KEYS[3], tonumber(ARGV[8]), tonumber(ARGV[9]))
+  if r2 < 0 then return {1, 0, reset2, keyLeft, poolLeft, 2} end
+  if which == 0 or r2 < rlRemaining then
+    rlRemaining, resetAt, which = r2, reset2, 2
+  end
+end
+if (keyCredits and n < cost) or (poolCredits and pn < cost) then return {2, rlRemaining, resetAt, keyLeft, poolLeft, which} end
+if keyCredits then
   n = n - cost
   redis.call('HSET', KEYS[2], 'n', n)
-  return {0, rlRemaining, resetAt, n + p, e}
+  keyLeft = n + p
 end
-return {0, rlRemaining, resetAt, -1, -1}
+if poolCredits then
+  pn = pn - cost
+  redis.call('HSET', KEYS[4], 'n', pn)
+  poolLeft = pn + pp
+end
+return {0, rlRemaining, resetAt, keyLeft, poolLeft, which}
 `;
 
 /**
@@ -85,7 +116,7 @@ return 1
 `;
 
 type LimiterRedis = Redis & {
-  kpConsume(rl: string, cr: string, ...args: (string | number)[]): Promise<[number, number, number, number, number]>;
+  kpConsume(rl: string, cr: string, prl: string, pcr: string, ...args: (string | number)[]): Promise<[number, number, number, number, number, number]>;
   kpLease(cr: string, ...args: (string | number)[]): Promise<number>;
 };
 
@@ -118,13 +149,26 @@ with cur as (
          case when due then r + ((cast(? as bigint) - r) / ival) * ival else r end as r2
     from refill
 ), grant_ as (
-  select *, least(avail, greatest(cast(? as bigint), least(${MAX_LEASE}, ceil(avail / 10.0)::bigint))) as g from next
+  select *, least(avail, greatest(least(cast(? as bigint), ${MAX_LEASE}), least(${MAX_LEASE}, ceil(avail / 10.0)::bigint))) as g from next
 )
 update api_key k
    set credits = (g.avail - g.g)::int, credits_epoch = g.e2::int, credits_refilled_at = to_timestamp(g.r2 / 1000.0)
   from grant_ g
  where k.id = g.id
 returning g.g::int as granted, k.credits as unleased, k.credits_epoch as epoch, g.r2::text as refilled_at`;
+
+/** A lease out of a customer's pool (no refill: a pool is topped up by updateCustomer). */
+const POOL_LEASE_SQL = `
+with cur as (
+  select id, credits, credits_epoch as e from customer where id = ? and credits is not null for update
+), grant_ as (
+  select id, credits as avail, e, least(credits, greatest(least(cast(? as bigint), ${MAX_LEASE}), least(${MAX_LEASE}, ceil(credits / 10.0)::bigint))) as g from cur
+)
+update customer c
+   set credits = (g.avail - g.g)::int
+  from grant_ g
+ where c.id = g.id
+returning g.g::int as granted, c.credits as unleased, c.credits_epoch as epoch, '0' as refilled_at`;
 
 /**
  * Rate limits and credits in Redis (Lua), so they hold across API replicas.
@@ -147,23 +191,31 @@ export class RedisUsageLimiter implements UsageLimiter {
   private readonly prefix: string;
   /** One lease at a time per key in this process: a burst that empties the lease asks PostgreSQL once. */
   private readonly leasing = new Map<string, Promise<void>>();
+  private readonly waiting = new Map<string, number>();
 
   constructor(redis: Redis, orm: MikroORM, prefix: string) {
     this.orm = orm;
     this.prefix = prefix;
-    redis.defineCommand('kpConsume', { numberOfKeys: 2, lua: CONSUME_LUA });
+    redis.defineCommand('kpConsume', { numberOfKeys: 4, lua: CONSUME_LUA });
     redis.defineCommand('kpLease', { numberOfKeys: 1, lua: LEASE_LUA });
     this.redis = redis as LimiterRedis;
   }
 
   async consume(record: KeyRecord, _now?: number, cost = 1) {
-    const [rlKey, crKey] = limiterKeys(this.prefix, record.id);
+    const customer = record.customer;
+    const [rlKey, crKey] = limiterKeys(this.prefix, record.id, customer?.id ?? null);
+    // Without a customer the script still names four keys, in the key's own slot, untouched.
+    const [prlKey, pcrKey] = customer ? poolKeys(this.prefix, customer.id) : [`${rlKey}:-`, `${crKey}:-`];
     let hasCredits = record.hasCredits;
-    for (let attempt = 0; ; attempt++) {
+    let poolCredits = customer?.hasCredits ?? false;
+    const deadline = Date.now() + LEASE_DEADLINE_MS;
+    for (;;) {
       const reply = await this.call(() =>
         this.redis.kpConsume(
           rlKey,
           crKey,
+          prlKey,
+          pcrKey,
           record.rateLimit?.limit ?? 0,
           (record.rateLimit?.windowSeconds ?? 0) * 1000,
           hasCredits ? 1 : 0,
@@ -171,31 +223,40 @@ export class RedisUsageLimiter implements UsageLimiter {
           record.creditsRefill?.amount ?? 0,
           (record.creditsRefill?.intervalSeconds ?? 0) * 1000,
           cost,
+          customer?.rateLimit?.limit ?? 0,
+          (customer?.rateLimit?.windowSeconds ?? 0) * 1000,
+          poolCredits ? 1 : 0,
+          customer?.creditsEpoch ?? 0,
         ),
       );
-      const [status, rlRemaining, resetAt, credits] = reply.map(Number) as [number, number, number, number];
-      if (status === -1) {
-        // Others may take each lease first; a handful of rounds means something is wrong.
-        if (attempt >= 5) throw new LimiterUnavailableError('credits lease kept vanishing');
-        hasCredits = await this.lease(record.id, crKey, rlRemaining, resetAt);
+      const [status, rlRemaining, resetAt, keyLeft, poolLeft, which] = reply.map(Number) as [number, number, number, number, number, number];
+      if (status === -1 || status === -2) {
+        // Others may spend a lease before this call gets to it; every lease spends credits, so
+        // rounds end when the credits do. Only a stuck lease (PostgreSQL or Redis slow) times out.
+        if (Date.now() > deadline) throw new LimiterUnavailableError('no credits lease within the deadline');
+        if (status === -1) hasCredits = await this.lease('key', record.id, crKey, rlRemaining, resetAt);
+        else poolCredits = await this.lease('pool', customer!.id, pcrKey, rlRemaining, resetAt);
         continue;
       }
-      const rateLimit: RateLimitState | null = record.rateLimit
-        ? { limit: record.rateLimit.limit, remaining: Math.max(0, rlRemaining), resetAt: new Date(resetAt) }
-        : null;
-      const remaining = hasCredits ? Math.max(0, credits) : null;
-      if (status === 1) return { ok: false as const, code: 'RATE_LIMITED' as const, remaining, rateLimit };
-      if (status === 2) return { ok: false as const, code: 'USAGE_EXCEEDED' as const, remaining, rateLimit };
-      return { ok: true as const, remaining, rateLimit };
+      const window = which === 1 ? record.rateLimit : which === 2 ? (customer?.rateLimit ?? null) : null;
+      const rateLimit: RateLimitState | null = window ? { limit: window.limit, remaining: Math.max(0, rlRemaining), resetAt: new Date(resetAt) } : null;
+      const remaining = hasCredits ? Math.max(0, keyLeft) : null;
+      const poolRemaining = poolCredits ? Math.max(0, poolLeft) : null;
+      if (status === 1) return { ok: false as const, code: 'RATE_LIMITED' as const, remaining, rateLimit, poolRemaining };
+      if (status === 2) return { ok: false as const, code: 'USAGE_EXCEEDED' as const, remaining, rateLimit, poolRemaining };
+      return { ok: true as const, remaining, rateLimit, poolRemaining };
     }
   }
 
-  /** Leases credits for the key (sharing a lease already asked for); false when the key has no credits any more. */
-  private async lease(apiKeyId: string, crKey: string, need: number, now: number): Promise<boolean> {
-    let pending = this.leasing.get(apiKeyId);
+  /** Leases credits for a key or a customer's pool (sharing a lease already asked for); false when it has no credits any more. */
+  private async lease(what: 'key' | 'pool', id: string, hashKey: string, need: number, now: number): Promise<boolean> {
+    const flight = `${what}:${id}`;
+    // Calls waiting on this key's leases: a burst gets a lease sized for all of it, not one call.
+    this.waiting.set(flight, (this.waiting.get(flight) ?? 0) + 1);
+    let pending = this.leasing.get(flight);
     if (!pending) {
-      pending = this.leaseOnce(apiKeyId, crKey, need, now).finally(() => this.leasing.delete(apiKeyId));
-      this.leasing.set(apiKeyId, pending);
+      pending = this.leaseOnce(what, id, hashKey, need * (this.waiting.get(flight) ?? 1), now).finally(() => this.leasing.delete(flight));
+      this.leasing.set(flight, pending);
     }
     try {
       await pending;
@@ -203,30 +264,44 @@ export class RedisUsageLimiter implements UsageLimiter {
     } catch (err) {
       if (err instanceof NoCreditsError) return false;
       throw err;
+    } finally {
+      const left = (this.waiting.get(flight) ?? 1) - 1;
+      if (left > 0) this.waiting.set(flight, left);
+      else this.waiting.delete(flight);
     }
   }
 
-  private async leaseOnce(apiKeyId: string, crKey: string, need: number, now: number): Promise<void> {
+  private async leaseOnce(what: 'key' | 'pool', id: string, hashKey: string, need: number, now: number): Promise<void> {
     let row: LeaseRow | undefined;
     try {
       row = await this.orm.em.fork().transactional(async (tx) => {
         await tx.execute(`select set_config('keyplane.credits_sync', 'on', true)`);
-        const rows = await tx.execute<LeaseRow[]>(LEASE_SQL, [now, apiKeyId, now, now, Math.max(1, need)]);
+        const rows =
+          what === 'key'
+            ? await tx.execute<LeaseRow[]>(LEASE_SQL, [now, id, now, now, Math.max(1, need)])
+            : await tx.execute<LeaseRow[]>(POOL_LEASE_SQL, [id, Math.max(1, need)]);
         return rows[0];
       });
     } catch (err) {
       throw new LimiterUnavailableError(err);
     }
     if (!row) throw new NoCreditsError();
-    // Should Redis fail here, the grant is lost to this key: under-spent, never over-spent.
-    await this.call(() => this.redis.kpLease(crKey, row.granted, row.epoch, row.unleased, row.refilled_at));
+    // Should Redis fail here, the grant is lost: under-spent, never over-spent.
+    await this.call(() => this.redis.kpLease(hashKey, row.granted, row.epoch, row.unleased, row.refilled_at));
   }
 
   /** What the key has left, spending nothing: the rate window's count and the credits (lease + PostgreSQL). */
-  async peek(record: KeyRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null }> {
-    const [rlKey, crKey] = limiterKeys(this.prefix, record.id);
-    const replies = await this.call(() => this.redis.multi().time().hmget(rlKey, 'c', 'end').hmget(crKey, 'n', 'e', 'p').exec());
-    const [time, rl, cr] = (replies ?? []).map(([err, v]) => (err ? null : v)) as [[string, string] | null, (string | null)[] | null, (string | null)[] | null];
+  async peek(record: KeyRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null; poolRemaining: number | null }> {
+    const customer = record.customer;
+    const [rlKey, crKey] = limiterKeys(this.prefix, record.id, customer?.id ?? null);
+    const [, pcrKey] = customer ? poolKeys(this.prefix, customer.id) : [null, `${crKey}:-`];
+    const replies = await this.call(() => this.redis.multi().time().hmget(rlKey, 'c', 'end').hmget(crKey, 'n', 'e', 'p').hmget(pcrKey, 'n', 'e', 'p').exec());
+    const [time, rl, cr, pcr] = (replies ?? []).map(([err, v]) => (err ? null : v)) as [
+      [string, string] | null,
+      (string | null)[] | null,
+      (string | null)[] | null,
+      (string | null)[] | null,
+    ];
     const now = time ? Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000) : Date.now();
     let rateLimit: RateLimitState | null = null;
     if (record.rateLimit) {
@@ -247,20 +322,43 @@ export class RedisUsageLimiter implements UsageLimiter {
         remaining = rows[0]?.credits ?? null;
       }
     }
-    return { remaining, rateLimit };
+    let poolRemaining: number | null = null;
+    if (customer?.hasCredits) {
+      const [n, e, p] = (pcr ?? []).map((x) => (x === null ? Number.NaN : Number(x)));
+      if (Number.isSafeInteger(n) && Number.isSafeInteger(e) && e! >= customer.creditsEpoch)
+        poolRemaining = Math.max(0, n! + (Number.isSafeInteger(p) ? p! : 0));
+      else {
+        const rows = await this.orm.em.fork().execute<{ credits: number | null }[]>('select credits from customer where id = ?', [customer.id]);
+        poolRemaining = rows[0]?.credits ?? null;
+      }
+    }
+    return { remaining, rateLimit, poolRemaining };
   }
 
   /**
    * What the keys have left: PostgreSQL's unleased credits plus the unspent lease in Redis (of the
    * same epoch). While Redis is unreachable, PostgreSQL's figure alone (a lower bound).
    */
-  async remaining(keys: readonly { id: string; credits: number | null; creditsEpoch: number }[]): Promise<(number | null)[]> {
+  async remaining(keys: readonly { id: string; credits: number | null; creditsEpoch: number; customerId?: string | null }[]): Promise<(number | null)[]> {
+    return this.left(keys, (k) => limiterKeys(this.prefix, k.id, k.customerId ?? null)[1]);
+  }
+
+  /** What customers' pools have left, as `remaining` for keys. */
+  poolsLeft(pools: readonly { id: string; credits: number | null; creditsEpoch: number }[]): Promise<(number | null)[]> {
+    return this.left(pools, (c) => poolKeys(this.prefix, c.id)[1]);
+  }
+
+  private async left<T extends { id: string; credits: number | null; creditsEpoch: number }>(
+    items: readonly T[],
+    hashOf: (item: T) => string,
+  ): Promise<(number | null)[]> {
+    const keys = items;
     const credited = keys.filter((k) => k.credits !== null);
     const leased = new Map<string, number>();
     if (credited.length) {
       try {
         const p = this.redis.pipeline();
-        for (const k of credited) p.hmget(limiterKeys(this.prefix, k.id)[1], 'n', 'e');
+        for (const k of credited) p.hmget(hashOf(k), 'n', 'e');
         const replies = (await p.exec()) ?? [];
         credited.forEach((k, i) => {
           const [err, v] = replies[i] ?? [];

@@ -34,6 +34,8 @@ export type KeyRecord = {
   /** Bumped by every change of `credits` but a lease (an admin, a refill): voids the lease in Redis. */
   creditsEpoch: number;
   creditsRefill: CreditsRefill | null;
+  /** The customer the key belongs to, and the limits all its keys share (both must allow). */
+  customer: { id: string; rateLimit: RateLimit | null; hasCredits: boolean; creditsEpoch: number } | null;
   permissions: PermissionMap;
   /**
    * Every `resource:action` the key's organisation can name (built-in and defined resources):
@@ -45,6 +47,11 @@ export type KeyRecord = {
   withheldFields: Map<string, string[]>;
   loadedAt: number;
 };
+
+/** Whether verifying the key spends or counts something: its own limits, or its customer's shared ones. */
+export function hasLimits(record: KeyRecord): boolean {
+  return Boolean(record.rateLimit || record.hasCredits || record.customer?.rateLimit || record.customer?.hasCredits);
+}
 
 type KeyRow = {
   id: string;
@@ -69,14 +76,20 @@ type KeyRow = {
   credits_epoch: number;
   credits_refill: CreditsRefill | null;
   permissions: Grant[] | null;
+  customer_id: string | null;
+  customer_rate_limit: RateLimit | null;
+  customer_credits: number | null;
+  customer_credits_epoch: number | null;
 };
 
 const KEY_SQL = `
 select k.id, k.key_id, k.kind, k.name, k.status, k.organization_id, o.path as org_path,
        k.user_id, u.status as user_status, uo.path as user_org_path,
        k.secret_hash, k.previous_secret_hash, k.previous_secret_expires_at, k.valid_from, k.valid_until,
-       k.allowed_ips, k.sub_accounts, k.rate_limit, k.credits, k.credits_epoch, k.credits_refill, k.permissions
+       k.allowed_ips, k.sub_accounts, k.rate_limit, k.credits, k.credits_epoch, k.credits_refill, k.permissions,
+       k.customer_id, c.rate_limit as customer_rate_limit, c.credits as customer_credits, c.credits_epoch as customer_credits_epoch
   from api_key k
+  left join customer c on c.id = k.customer_id
   join app_user u on u.id = k.user_id
   join organization o on o.id = k.organization_id
   join organization uo on uo.id = u.organization_id
@@ -170,6 +183,14 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
     hasCredits: row.credits !== null,
     creditsEpoch: row.credits_epoch,
     creditsRefill: row.credits_refill,
+    customer: row.customer_id
+      ? {
+          id: row.customer_id,
+          rateLimit: row.customer_rate_limit,
+          hasCredits: row.customer_credits !== null,
+          creditsEpoch: row.customer_credits_epoch ?? 0,
+        }
+      : null,
     permissions,
     knownPermissions,
     withheldFields,

@@ -1,3 +1,4 @@
+import { hasLimits } from './key-record.ts';
 import { secretMatches, type ParsedCredential } from '../../lib/token.ts';
 import { toGrants, type Grant } from '../../lib/permissions.ts';
 import type { KeyKind } from '../../lib/token.ts';
@@ -40,7 +41,7 @@ export const SNAPSHOT_MAX_AGE_MS = 5 * 60_000;
  * and credentials that match neither the current nor a still-valid previous secret.
  */
 export function snapshotOf(record: KeyRecord, cred: ParsedCredential, pepper: Buffer, now: number): KeySnapshot | null {
-  if (record.rateLimit || record.hasCredits) return null;
+  if (hasLimits(record)) return null;
   if (cred.keyId !== record.keyId || (cred.kind !== null && cred.kind !== record.kind)) return null;
   let secretValidUntil: number | null = null;
   if (!secretMatches(pepper, cred.keyId, cred.secret, record.secretHash)) {

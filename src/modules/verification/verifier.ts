@@ -4,7 +4,7 @@ import { parseKeyIdSecret, parseToken, secretMatches, type ParsedCredential } fr
 import type { KeyCache } from './key-cache.ts';
 import type { KeyIdFilter } from './key-id-filter.ts';
 import { isConsoleSessionId, loadSessionRecord } from '../console/session-record.ts';
-import { loadKeyRecord, type KeyRecord } from './key-record.ts';
+import { hasLimits, loadKeyRecord, type KeyRecord } from './key-record.ts';
 import { inAnyCidr, parseIp } from '../../lib/ip.ts';
 
 export const VERIFY_CODES = [
@@ -31,6 +31,8 @@ export type VerifyRequest = {
   ip?: string | null;
   permission?: string | null;
   resource?: string | null;
+  /** Credits this call spends from the key and from its customer's pool (default 1). */
+  cost?: number | null;
 };
 
 export type RateLimitState = { limit: number; remaining: number; resetAt: Date };
@@ -42,18 +44,21 @@ export type VerifyOutcome = {
   record: KeyRecord | null;
   remaining: number | null;
   rateLimit: RateLimitState | null;
+  /** Credits left in the key's customer's pool; null: no pool. */
+  poolRemaining?: number | null;
 };
 
 /** Rate limits and credits, enforced in Redis so they hold across replicas. */
 export interface UsageLimiter {
   /** What the key has left, without spending anything (for answers that fail before the limits). */
-  peek?(record: KeyRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null }>;
+  peek?(record: KeyRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null; poolRemaining?: number | null }>;
   consume(
     record: KeyRecord,
     now: number,
+    cost?: number,
   ): Promise<
-    | { ok: true; remaining: number | null; rateLimit: RateLimitState | null }
-    | { ok: false; code: 'RATE_LIMITED' | 'USAGE_EXCEEDED'; remaining: number | null; rateLimit: RateLimitState | null }
+    | { ok: true; remaining: number | null; rateLimit: RateLimitState | null; poolRemaining?: number | null }
+    | { ok: false; code: 'RATE_LIMITED' | 'USAGE_EXCEEDED'; remaining: number | null; rateLimit: RateLimitState | null; poolRemaining?: number | null }
   >;
 }
 
@@ -161,15 +166,14 @@ export class KeyVerifier {
     const outcome = this.check(record, cred, req, opts, at);
     if (outcome === LIMITS) return this.limited(record, req, at);
     // A refusal of a known key with limits still says what the key has left.
-    if (outcome.record && !outcome.valid && (record.rateLimit || record.hasCredits) && this.deps.limiter?.peek)
-      return this.withLimits(outcome, record, req, at);
+    if (outcome.record && !outcome.valid && hasLimits(record) && this.deps.limiter?.peek) return this.withLimits(outcome, record, req, at);
     return this.counted(outcome, record, req, at);
   }
 
   private async withLimits(outcome: VerifyOutcome, record: KeyRecord, req: VerifyRequest, at: number): Promise<VerifyOutcome> {
     try {
       const state = await this.deps.limiter!.peek!(record);
-      outcome = { ...outcome, remaining: state.remaining, rateLimit: state.rateLimit };
+      outcome = { ...outcome, remaining: state.remaining, rateLimit: state.rateLimit, poolRemaining: state.poolRemaining ?? null };
     } catch {
       /* Redis or PostgreSQL away: the refusal stands without the figures */
     }
@@ -177,10 +181,11 @@ export class KeyVerifier {
   }
 
   private async limited(record: KeyRecord, req: VerifyRequest, at: number): Promise<VerifyOutcome> {
-    const r = await this.deps.limiter!.consume(record, at);
+    const r = await this.deps.limiter!.consume(record, at, req.cost ?? 1);
+    const poolRemaining = r.poolRemaining ?? null;
     const outcome: VerifyOutcome = r.ok
-      ? { valid: true, code: 'VALID', record, remaining: r.remaining, rateLimit: r.rateLimit }
-      : { valid: false, code: r.code, record, remaining: r.remaining, rateLimit: r.rateLimit };
+      ? { valid: true, code: 'VALID', record, remaining: r.remaining, rateLimit: r.rateLimit, poolRemaining }
+      : { valid: false, code: r.code, record, remaining: r.remaining, rateLimit: r.rateLimit, poolRemaining };
     return this.counted(outcome, record, req, at);
   }
 
@@ -206,7 +211,7 @@ export class KeyVerifier {
     if (record.userStatus !== 'ACTIVE') return fail('USER_DISABLED', record);
     if (req.permission && record.knownPermissions && !record.knownPermissions.has(req.permission)) return fail('UNKNOWN_PERMISSION', record);
     if (req.permission && !allows(record.permissions, req.permission, req.resource ?? null)) return fail('INSUFFICIENT_PERMISSIONS', record);
-    if (!opts.skipLimits && this.deps.limiter && (record.rateLimit || record.hasCredits)) return LIMITS;
+    if (!opts.skipLimits && this.deps.limiter && hasLimits(record)) return LIMITS;
     return { valid: true, code: 'VALID', record, remaining: null, rateLimit: null };
   }
 

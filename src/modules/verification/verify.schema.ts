@@ -50,6 +50,11 @@ export const VerifyKeyResultRef = builder.objectRef<VerifyKeyResult>('VerifyKeyR
       resolve: (r) => r.withheldFields,
     }),
     remaining: t.int({ nullable: true, description: 'Credits left after this call; null when the key has no credits.', resolve: (r) => r.remaining }),
+    poolRemaining: t.int({
+      nullable: true,
+      description: 'Credits left in the pool of the key’s customer after this call; null when there is no pool.',
+      resolve: (r) => r.poolRemaining,
+    }),
     rateLimit: t.field({ type: RateLimitStateRef, nullable: true, resolve: (r) => r.rateLimit }),
   }),
 });
@@ -63,6 +68,7 @@ const VerifyKeyInput = builder.inputType('VerifyKeyInput', {
     ip: t.string({ description: 'The address the host application saw the request come from (checked against the key’s allowlist).' }),
     permission: t.string({ description: 'e.g. attendees:read' }),
     resource: t.string({ description: 'The resource instance id, for permissions limited to chosen instances.' }),
+    cost: t.int({ description: 'Credits this call spends, from the key’s credits and its customer’s pool (default 1; 1 to 1,000,000).' }),
   }),
 });
 

@@ -10,8 +10,10 @@ import { KeyVerifier, type RateLimitState, type VerifyCode, type VerifyOutcome, 
 import { snapshotOf, type KeySnapshot } from './key-snapshot.ts';
 
 /** Field → longest accepted value. Longer credentials are refused as input, shorter bad ones answer MALFORMED. */
-const FIELD_LIMITS: Record<keyof VerifyRequest, number> = { token: 512, keyId: 512, secret: 512, ip: 64, permission: 100, resource: 256 };
-const FIELDS = Object.keys(FIELD_LIMITS) as (keyof VerifyRequest)[];
+const FIELD_LIMITS: Record<Exclude<keyof VerifyRequest, 'cost'>, number> = { token: 512, keyId: 512, secret: 512, ip: 64, permission: 100, resource: 256 };
+const FIELDS = Object.keys(FIELD_LIMITS) as (keyof typeof FIELD_LIMITS)[];
+/** The most credits one verification may spend. */
+export const MAX_COST = 1_000_000;
 
 /** What a verification answers: the contract's VerifyKeyResult (plus the record, for GraphQL's `apiKey`). */
 export type VerifyKeyResult = {
@@ -25,6 +27,8 @@ export type VerifyKeyResult = {
   withheldFields: string[];
   remaining: number | null;
   rateLimit: RateLimitState | null;
+  /** Credits left in the key's customer's pool; null: no pool. */
+  poolRemaining: number | null;
 };
 
 /**
@@ -36,7 +40,13 @@ export function parseVerifyInput(raw: unknown): VerifyRequest {
   const fields: FieldError[] = [];
   const out: VerifyRequest = {};
   for (const name of Object.keys(raw)) {
-    if (!(name in FIELD_LIMITS)) fields.push({ path: `input.${name.slice(0, 64)}`, message: 'unknown field' });
+    if (!(name in FIELD_LIMITS) && name !== 'cost') fields.push({ path: `input.${name.slice(0, 64)}`, message: 'unknown field' });
+  }
+  const cost = (raw as Record<string, unknown>).cost;
+  if (cost !== undefined && cost !== null) {
+    if (!Number.isSafeInteger(cost) || (cost as number) < 1 || (cost as number) > MAX_COST)
+      fields.push({ path: 'input.cost', message: `a whole number of credits from 1 to ${MAX_COST}` });
+    else out.cost = cost as number;
   }
   for (const name of FIELDS) {
     const v = (raw as Record<string, unknown>)[name];
@@ -145,5 +155,6 @@ function toResult(outcome: VerifyOutcome, req: VerifyRequest): VerifyKeyResult {
     withheldFields,
     remaining: outcome.remaining,
     rateLimit: outcome.rateLimit,
+    poolRemaining: outcome.poolRemaining ?? null,
   };
 }

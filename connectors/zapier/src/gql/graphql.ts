@@ -6,6 +6,8 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** Which keys a list shows. */
 export type ApiKeyFilter = {
+  /** Only keys of this customer. */
+  customerId?: string | number | null | undefined;
   /** Active keys whose expiresAt is before this instant. */
   expiresBefore?: string | null | undefined;
   /** Integration keys are listed apart: only when this is INTEGRATION. */
@@ -54,6 +56,8 @@ export type CreateApiKeyInput = {
   allowedIps?: Array<string> | null | undefined;
   /** Remaining uses; null: unlimited. */
   credits?: number | null | undefined;
+  /** The customer (of the key’s organisation) the key belongs to; its shared rate limit and credit pool apply too. null: none. */
+  customerId?: string | number | null | undefined;
   /** What the key is for. */
   description?: string | null | undefined;
   /** Default SECRET. */
