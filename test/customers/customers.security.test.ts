@@ -83,6 +83,16 @@ describe('customers', () => {
       'NotFoundError',
     );
     expect(((await gql(server, a.token, Delete, { id: theirs })).data as { deleteCustomer: Payload }).deleteCustomer.__typename).toBe('NotFoundError');
+    const report = await gql(
+      server,
+      a.token,
+      'query($c: ID!) { creditUsage(filter: { customerId: $c, from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z" }) { credits } }',
+      {
+        c: theirs,
+      },
+    );
+    expect(report.data).toBeNull();
+    expect(report.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const key = await gql(
       server,
       a.token,

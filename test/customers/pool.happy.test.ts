@@ -57,6 +57,22 @@ describe('a customer’s credit pool', () => {
     // A call is refused only when the pool cannot pay it, and the pool only shrinks: what is left is below the largest refused cost.
     expect(left!).toBeLessThan(Math.max(...refused.map((x) => x.cost)));
     expect(answers.filter((x) => x.code === 'VALID').every((x) => x.pool !== null && x.pool >= 0)).toBe(true);
+
+    // The billing report equals what verification consumed: per customer and per key.
+    await Promise.all([a.app.usage.flush(), b.app.usage.flush()]);
+    const window = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+    const report = async (filter: Record<string, unknown>) =>
+      (
+        (await gql(a, org.token, 'query($f: CreditUsageFilter!) { creditUsage(filter: $f) { start credits } }', { f: { ...window, ...filter } })).data as {
+          creditUsage: { credits: number }[];
+        }
+      ).creditUsage.reduce((s, p) => s + p.credits, 0);
+    expect(await report({ customerId: cus })).toBe(spent);
+    expect(await report({ customerId: cus, granularity: 'MINUTE' })).toBe(spent);
+    for (let k = 0; k < 3; k++) {
+      const mine = answers.filter((x, i) => i % 3 === k && x.code === 'VALID').reduce((s, x) => s + x.cost, 0);
+      expect(await report({ keyId: keys[k]!.id })).toBe(mine);
+    }
   });
 
   it('both must allow: the key’s own credits and the pool are spent together, or neither', async () => {

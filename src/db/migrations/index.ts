@@ -11,6 +11,7 @@ import { Migration20261204000000_outbox_notify } from './Migration20261204000000
 import { Migration20261204000001_endpoint_rate } from './Migration20261204000001_endpoint_rate.ts';
 import { Migration20261204010000_leaks } from './Migration20261204010000_leaks.ts';
 import { Migration20261204020000_customers } from './Migration20261204020000_customers.ts';
+import { Migration20261204030000_credit_usage } from './Migration20261204030000_credit_usage.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204000001_endpoint_rate', class: Migration20261204000001_endpoint_rate },
   { name: 'Migration20261204010000_leaks', class: Migration20261204010000_leaks },
   { name: 'Migration20261204020000_customers', class: Migration20261204020000_customers },
+  { name: 'Migration20261204030000_credit_usage', class: Migration20261204030000_credit_usage },
 ];

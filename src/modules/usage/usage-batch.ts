@@ -4,8 +4,10 @@ export type CountRow = [apiKeyId: string, organizationId: string, minute: number
 /** Last use: key, time (ms), address ('' when none). */
 export type LastRow = [apiKeyId: string, atMs: number, ip: string];
 export type LogRow = [apiKeyId: string, organizationId: string, atMs: number, ip: string | null, permission: string | null, code: string];
+/** Credits spent: key, organisation, customer ('' when none), minute, credits. */
+export type CreditRow = [apiKeyId: string, organizationId: string, customerId: string, minute: number, credits: number];
 /** What one process metered since its last flush. */
-export type Batch = { counts: CountRow[]; last: LastRow[]; log: LogRow[] };
+export type Batch = { counts: CountRow[]; last: LastRow[]; log: LogRow[]; credits?: CreditRow[] };
 
 const CHUNK = 500;
 
@@ -44,6 +46,17 @@ export async function applyBatch(em: EntityManager, batchId: string, batch: Batc
          select v.k, v.o, to_timestamp(v.m::bigint * 60), v.c, v.n::bigint
            from (values ${v.sql}) v(k, o, m, c, n) join api_key a on a.id = v.k
          on conflict (api_key_id, minute, code) do update set count = usage_bucket.count + excluded.count`,
+        v.params,
+      );
+    }
+    for (const rows of chunks(batch.credits ?? [])) {
+      const v = values(rows);
+      await run(
+        tx,
+        `insert into credit_usage (api_key_id, organization_id, customer_id, minute, credits)
+         select v.k, v.o, v.c, to_timestamp(v.m::bigint * 60), v.n::bigint
+           from (values ${v.sql}) v(k, o, c, m, n) join api_key a on a.id = v.k
+         on conflict (api_key_id, minute, customer_id) do update set credits = credit_usage.credits + excluded.credits`,
         v.params,
       );
     }

@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../infra/logger.ts';
 import type { UsageSink, VerifyCode } from '../verification/verifier.ts';
 import type { KeyRecord } from '../verification/key-record.ts';
-import { applyBatch, type Batch, type CountRow, type LogRow } from './usage-batch.ts';
+import { applyBatch, type Batch, type CountRow, type CreditRow, type LogRow } from './usage-batch.ts';
 
 /** Outcomes after which the credential was good and its holder in standing: the key counts as used. */
 const USED_CODES: ReadonlySet<VerifyCode> = new Set(['VALID', 'RATE_LIMITED', 'USAGE_EXCEEDED', 'INSUFFICIENT_PERMISSIONS', 'UNKNOWN_PERMISSION']);
@@ -39,6 +39,8 @@ export class PgUsageSink implements UsageSink {
   private counts = new Map<CountRow, number>();
   private last = new Map<string, LastUse>();
   private log: LogRow[] = [];
+  /** Credits spent, by key, minute and customer. */
+  private credits = new Map<string, CreditRow>();
   /** Sampled verifications this minute, by key: [valid, not valid]. */
   private samples = new Map<string, [number, number]>();
   private samplesMinute = 0;
@@ -66,10 +68,17 @@ export class PgUsageSink implements UsageSink {
     return this;
   }
 
-  record(rec: KeyRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number): void {
+  record(rec: KeyRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number, spent = 0): void {
     this.opts.onOutcome?.(code);
     if (!rec) return;
     const minute = Math.floor(at / 60_000);
+    if (spent > 0) {
+      const customerId = rec.customer?.id ?? '';
+      const id = `${rec.id}|${minute}|${customerId}`;
+      const row = this.credits.get(id);
+      if (row) row[4] += spent;
+      else this.credits.set(id, [rec.id, rec.organizationId, customerId, minute, spent]);
+    }
     const row = this.rowOf(rec, minute, code);
     const n = this.counts.get(row);
     if (n === undefined && this.counts.size >= MAX_BUFFERED_FIELDS) {
@@ -112,7 +121,7 @@ export class PgUsageSink implements UsageSink {
   }
 
   private hasPending(): boolean {
-    return this.unsent !== null || this.counts.size > 0 || this.last.size > 0 || this.log.length > 0;
+    return this.unsent !== null || this.counts.size > 0 || this.last.size > 0 || this.log.length > 0 || this.credits.size > 0;
   }
 
   /** Writes everything buffered to PostgreSQL; concurrent callers share one flush. Never rejects. */
@@ -128,7 +137,7 @@ export class PgUsageSink implements UsageSink {
   private async flushOnce(): Promise<void> {
     try {
       if (this.unsent) await this.send(this.unsent);
-      if (this.counts.size || this.last.size || this.log.length) await this.send(this.take());
+      if (this.counts.size || this.last.size || this.log.length || this.credits.size) await this.send(this.take());
       if (this.failures) this.opts.log?.info({ failures: this.failures }, 'usage flush: PostgreSQL has the counts again');
       this.failures = 0;
     } catch (err) {
@@ -153,7 +162,9 @@ export class PgUsageSink implements UsageSink {
     const counts = [...merged.values()];
     counts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[2] - b[2] || (a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : 0)));
     const last = [...this.last].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, l]): [string, number, string] => [id, l.at, l.ip ?? '']);
-    const batch: Batch = { counts, last, log: this.log };
+    const credits = [...this.credits.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[3] - b[3]));
+    const batch: Batch = { counts, last, log: this.log, credits };
+    this.credits = new Map();
     this.counts = new Map();
     this.last = new Map();
     this.log = [];

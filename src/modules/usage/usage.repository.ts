@@ -54,3 +54,26 @@ export async function recentVerificationsOfKeys(em: EntityManager, apiKeyIds: re
   }
   return byKey;
 }
+
+export type CreditPoint = { start: Date; credits: number };
+
+/** Credits spent by verification per bucket, for one key or one customer (its keys' spends while they were its). */
+export async function creditSeries(
+  em: EntityManager,
+  scope: { apiKeyId: string } | { customerId: string },
+  from: Date,
+  to: Date,
+  granularity: Granularity,
+): Promise<CreditPoint[]> {
+  const unit = TRUNC[granularity];
+  const [column, id] = 'apiKeyId' in scope ? ['api_key_id', scope.apiKeyId] : ['customer_id', scope.customerId];
+  const rows = await em.execute<{ start: Date; credits: string }[]>(
+    `select date_trunc('${unit}', minute at time zone 'UTC') at time zone 'UTC' as start, sum(credits)::text as credits
+       from credit_usage
+      where ${column} = ? and minute >= ? and minute < ?
+      group by 1
+      order by 1`,
+    [id, from, to],
+  );
+  return rows.map((r) => ({ start: new Date(r.start), credits: Number(r.credits) }));
+}

@@ -6,7 +6,8 @@ import { VerifyCodeEnum } from '../verification/verify.schema.ts';
 import type { VerifyCode } from '../verification/verifier.ts';
 import type { KeyVerification } from './usage.entity.ts';
 import { GRANULARITIES, type UsagePoint } from './usage.repository.ts';
-import { getUsage, listVerifications } from './usage.service.ts';
+import { getCreditUsage, getUsage, listVerifications } from './usage.service.ts';
+import type { CreditPoint } from './usage.repository.ts';
 
 const GranularityEnum = builder.enumType('UsageGranularity', { values: GRANULARITIES });
 
@@ -74,4 +75,42 @@ builder.objectField(ApiKeyRef, 'verifications', (t) =>
     { name: 'KeyVerificationConnection', ...counted },
     { name: 'KeyVerificationEdge' },
   ),
+);
+
+const CreditPointRef = builder.objectRef<CreditPoint>('CreditUsagePoint').implement({
+  description: 'Credits spent by verification in one period.',
+  fields: (t) => ({
+    start: t.expose('start', { type: 'DateTime', description: 'Start of the period (UTC-aligned).' }),
+    credits: t.field({
+      type: 'Float',
+      description: 'Credits spent in the period (whole numbers; Float only because Int is 32-bit).',
+      resolve: (p) => p.credits,
+    }),
+  }),
+});
+
+const CreditUsageFilter = builder.inputType('CreditUsageFilter', {
+  description: 'Whose credit spend (one key, or one customer), over which period, in what periods.',
+  fields: (t) => ({
+    keyId: t.id({ description: 'One key (its id or its public key id).' }),
+    customerId: t.id({ description: 'One customer: what all its keys spent while they were its.' }),
+    from: t.field({ type: 'DateTime', required: true, description: 'Start (rounded down to a whole period).' }),
+    to: t.field({ type: 'DateTime', required: true, description: 'End, exclusive (rounded up to a whole period).' }),
+    granularity: t.field({ type: GranularityEnum, description: 'Default: DAY.' }),
+  }),
+});
+
+builder.queryField('creditUsage', (t) =>
+  t.field({
+    type: [CreditPointRef],
+    authScopes: needs('usage:read'),
+    description: 'Credits spent by verification per period, for one key or one customer: the figures to bill from, equal to what verification consumed.',
+    args: { filter: t.arg({ type: CreditUsageFilter, required: true, description: 'Whose spend, when, in what periods.' }) },
+    resolve: (_r, { filter }, ctx) =>
+      getCreditUsage(svc(ctx), {
+        ...filter,
+        keyId: filter.keyId == null ? filter.keyId : String(filter.keyId),
+        customerId: filter.customerId == null ? filter.customerId : String(filter.customerId),
+      }),
+  }),
 );

@@ -6,7 +6,16 @@ import { ApiKey } from '../keys/api-key.entity.ts';
 import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import type { ServiceContext } from '../service-context.ts';
-import { GRANULARITIES, recentVerificationsOfKeys, usageSeries, type Granularity, type UsagePoint } from './usage.repository.ts';
+import {
+  creditSeries,
+  GRANULARITIES,
+  recentVerificationsOfKeys,
+  usageSeries,
+  type CreditPoint,
+  type Granularity,
+  type UsagePoint,
+} from './usage.repository.ts';
+import { getCustomerFor } from '../customers/customer.service.ts';
 import type { KeyVerification } from './usage.entity.ts';
 
 const MINUTE = 60_000;
@@ -92,4 +101,34 @@ export async function listVerifications(ctx: ServiceContext, key: Pick<ApiKey, '
       })
       .load(key.id);
   return toConnection(rows, limit, (r) => [r.at.toISOString(), r.id], after !== null, total);
+}
+
+const creditFilterSchema = z.object({
+  keyId: z.string().max(64).nullish(),
+  customerId: z.string().max(64).nullish(),
+  from: z.date(),
+  to: z.date(),
+  granularity: z.enum(GRANULARITIES).nullish(),
+});
+
+/**
+ * Credits spent by verification per period, for one key or one customer: what to bill from. The
+ * figures are what verification consumed (cost per successful call of a key with credits or a
+ * pool), written with the usage counts, exactly once. Periods are UTC-aligned; `from` is rounded
+ * down and `to` up to whole periods.
+ */
+export async function getCreditUsage(ctx: ServiceContext, input: unknown): Promise<CreditPoint[]> {
+  const f = parseInput(creditFilterSchema, input ?? {});
+  if ((f.keyId == null) === (f.customerId == null)) throw ValidationError.field('filter.keyId', 'give keyId or customerId, one of them');
+  const granularity = f.granularity ?? 'DAY';
+  const unit = UNIT_MS[granularity];
+  if (f.from.getTime() >= f.to.getTime()) throw ValidationError.field('filter.from', 'must be before filter.to');
+  const from = Math.floor(f.from.getTime() / unit) * unit;
+  const to = Math.ceil(f.to.getTime() / unit) * unit;
+  if (to - from > MAX_SPAN[granularity])
+    throw ValidationError.field('filter.from', `at most ${MAX_SPAN[granularity] / (1440 * MINUTE)} days at ${granularity} granularity`);
+  if (f.keyId) return creditSeries(ctx.em, { apiKeyId: (await getKeyForUsage(ctx, f.keyId)).key.id }, new Date(from), new Date(to), granularity);
+  const { org } = await getCustomerFor(ctx, f.customerId!, 'customers:read');
+  ctx.actor.require('usage:read', org);
+  return creditSeries(ctx.em, { customerId: f.customerId! }, new Date(from), new Date(to), granularity);
 }

@@ -68,7 +68,8 @@ export interface UsageLimiter {
  * Must not block or throw. Positional, so the hot path allocates nothing to report.
  */
 export interface UsageSink {
-  record(subject: KeyRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number): void;
+  /** `spent`: the credits the verification consumed (its cost, when it spent key or pool credits). */
+  record(subject: KeyRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number, spent?: number): void;
 }
 
 export type VerifierDeps = {
@@ -194,7 +195,8 @@ export class KeyVerifier {
    * should see guessing), although the caller learns nothing about it.
    */
   private counted(outcome: VerifyOutcome, subject: KeyRecord | null, req: VerifyRequest, at: number): VerifyOutcome {
-    this.deps.usage?.record(subject, outcome.code, req.ip ?? null, req.permission ?? null, at);
+    const spent = outcome.valid && (outcome.remaining !== null || (outcome.poolRemaining ?? null) !== null) ? (req.cost ?? 1) : 0;
+    this.deps.usage?.record(subject, outcome.code, req.ip ?? null, req.permission ?? null, at, spent);
     return outcome;
   }
 
