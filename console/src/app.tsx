@@ -15,6 +15,7 @@ import { RolesPage } from './pages/roles.js';
 import { SignInPage } from './pages/sign-in.js';
 import { SubAccountsPage } from './pages/sub-accounts.js';
 import { UsersPage } from './pages/users.js';
+import { CustomersPage } from './pages/customers.js';
 import { WebhookPage, WebhooksPage } from './pages/webhooks.js';
 
 type NavItem = { to: string; label: string; permission: string };
@@ -22,6 +23,7 @@ const NAV: NavItem[] = [
   { to: '/keys', label: 'API keys', permission: 'keys:read' },
   { to: '/events', label: 'Live events', permission: 'events:read' },
   { to: '/webhooks', label: 'Webhooks', permission: 'webhooks:read' },
+  { to: '/customers', label: 'Customers', permission: 'customers:read' },
   { to: '/users', label: 'Users', permission: 'users:read' },
   { to: '/roles', label: 'Roles', permission: 'roles:read' },
   { to: '/sub-accounts', label: 'Sub-accounts', permission: 'organizations:read' },
@@ -38,6 +40,7 @@ function Page({ path }: { path: string }) {
   if (path === '/webhooks') return <WebhooksPage />;
   if ((m = match('/webhooks/:id', path))) return <WebhookPage id={m.id!} />;
   if (path === '/users') return <UsersPage />;
+  if (path === '/customers') return <CustomersPage />;
   if (path === '/roles') return <RolesPage />;
   if (path === '/sub-accounts') return <SubAccountsPage />;
   if (path === '/catalog') return <CatalogPage />;

@@ -230,6 +230,32 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     await context.close();
   });
 
+  it('adds a customer with a credit pool and exports what customers spent as CSV', async () => {
+    const context = await localContext(browser);
+    const page = await context.newPage();
+    await followLink(page, await consoleLink('/customers'));
+    await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Initech');
+    await page.getByLabel('External id').fill('acct-7');
+    await page.getByLabel('Credit pool').fill('250');
+    await page.getByRole('button', { name: 'Add customer' }).click();
+    const row = page.getByRole('row', { name: /Initech/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('250');
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(file.suggestedFilename()).toMatch(/^credit-usage-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = await new Promise<string>((resolve, reject) => {
+      void file.createReadStream().then((s) => {
+        const chunks: Buffer[] = [];
+        s.on('data', (c: Buffer) => chunks.push(c));
+        s.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        s.on('error', reject);
+      }, reject);
+    });
+    expect(text.split('\r\n')[0]).toBe('external_id,customer,day,credits');
+    await context.close();
+  });
+
   it('a used link cannot sign in again in another browser', async () => {
     const link = await consoleLink();
     const first = await localContext(browser);

@@ -313,3 +313,39 @@ export const ReplayDeliveryMutation = graphql(`
     }
   }
 `);
+
+export const CustomersQuery = graphql(`
+  query ConsoleCustomers($first: Int, $after: String, $filter: CustomerFilter) {
+    customers(first: $first, after: $after, filter: $filter) {
+      totalCount
+      edges { node { id externalId name credits rateLimit { limit windowSeconds } createdAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const CreateCustomerMutation = graphql(`
+  mutation ConsoleCreateCustomer($input: CreateCustomerInput!) {
+    createCustomer(input: $input) {
+      __typename
+      ... on CreateCustomerSuccess { customer { id } }
+      ... on Error { code message }
+      ... on ValidationError { fields { path message } }
+    }
+  }
+`);
+
+export const DeleteCustomerMutation = graphql(`
+  mutation ConsoleDeleteCustomer($input: DeleteCustomerInput!) {
+    deleteCustomer(input: $input) {
+      __typename
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const CreditUsageQuery = graphql(`
+  query ConsoleCreditUsage($filter: CreditUsageFilter!) {
+    creditUsage(filter: $filter) { start credits }
+  }
+`);
