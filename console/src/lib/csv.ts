@@ -7,7 +7,7 @@ export function csvField(v: string | number | null | undefined): string {
 
 /** A CSV document: a header row, then the rows, CRLF-separated as RFC 4180 says. */
 export function toCsv(header: string[], rows: (string | number | null)[][]): string {
-  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return `${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
 
 /** Offers `text` as a file download (no server round trip). */
