@@ -20,6 +20,7 @@ import { VERIFY_PATH, verifyRoute } from './verify-route.ts';
 import { errorBody, sendError } from './errors.ts';
 import { OPENAPI_PATH, openApiRoute } from './openapi.ts';
 import { SNAPSHOTS_PATH, snapshotsRoute, VERIFICATIONS_PATH, verificationsRoute } from './sdk-routes.ts';
+import { idempotent, IDEMPOTENCY_HEADER } from './idempotency.ts';
 import { GITHUB_SCANNING_PATH, githubScanningRoute, REPORT_LEAK_PATH, reportLeakRoute } from './leak-routes.ts';
 import { fetchGithubKeys, GithubKeySource } from '../modules/leaks/github-signature.ts';
 
@@ -240,6 +241,23 @@ export function createHttpServer(
       if (!actor) {
         res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Basic realm="keyplane", Bearer' });
         return void res.end(UNAUTHENTICATED_BODY);
+      }
+      if (req.method === 'POST' && req.headers[IDEMPOTENCY_HEADER] !== undefined) {
+        const caller = actor;
+        return await idempotent(req, res, {
+          orm: deps.orm,
+          callerId: caller.key.id,
+          maxBodyBytes: config.maxBodyBytes,
+          run: async (body) => {
+            const request = new Request(`http://${req.headers.host ?? 'localhost'}/graphql`, {
+              method: 'POST',
+              headers: { 'content-type': req.headers['content-type'] ?? 'application/json', accept: req.headers.accept ?? 'application/json' },
+              body: new Uint8Array(body),
+            });
+            const answer = await yoga.fetch(request, { actor: caller, requestId: meta.requestId });
+            return { status: answer.status, contentType: answer.headers.get('content-type') ?? 'application/json', body: await answer.text() };
+          },
+        });
       }
       return await yoga.handle(req, res, { actor, requestId: meta.requestId });
     } catch (err) {

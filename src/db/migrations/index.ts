@@ -12,6 +12,7 @@ import { Migration20261204000001_endpoint_rate } from './Migration20261204000001
 import { Migration20261204010000_leaks } from './Migration20261204010000_leaks.ts';
 import { Migration20261204020000_customers } from './Migration20261204020000_customers.ts';
 import { Migration20261204030000_credit_usage } from './Migration20261204030000_credit_usage.ts';
+import { Migration20261204040000_idempotency } from './Migration20261204040000_idempotency.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204010000_leaks', class: Migration20261204010000_leaks },
   { name: 'Migration20261204020000_customers', class: Migration20261204020000_customers },
   { name: 'Migration20261204030000_credit_usage', class: Migration20261204030000_credit_usage },
+  { name: 'Migration20261204040000_idempotency', class: Migration20261204040000_idempotency },
 ];

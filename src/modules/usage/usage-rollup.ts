@@ -44,6 +44,8 @@ async function prune(deps: RollupDeps): Promise<number> {
     [days],
   );
   await run(em, `delete from usage_batch where applied_at < now() - make_interval(days => ${BATCH_LEDGER_DAYS})`);
+  // Idempotency-Key answers are kept 24 hours (src/http/idempotency.ts); older ones are forgotten here.
+  await run(em, `delete from idempotency_record where created_at < now() - interval '25 hours'`);
   return pruned;
 }
 
