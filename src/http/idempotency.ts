@@ -19,7 +19,10 @@ function pointers(data: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (v: unknown, field: string | null) => {
     if (!v || typeof v !== 'object') return;
-    if (Array.isArray(v)) return v.forEach((x) => walk(x, field));
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, field);
+      return;
+    }
     const o = v as Record<string, unknown>;
     if (field && typeof o.id === 'string' && !out[`${field}Id`]) out[`${field}Id`] = o.id;
     for (const [k, x] of Object.entries(o)) walk(x, k);
@@ -32,7 +35,10 @@ function carriesSecret(data: unknown): boolean {
   let found = false;
   const walk = (v: unknown) => {
     if (found || !v || typeof v !== 'object') return;
-    if (Array.isArray(v)) return v.forEach(walk);
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+      return;
+    }
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (SECRET_FIELDS.has(k) && typeof x === 'string' && x) found = true;
       else walk(x);
