@@ -1,5 +1,6 @@
 import { EXPIRY_SWEEP_SCHEDULER_ID, expirySweepJob } from '../src/jobs/expiry-sweep.job.ts';
 import { sweepExpiry } from '../src/modules/expiry/expiry-sweep.service.ts';
+import { sweepRotationDue } from '../src/modules/keys/rotation-due.service.ts';
 import { scheduledWorker } from './runtime.ts';
 
 /**
@@ -11,9 +12,14 @@ export const expirySweepWorker = scheduledWorker({
   job: expirySweepJob,
   schedulerId: EXPIRY_SWEEP_SCHEDULER_ID,
   everyMs: (config) => config.expirySweepMs,
-  run: (d) =>
-    sweepExpiry(
+  async run(d) {
+    const now = d.now();
+    const result = await sweepExpiry(
       { orm: d.orm, invalidate: d.invalidate, log: d.log },
-      { now: d.now(), batchSize: d.config.expirySweepBatch, fullSweepEveryMs: d.config.expiryFullSweepMs },
-    ),
+      { now, batchSize: d.config.expirySweepBatch, fullSweepEveryMs: d.config.expiryFullSweepMs },
+    );
+    // Key policies' rotation reminders ride on the same schedule.
+    const rotationDue = await sweepRotationDue(d.orm, now);
+    return { ...result, rotationDue };
+  },
 });

@@ -153,6 +153,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   'ErrorCode.CONFLICT': 'The change contradicts the current state.',
   'ErrorCode.RATE_LIMITED': 'Too many requests: retry later.',
   'ErrorCode.UNAUTHENTICATED': 'No valid key was presented.',
+  'ErrorCode.POLICY_VIOLATION': 'The change breaks a key policy of the organisation (policy says which).',
   'Event.data': 'The event’s payload, as webhooks carry it (never a secret); its JSON Schema is in eventTypes.',
   'Event.occurredAt': 'When it happened.',
   EventFilter: 'Which events a page shows.',

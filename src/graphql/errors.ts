@@ -1,8 +1,8 @@
-import { type AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../lib/errors.ts';
+import { type AppError, ConflictError, ForbiddenError, NotFoundError, PolicyViolationError, ValidationError, type FieldError } from '../lib/errors.ts';
 import { builder } from './builder.ts';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
-  values: ['VALIDATION', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'UNAUTHENTICATED', 'RATE_LIMITED'] as const,
+  values: ['VALIDATION', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'UNAUTHENTICATED', 'RATE_LIMITED', 'POLICY_VIOLATION'] as const,
 });
 
 export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
@@ -42,5 +42,24 @@ builder.objectType(ConflictError, {
   fields: () => ({}),
 });
 
+export const KeyPolicyNameEnum = builder.enumType('KeyPolicyName', {
+  description: 'A key policy of an organisation.',
+  values: {
+    MAX_LIFETIME: { description: 'Keys need a validUntil within the maximum lifetime.' },
+    ALLOWED_KINDS: { description: 'Only the allowed kinds of key may be made.' },
+    IP_ALLOWLIST_REQUIRED: { description: 'Keys need an IP allowlist.' },
+  } as const,
+});
+builder.objectType(PolicyViolationError, {
+  name: 'PolicyViolationError',
+  description: 'The change breaks a key policy of the organisation (its own, or inherited from an agency above it).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof PolicyViolationError,
+  fields: (t) => ({
+    policy: t.field({ type: KeyPolicyNameEnum, description: 'Which policy.', resolve: (e) => e.policy }),
+    policyOrganizationId: t.exposeID('policyOrganizationId', { description: 'The organisation that set it.' }),
+  }),
+});
+
 /** The error members every mutation payload carries. */
-export const MUTATION_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ConflictError];
+export const MUTATION_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ConflictError, PolicyViolationError];

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNAUTHENTICATED' | 'RATE_LIMITED';
+export type ErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNAUTHENTICATED' | 'RATE_LIMITED' | 'POLICY_VIOLATION';
 
 /**
  * Expected failure. Services throw these; mutation fields list them so the Pothos errors plugin
@@ -52,6 +52,22 @@ export class ConflictError extends AppError {
   readonly code = 'CONFLICT' as const;
   constructor(message: string) {
     super(message, 'CONFLICT');
+  }
+}
+
+/** A key policy names what it refuses: MAX_LIFETIME, ALLOWED_KINDS, IP_ALLOWLIST_REQUIRED. */
+export type KeyPolicyName = 'MAX_LIFETIME' | 'ALLOWED_KINDS' | 'IP_ALLOWLIST_REQUIRED';
+
+/** The change breaks a key policy of the organisation (its own or inherited). */
+export class PolicyViolationError extends AppError {
+  readonly code = 'POLICY_VIOLATION' as const;
+  readonly policy: KeyPolicyName;
+  /** The organisation whose policy it is (the key's own or an ancestor). */
+  readonly policyOrganizationId: string;
+  constructor(policy: KeyPolicyName, message: string, policyOrganizationId: string) {
+    super(message, 'POLICY_VIOLATION');
+    this.policy = policy;
+    this.policyOrganizationId = policyOrganizationId;
   }
 }
 

@@ -12,7 +12,7 @@ let stoppedAt: number | null = null;
 /** Every SQL statement MikroORM sends (its onQuery hook sits under em.find, flush and raw execute alike). */
 const statements: string[] = [];
 /** The statements of PgUsageSink's periodic flush transaction. */
-const METERING = /^\s*(begin|commit|rollback)\b|usage_batch|usage_bucket|key_verification|set last_used_at/i;
+const METERING = /^\s*(begin|commit|rollback)\b|usage_batch|usage_bucket|credit_usage|key_verification|set last_used_at/i;
 
 beforeAll(async () => {
   server = await startTestServer({

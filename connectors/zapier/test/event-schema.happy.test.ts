@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../../src/modules/events/event.types.js';
 import { handleLeakReports } from '../../../src/modules/leaks/leak.service.js';
+import { sweepRotationDue } from '../../../src/modules/keys/rotation-due.service.js';
 import { EventRecord } from '../../../src/modules/events/event.entity.js';
 import { toEventJson } from '../../../src/modules/events/event.service.js';
 import { sweepExpiry } from '../../../src/modules/expiry/expiry-sweep.service.js';
@@ -118,6 +119,10 @@ describe('connectors/event.schema.json', () => {
     await makeKey(server, org, { lastActivityAt: new Date(now.getTime() - 70 * 86_400_000) });
     await makeKey(server, org, { lastActivityAt: new Date(now.getTime() - 86_400_000), validUntil: new Date(now.getTime() - 1000) });
     await sweepExpiry({ orm: server.app.orm, invalidate: server.app.deps.invalidate }, { now, organizationId: org.organizationId });
+    await gql(server, t, 'mutation($id: ID!) { updateOrganization(input: { id: $id, keyPolicy: { rotationDays: 30 } }) { __typename } }', {
+      id: org.organizationId,
+    });
+    await sweepRotationDue(server.app.orm, new Date(now.getTime() + 31 * 86_400_000));
 
     const endpoint = success(
       (await gql(server, t, CreateWebhookEndpoint, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['api_key.*'] } })).data?.createWebhookEndpoint,

@@ -16,6 +16,8 @@ export type ApiKeyFilter = {
   lastUsedBefore?: string | null | undefined;
   /** Default: the calling key’s organization. */
   organizationId?: string | number | null | undefined;
+  /** Only keys that break the organisation’s key policies now (made before a policy was adopted, or due for rotation). */
+  policyViolations?: boolean | null | undefined;
   /** In name, description or the token start. */
   search?: string | null | undefined;
   /** Only keys in this status. */
@@ -82,6 +84,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   /** No such object within the caller’s reach. */
   | 'NOT_FOUND'
+  | 'POLICY_VIOLATION'
   /** Too many requests: retry later. */
   | 'RATE_LIMITED'
   /** No valid key was presented. */
@@ -219,6 +222,7 @@ export type SdkCreateApiKeyMutation = { createApiKey:
     | { __typename: 'CreateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, organizationId: string, userId: string, validFrom: string | null, validUntil: string | null, allowedIps: Array<string>, credits: number | null, metadata: unknown, lastUsedAt: string | null, createdAt: string, revokedAt: string | null, rotatedAt: string | null, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, rateLimit: { limit: number, windowSeconds: number } | null } }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
 
@@ -231,6 +235,7 @@ export type SdkRotateApiKeyMutation = { rotateApiKey:
     | { __typename: 'ConflictError', code: ErrorCode, message: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'RotateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, organizationId: string, userId: string, validFrom: string | null, validUntil: string | null, allowedIps: Array<string>, credits: number | null, metadata: unknown, lastUsedAt: string | null, createdAt: string, revokedAt: string | null, rotatedAt: string | null, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, rateLimit: { limit: number, windowSeconds: number } | null } }
     | { __typename: 'ValidationError', code: ErrorCode, message: string }
    };
@@ -244,6 +249,7 @@ export type SdkRevokeApiKeyMutation = { revokeApiKey:
     | { __typename: 'ConflictError', code: ErrorCode, message: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'RevokeApiKeySuccess', apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, organizationId: string, userId: string, validFrom: string | null, validUntil: string | null, allowedIps: Array<string>, credits: number | null, metadata: unknown, lastUsedAt: string | null, createdAt: string, revokedAt: string | null, rotatedAt: string | null, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, rateLimit: { limit: number, windowSeconds: number } | null } }
     | { __typename: 'ValidationError', code: ErrorCode, message: string }
    };

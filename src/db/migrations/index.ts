@@ -13,6 +13,7 @@ import { Migration20261204010000_leaks } from './Migration20261204010000_leaks.t
 import { Migration20261204020000_customers } from './Migration20261204020000_customers.ts';
 import { Migration20261204030000_credit_usage } from './Migration20261204030000_credit_usage.ts';
 import { Migration20261204040000_idempotency } from './Migration20261204040000_idempotency.ts';
+import { Migration20261204050000_key_policy } from './Migration20261204050000_key_policy.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -30,4 +31,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204020000_customers', class: Migration20261204020000_customers },
   { name: 'Migration20261204030000_credit_usage', class: Migration20261204030000_credit_usage },
   { name: 'Migration20261204040000_idempotency', class: Migration20261204040000_idempotency },
+  { name: 'Migration20261204050000_key_policy', class: Migration20261204050000_key_policy },
 ];

@@ -10,6 +10,8 @@ export const EVENT_TYPE_DESCRIPTIONS: Record<EventType, string> = {
   'api_key.expiring_soon': 'A key will expire soon for lack of use or the end of its validity window (sent 15, 7 and 1 days before).',
   'api_key.expired': 'A key expired: unused for the organisation’s inactivity period, or past its validity window.',
   'api_key.deleted': 'A key was deleted.',
+  'api_key.rotation_due':
+    'A key is due for rotation under its organisation’s key policy (rotationDays after it was made or last rotated); sent once per period.',
   'customer.created': 'A customer record was created (externalId, name, shared limits).',
   'customer.updated': 'A customer’s name, externalId, metadata or shared limits changed.',
   'customer.deleted': 'A customer was deleted; its keys remain, belonging to no customer.',

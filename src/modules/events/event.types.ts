@@ -7,6 +7,7 @@ export const EVENT_TYPES = [
   'api_key.expired',
   'api_key.deleted',
   'api_key.leaked',
+  'api_key.rotation_due',
   'customer.created',
   'customer.updated',
   'customer.deleted',

@@ -1,11 +1,12 @@
 import { counted } from '../../graphql/connection.ts';
+import { ApiKeyKindEnum } from './api-key.enums.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder, type InputBuilder } from '../../graphql/mutation.ts';
 import type { Grant } from '../../lib/permissions.ts';
 import { OrganizationRef } from '../orgs/organization.schema.ts';
 import { UserRef } from '../users/user.schema.ts';
-import { type ApiKey, KEY_KINDS, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
+import { type ApiKey, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
 import {
   apiKeyExpiresAt,
   createApiKey,
@@ -21,7 +22,7 @@ import {
   type IssuedApiKey,
 } from './api-key.service.ts';
 
-export const ApiKeyKindEnum = builder.enumType('ApiKeyKind', { values: KEY_KINDS });
+export { ApiKeyKindEnum };
 export const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', { values: KEY_STATUSES });
 export const SubAccountModeEnum = builder.enumType('SubAccountMode', { values: ['NONE', 'ALL', 'SELECTED'] as const });
 
@@ -146,6 +147,9 @@ const ApiKeyFilter = builder.inputType('ApiKeyFilter', {
     lastUsedBefore: t.field({ type: 'DateTime', description: 'Keys not used since; never-used keys match.' }),
     expiresBefore: t.field({ type: 'DateTime', description: 'Active keys whose expiresAt is before this instant.' }),
     customerId: t.id({ description: 'Only keys of this customer.' }),
+    policyViolations: t.boolean({
+      description: 'Only keys that break the organisation’s key policies now (made before a policy was adopted, or due for rotation).',
+    }),
   }),
 });
 

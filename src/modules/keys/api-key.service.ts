@@ -1,3 +1,4 @@
+import { raw } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
@@ -11,6 +12,7 @@ import { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
 import { resolveKeyCustomer } from '../customers/customer.service.ts';
+import { assertKeyPolicy, effectiveKeyPolicy, violationSql } from './key-policy.ts';
 import type { User } from '../users/user.entity.ts';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.ts';
 import { issueKey } from './api-key.factory.ts';
@@ -85,6 +87,7 @@ const filterSchema = z.object({
   lastUsedBefore: z.date().nullish(),
   expiresBefore: z.date().nullish(),
   customerId: id.nullish(),
+  policyViolations: z.boolean().nullish(),
 });
 
 /** A key and the credential minted for it: the only place a plaintext secret exists. */
@@ -199,12 +202,19 @@ export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter | nu
         ],
       }
     : {};
+  // Keys that break the organisation's key policies now (made before a policy was adopted).
+  let violating: object = {};
+  if (f.policyViolations) {
+    const rule = violationSql(await effectiveKeyPolicy(ctx.em, org));
+    violating = rule ? { [raw((alias: string) => rule.sql.replaceAll('k.', `${alias}.`), rule.params)]: [] } : { id: null };
+  }
   const filters = [
     { organizationId: org.id, deletedAt: null },
     { kind: f.kind ?? { $ne: 'INTEGRATION' } },
     f.status ? { status: f.status } : {},
     f.userId ? { userId: f.userId } : {},
     f.customerId ? { customerId: f.customerId } : {},
+    violating,
     search ? { $or: [{ name: { $ilike: search } }, { description: { $ilike: search } }, { start: { $ilike: search } }] } : {},
     f.lastUsedBefore ? { $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: f.lastUsedBefore } }] } : {},
     expiresBefore,
@@ -318,6 +328,8 @@ export async function createApiKey(ctx: ServiceContext, input: unknown): Promise
   const permissions = await checkRestriction(ctx, { org, user, kind, permissions: data.permissions ?? null }, 'input.permissions');
   const grant = await checkSubAccounts(ctx, org, data.subAccounts ?? null, 'input.subAccounts');
   checkWindow(data.validFrom ?? null, data.validUntil ?? null, now, true);
+  const allowedIps = normaliseAllowedIps(data.allowedIps ?? [], 'input.allowedIps');
+  assertKeyPolicy(await effectiveKeyPolicy(ctx.em, org), { kind, validUntil: data.validUntil ?? null, allowedIps }, now);
   const customer = data.customerId ? await resolveKeyCustomer(ctx, data.customerId, org, 'input.customerId') : null;
   const issued = issueKey(ctx.em, ctx.deps.config.pepper, {
     customerId: customer?.id ?? null,
@@ -329,7 +341,7 @@ export async function createApiKey(ctx: ServiceContext, input: unknown): Promise
     permissions,
     validFrom: data.validFrom ?? null,
     validUntil: data.validUntil ?? null,
-    allowedIps: normaliseAllowedIps(data.allowedIps ?? [], 'input.allowedIps'),
+    allowedIps,
     subAccounts: grant,
     rateLimit: data.rateLimit ?? null,
     credits: data.credits ?? null,
@@ -386,6 +398,7 @@ export async function updateApiKey(ctx: ServiceContext, input: unknown): Promise
   const after = apiKeyJson(key);
   const changes = diff(before, after, UPDATABLE);
   if (Object.keys(changes).length === 0) return key;
+  assertKeyPolicy(await effectiveKeyPolicy(ctx.em, org), { kind: key.kind, validUntil: key.validUntil ?? null, allowedIps: key.allowedIps }, now);
   recordEvent(ctx.em, { type: 'api_key.updated', organizationId: org.id, keyId: key.id, data: { apiKey: after, changes }, at: now });
   recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'api_key.update', targetType: 'ApiKey', targetId: key.id, changes });
   await commit(ctx, [{ scope: 'key', keyId: key.keyId }]);
@@ -402,6 +415,8 @@ export async function rotateApiKey(ctx: ServiceContext, input: unknown): Promise
   const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
   assertActive(key, 'rotated');
   await assertMayManageKey(ctx, key, org, { actAsUser: true });
+  // A key that breaks a policy adopted after it was made is brought into line before it gets a new secret.
+  assertKeyPolicy(await effectiveKeyPolicy(ctx.em, org), { kind: key.kind, validUntil: key.validUntil ?? null, allowedIps: key.allowedIps }, now);
   const grace = data.gracePeriodSeconds ?? 0;
   const before = { start: key.start, previousSecretExpiresAt: key.previousSecretExpiresAt?.toISOString() ?? null };
   const { secret, token } = mintCredential(key.kind, key.keyId);

@@ -14,7 +14,13 @@ import { Notification } from './notification.entity.ts';
 export const NOTIFICATION_PERMISSION = READ_PERMISSION.Notification;
 
 /** Event types that become in-app notifications. */
-export const NOTIFIED_EVENT_TYPES: ReadonlySet<string> = new Set(['api_key.expiring_soon', 'api_key.expired', 'api_key.leaked', 'webhook_endpoint.disabled']);
+export const NOTIFIED_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'api_key.expiring_soon',
+  'api_key.expired',
+  'api_key.leaked',
+  'api_key.rotation_due',
+  'webhook_endpoint.disabled',
+]);
 
 export const MAX_MARK_IDS = 100;
 
@@ -44,6 +50,7 @@ export function notificationTitle(type: string, data: Record<string, unknown>): 
       ? `API key “${name}” expired: its validity window ended`
       : `API key “${name}” expired after ${plural(Number(data.inactivityDays), 'day')} unused`;
   }
+  if (type === 'api_key.rotation_due') return `API key “${name}” is due for rotation (every ${plural(Number(data.rotationDays), 'day')})`;
   if (type === 'api_key.leaked') {
     const leak = (data.leak ?? {}) as { reporter?: unknown; url?: unknown; action?: unknown };
     const where = typeof leak.url === 'string' && leak.url ? ` at ${leak.url}` : '';

@@ -1,5 +1,13 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
+/** An organisation's own key policies; each field null or absent: as the parent says. */
+export type KeyPolicySetting = {
+  maxLifetimeDays?: number | null;
+  allowedKinds?: ('SECRET' | 'PUBLISHABLE' | 'INTEGRATION')[] | null;
+  requireIpAllowlist?: boolean | null;
+  rotationDays?: number | null;
+};
+
 export const Organization = defineEntity({
   name: 'Organization',
   tableName: 'organization',
@@ -13,6 +21,8 @@ export const Organization = defineEntity({
     inactivityDays: p.integer().default(90),
     /** What happens to a key found leaked; null: as the parent says (a root without one: REVOKE). */
     leakedKeyPolicy: p.string().$type<'REVOKE' | 'NOTIFY'>().nullable(),
+    /** Key policies set here; a field null or absent: as the parent says. */
+    keyPolicy: p.json<KeyPolicySetting>().nullable(),
     warningDays: p
       .array(
         (v) => Number(v),

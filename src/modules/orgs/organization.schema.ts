@@ -1,9 +1,41 @@
 import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
-import type { Organization } from './organization.entity.ts';
+import type { KeyPolicySetting, Organization } from './organization.entity.ts';
+import { effectiveKeyPolicies } from '../keys/key-policy.ts';
+import { ApiKeyKindEnum } from '../keys/api-key.enums.ts';
 import { createOrganization, getOrganization, listOrganizations, updateOrganization } from './organization.service.ts';
 import { effectiveLeakPolicies, type LeakPolicy } from '../leaks/leak-policy.ts';
+
+const KeyPolicyRef = builder.objectRef<KeyPolicySetting>('KeyPolicy').implement({
+  description: 'Rules every key of an organisation must follow. A field null: no such rule (or, in an organisation’s own setting, as its parent says).',
+  fields: (t) => ({
+    maxLifetimeDays: t.int({ nullable: true, description: 'Keys need a validUntil at most this many days ahead.', resolve: (p) => p.maxLifetimeDays ?? null }),
+    allowedKinds: t.field({
+      type: [ApiKeyKindEnum],
+      nullable: true,
+      description: 'Only these kinds of key may be made.',
+      resolve: (p) => p.allowedKinds ?? null,
+    }),
+    requireIpAllowlist: t.boolean({ nullable: true, description: 'Keys need an IP allowlist.', resolve: (p) => p.requireIpAllowlist ?? null }),
+    rotationDays: t.int({
+      nullable: true,
+      description:
+        'A key is due for rotation this many days after it was made or last rotated (an api_key.rotation_due event and a notification, once per period).',
+      resolve: (p) => p.rotationDays ?? null,
+    }),
+  }),
+});
+
+const KeyPolicyInput = builder.inputType('KeyPolicyInput', {
+  description: 'Key policies to set on an organisation; a field null or left out: as the parent organisation says. 0 or false: explicitly none here.',
+  fields: (t) => ({
+    maxLifetimeDays: t.int({ description: 'Keys need a validUntil at most this many days ahead (1 to 3650; 0: no maximum).' }),
+    allowedKinds: t.field({ type: [ApiKeyKindEnum], description: 'Only these kinds of key may be made (at least one).' }),
+    requireIpAllowlist: t.boolean({ description: 'Keys need an IP allowlist (false: not required here).' }),
+    rotationDays: t.int({ description: 'Keys are due for rotation after this many days (1 to 3650; 0: never).' }),
+  }),
+});
 
 export const LeakedKeyPolicyEnum = builder.enumType('LeakedKeyPolicy', {
   description: 'What happens to a key found leaked (secret scanning, a public report).',
@@ -37,6 +69,27 @@ export const OrganizationRef = builder.objectRef<Organization>('Organization').i
       nullable: true,
       description: 'This organisation’s own setting for leaked keys; null: it inherits its parent’s.',
       resolve: (o) => o.leakedKeyPolicy ?? null,
+    }),
+    keyPolicy: t.field({
+      type: KeyPolicyRef,
+      nullable: true,
+      description: 'The key policies this organisation sets itself; null: it inherits them all.',
+      resolve: (o) => o.keyPolicy ?? null,
+    }),
+    effectiveKeyPolicy: t.field({
+      type: KeyPolicyRef,
+      description: 'The key policies that apply here: each rule from this organisation or the nearest one above it that sets it.',
+      resolve: (o, _a, ctx) =>
+        ctx.reach
+          .batched<Organization, KeyPolicySetting>('effectiveKeyPolicy', async (orgs) =>
+            (await effectiveKeyPolicies(ctx.em, orgs)).map((p) => ({
+              maxLifetimeDays: p.maxLifetimeDays?.value ?? null,
+              allowedKinds: p.allowedKinds?.value ?? null,
+              requireIpAllowlist: p.requireIpAllowlist?.value ?? null,
+              rotationDays: p.rotationDays?.value ?? null,
+            })),
+          )
+          .load(o),
     }),
     effectiveLeakedKeyPolicy: t.field({
       type: LeakedKeyPolicyEnum,
@@ -91,6 +144,10 @@ defineMutation('updateOrganization', {
     inactivityDays: t.int(),
     warningDays: t.intList(),
     leakedKeyPolicy: t.field({ type: LeakedKeyPolicySettingEnum, description: 'What happens to keys found leaked here and in sub-accounts that inherit.' }),
+    keyPolicy: t.field({
+      type: KeyPolicyInput,
+      description: 'Key policies for this organisation and the sub-accounts that inherit them; replaces its own setting.',
+    }),
   }),
   success: OrgField,
   resolve: async (input, ctx) => ({ organization: await updateOrganization(svc(ctx), input) }),

@@ -24,6 +24,18 @@ const updateSchema = z.object({
   inactivityDays: z.number().int().min(0).max(3650).nullish(),
   warningDays: warningDays.nullish(),
   leakedKeyPolicy: z.enum(['REVOKE', 'NOTIFY', 'INHERIT']).nullish(),
+  keyPolicy: z
+    .object({
+      maxLifetimeDays: z.number().int().min(0).max(3650).nullish(),
+      allowedKinds: z
+        .array(z.enum(['SECRET', 'PUBLISHABLE', 'INTEGRATION']))
+        .min(1)
+        .max(3)
+        .nullish(),
+      requireIpAllowlist: z.boolean().nullish(),
+      rotationDays: z.number().int().min(0).max(3650).nullish(),
+    })
+    .nullish(),
 });
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -41,6 +53,7 @@ export function organizationJson(o: Organization) {
     inactivityDays: o.inactivityDays,
     warningDays: o.warningDays,
     leakedKeyPolicy: o.leakedKeyPolicy ?? null,
+    keyPolicy: o.keyPolicy ?? null,
   };
 }
 
@@ -108,8 +121,19 @@ export async function updateOrganization(ctx: ServiceContext, input: unknown): P
     org.warningDays = data.warningDays;
   }
   if (data.leakedKeyPolicy != null) org.leakedKeyPolicy = data.leakedKeyPolicy === 'INHERIT' ? null : data.leakedKeyPolicy;
+  if (data.keyPolicy !== undefined) {
+    const p = data.keyPolicy;
+    const set = p
+      ? Object.fromEntries(
+          Object.entries({ ...p, allowedKinds: p.allowedKinds ? [...new Set(p.allowedKinds)] : p.allowedKinds }).filter(
+            ([, v]) => v !== null && v !== undefined,
+          ),
+        )
+      : {};
+    org.keyPolicy = Object.keys(set).length ? set : null;
+  }
   const after = organizationJson(org);
-  const changes = diff(before, after, ['name', 'inactivityDays', 'warningDays', 'leakedKeyPolicy']);
+  const changes = diff(before, after, ['name', 'inactivityDays', 'warningDays', 'leakedKeyPolicy', 'keyPolicy']);
   if (Object.keys(changes).length === 0) return org;
   recordEvent(ctx.em, { type: 'organization.updated', organizationId: org.id, data: { organization: after, changes } });
   recordAudit(ctx.em, ctx.actor, { organizationId: org.id, action: 'organization.update', targetType: 'Organization', targetId: org.id, changes });

@@ -16,6 +16,8 @@ export type ApiKeyFilter = {
   lastUsedBefore?: string | null | undefined;
   /** Default: the calling key’s organization. */
   organizationId?: string | number | null | undefined;
+  /** Only keys that break the organisation’s key policies now (made before a policy was adopted, or due for rotation). */
+  policyViolations?: boolean | null | undefined;
   /** In name, description or the token start. */
   search?: string | null | undefined;
   /** Only keys in this status. */
@@ -126,6 +128,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   /** No such object within the caller’s reach. */
   | 'NOT_FOUND'
+  | 'POLICY_VIOLATION'
   /** Too many requests: retry later. */
   | 'RATE_LIMITED'
   /** No valid key was presented. */
@@ -284,6 +287,7 @@ export type ZapierCreateUserMutation = { createUser:
     | { __typename: 'CreateUserSuccess', user: { id: string, name: string, email: string | null, kind: UserKind, status: UserStatus, organizationId: string, createdAt: string } }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
 
@@ -297,6 +301,7 @@ export type ZapierAssignRolesMutation = { assignRoles:
     | { __typename: 'ConflictError', code: ErrorCode, message: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
 
@@ -328,6 +333,7 @@ export type ZapierCreateApiKeyMutation = { createApiKey:
     | { __typename: 'CreateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } | null } }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
 
@@ -340,6 +346,7 @@ export type ZapierRotateApiKeyMutation = { rotateApiKey:
     | { __typename: 'ConflictError', code: ErrorCode, message: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'RotateApiKeySuccess', token: string, secret: string, apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } | null } }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
@@ -353,6 +360,7 @@ export type ZapierRevokeApiKeyMutation = { revokeApiKey:
     | { __typename: 'ConflictError', code: ErrorCode, message: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'RevokeApiKeySuccess', apiKey: { id: string, keyId: string, name: string, description: string | null, kind: ApiKeyKind, status: ApiKeyStatus, start: string, userId: string, organizationId: string, createdAt: string, updatedAt: string, lastUsedAt: string | null, validFrom: string | null, validUntil: string | null, rotatedAt: string | null, revokedAt: string | null, revokedReason: string | null, allowedIps: Array<string>, permissions: Array<{ permission: string, resourceIds: Array<string> | null }> | null, user: { id: string, name: string, email: string | null } | null } }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
@@ -377,6 +385,7 @@ export type ZapierCreateWebhookEndpointMutation = { createWebhookEndpoint:
     | { __typename: 'CreateWebhookEndpointSuccess', secret: string, webhookEndpoint: { id: string, kind: WebhookEndpointKind, url: string, eventTypes: Array<string>, enabled: boolean } }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
 
@@ -390,6 +399,7 @@ export type ZapierDeleteWebhookEndpointMutation = { deleteWebhookEndpoint:
     | { __typename: 'DeleteWebhookEndpointSuccess', webhookEndpoint: { id: string } }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'PolicyViolationError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fields: Array<{ path: string, message: string }> }
    };
 
