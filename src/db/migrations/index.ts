@@ -14,6 +14,7 @@ import { Migration20261204020000_customers } from './Migration20261204020000_cus
 import { Migration20261204030000_credit_usage } from './Migration20261204030000_credit_usage.ts';
 import { Migration20261204040000_idempotency } from './Migration20261204040000_idempotency.ts';
 import { Migration20261204050000_key_policy } from './Migration20261204050000_key_policy.ts';
+import { Migration20261204060000_calendar_refill } from './Migration20261204060000_calendar_refill.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204030000_credit_usage', class: Migration20261204030000_credit_usage },
   { name: 'Migration20261204040000_idempotency', class: Migration20261204040000_idempotency },
   { name: 'Migration20261204050000_key_policy', class: Migration20261204050000_key_policy },
+  { name: 'Migration20261204060000_calendar_refill', class: Migration20261204060000_calendar_refill },
 ];

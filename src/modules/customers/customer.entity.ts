@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { RateLimit } from '../keys/api-key.entity.ts';
+import type { CreditsRefill, RateLimit } from '../keys/api-key.entity.ts';
 
 /**
  * One of the organisation's own customers (its SaaS's customer), known by the organisation's
@@ -17,6 +17,8 @@ export const Customer = defineEntity({
     rateLimit: p.json<RateLimit>().nullable(),
     /** The pool's credits not yet leased to the verification tier; null: no pool. */
     credits: p.integer().nullable(),
+    /** Refills the pool to an amount daily or monthly (the refill sweep). */
+    creditsRefill: p.json<CreditsRefill>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -2,7 +2,7 @@ import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
-import { RateLimitInput, RateLimitRef } from '../keys/api-key.schema.ts';
+import { CreditsRefillInput, CreditsRefillRef, RateLimitInput, RateLimitRef } from '../keys/api-key.schema.ts';
 import type { Customer } from './customer.entity.ts';
 import { createCustomer, deleteCustomer, findCustomer, listCustomers, updateCustomer } from './customer.service.ts';
 
@@ -40,6 +40,12 @@ export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
                 return ids.map((id) => byId.get(id) ?? null);
               })
               .load(c.id),
+    }),
+    creditsRefill: t.field({
+      type: CreditsRefillRef,
+      nullable: true,
+      description: 'How the pool refills; null: never.',
+      resolve: (c) => c.creditsRefill ?? null,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -103,6 +109,7 @@ defineMutation('createCustomer', {
     metadata: t.field({ type: 'JSON', description: 'A JSON object of at most 4096 bytes.' }),
     rateLimit: t.field({ type: RateLimitInput, description: 'A rate limit every key of the customer shares.' }),
     credits: t.int({ description: 'A credit pool every key of the customer draws on; null: none.' }),
+    creditsRefill: t.field({ type: CreditsRefillInput, description: 'Refill the pool daily or monthly.' }),
   }),
   success: CustomerField,
   resolve: async (input, ctx) => ({ customer: await createCustomer(svc(ctx), input) }),
@@ -118,6 +125,7 @@ defineMutation('updateCustomer', {
     metadata: t.field({ type: 'JSON', description: 'New metadata.' }),
     rateLimit: t.field({ type: RateLimitInput, description: 'A new shared rate limit; null removes it.' }),
     credits: t.int({ description: 'A new pool; null removes it.' }),
+    creditsRefill: t.field({ type: CreditsRefillInput, description: 'A new refill; null: never.' }),
   }),
   success: CustomerField,
   resolve: async (input, ctx) => ({ customer: await updateCustomer(svc(ctx), input) }),

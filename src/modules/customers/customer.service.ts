@@ -8,6 +8,7 @@ import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
 import { Customer } from './customer.entity.ts';
+import { calendarRefill } from '../usage/credit-refill.ts';
 
 const MAX_METADATA_BYTES = 4096;
 const id = z.string().min(1).max(64);
@@ -26,6 +27,7 @@ const createSchema = z.object({
   metadata: metadata.nullish(),
   rateLimit: rateLimit.nullish(),
   credits: credits.nullish(),
+  creditsRefill: calendarRefill.nullish(),
 });
 // `undefined` (absent) keeps a value, `null` clears it.
 const updateSchema = z.object({
@@ -35,6 +37,7 @@ const updateSchema = z.object({
   metadata: metadata.nullish(),
   rateLimit: rateLimit.nullish(),
   credits: credits.nullish(),
+  creditsRefill: calendarRefill.nullish(),
 });
 
 /** A customer as events and audit entries carry it. */
@@ -47,9 +50,10 @@ export function customerJson(c: Customer) {
     metadata: c.metadata,
     rateLimit: c.rateLimit ?? null,
     credits: c.credits ?? null,
+    creditsRefill: c.creditsRefill ?? null,
   };
 }
-const UPDATABLE = ['externalId', 'name', 'metadata', 'rateLimit', 'credits'] as const;
+const UPDATABLE = ['externalId', 'name', 'metadata', 'rateLimit', 'credits', 'creditsRefill'] as const;
 
 /** A customer the caller may act on with `permission`; NotFound otherwise. */
 export async function getCustomerFor(ctx: ServiceContext, customerId: string, permission: string): Promise<{ customer: Customer; org: Organization }> {
@@ -101,6 +105,7 @@ export async function createCustomer(ctx: ServiceContext, input: unknown): Promi
     metadata: (data.metadata as Record<string, unknown> | null | undefined) ?? {},
     rateLimit: data.rateLimit ?? null,
     credits: data.credits ?? null,
+    creditsRefill: data.creditsRefill ?? null,
   } as never);
   const json = customerJson(customer);
   recordEvent(ctx.em, { type: 'customer.created', organizationId: org.id, data: { customer: json } });
@@ -130,6 +135,7 @@ export async function updateCustomer(ctx: ServiceContext, input: unknown): Promi
   if (data.metadata !== undefined) customer.metadata = (data.metadata as Record<string, unknown> | null) ?? {};
   if (data.rateLimit !== undefined) customer.rateLimit = data.rateLimit;
   if (data.credits !== undefined) customer.credits = data.credits;
+  if (data.creditsRefill !== undefined) customer.creditsRefill = data.creditsRefill;
   const after = customerJson(customer);
   const changes = diff(before, after, [...UPDATABLE]);
   if (Object.keys(changes).length === 0) return customer;

@@ -7,7 +7,11 @@ export type KeyStatus = (typeof KEY_STATUSES)[number];
 
 export type SubAccountGrant = { mode: 'NONE' } | { mode: 'ALL' } | { mode: 'SELECTED'; ids: string[] };
 export type RateLimit = { limit: number; windowSeconds: number };
-export type CreditsRefill = { amount: number; intervalSeconds: number };
+/**
+ * How credits refill, to `amount`: every `intervalSeconds` (at use, in the lease), or on the
+ * calendar (`period` DAILY at 00:00 UTC, or MONTHLY on `dayOfMonth`, by the refill sweep).
+ */
+export type CreditsRefill = { amount: number; intervalSeconds?: number; period?: 'DAILY' | 'MONTHLY'; dayOfMonth?: number };
 
 export const ApiKey = defineEntity({
   name: 'ApiKey',

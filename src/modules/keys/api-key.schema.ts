@@ -6,7 +6,7 @@ import { defineMutation, type SuccessFieldBuilder, type InputBuilder } from '../
 import type { Grant } from '../../lib/permissions.ts';
 import { OrganizationRef } from '../orgs/organization.schema.ts';
 import { UserRef } from '../users/user.schema.ts';
-import { type ApiKey, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
+import { type ApiKey, type CreditsRefill, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
 import {
   apiKeyExpiresAt,
   createApiKey,
@@ -113,6 +113,12 @@ export const ApiKeyRef = builder.objectRef<ApiKey>('ApiKey').implement({
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
     revokedReason: t.exposeString('revokedReason', { nullable: true }),
     customerId: t.exposeID('customerId', { nullable: true, description: 'The customer the key belongs to; null: none.' }),
+    creditsRefill: t.field({
+      type: CreditsRefillRef,
+      nullable: true,
+      description: 'How the credits refill; null: never.',
+      resolve: (k) => k.creditsRefill ?? null,
+    }),
     leakedAt: t.expose('leakedAt', {
       type: 'DateTime',
       nullable: true,
@@ -192,6 +198,30 @@ const SubAccountGrantInput = builder.inputType('SubAccountGrantInput', {
   }),
 });
 
+const RefillPeriodEnum = builder.enumType('CreditsRefillPeriod', {
+  description: 'When credits refill.',
+  values: { DAILY: { description: 'Every day at 00:00 UTC.' }, MONTHLY: { description: 'Every month on dayOfMonth at 00:00 UTC.' } } as const,
+});
+
+export const CreditsRefillRef = builder.objectRef<CreditsRefill>('CreditsRefill').implement({
+  description: 'Credits refill to `amount` on the calendar (or, for keys made so, every intervalSeconds at use).',
+  fields: (t) => ({
+    amount: t.exposeInt('amount', { description: 'The credits after a refill.' }),
+    period: t.field({ type: RefillPeriodEnum, nullable: true, description: 'DAILY or MONTHLY; null: an interval refill.', resolve: (r) => r.period ?? null }),
+    dayOfMonth: t.int({ nullable: true, description: 'With MONTHLY: the day (past the month’s end: its last day).', resolve: (r) => r.dayOfMonth ?? null }),
+    intervalSeconds: t.int({ nullable: true, description: 'An interval refill’s period, in seconds.', resolve: (r) => r.intervalSeconds ?? null }),
+  }),
+});
+
+export const CreditsRefillInput = builder.inputType('CreditsRefillInput', {
+  description: 'Refill credits to an amount daily (00:00 UTC) or monthly (on dayOfMonth), exactly once per period.',
+  fields: (t) => ({
+    amount: t.int({ required: true, description: 'The credits after a refill (1 to 1,000,000,000).' }),
+    period: t.field({ type: RefillPeriodEnum, required: true, description: 'DAILY or MONTHLY.' }),
+    dayOfMonth: t.int({ description: 'With MONTHLY: 1 to 31 (default 1; past the month’s end: its last day).' }),
+  }),
+});
+
 export const RateLimitInput = builder.inputType('RateLimitInput', {
   fields: (t) => ({ limit: t.int({ required: true }), windowSeconds: t.int({ required: true }) }),
 });
@@ -208,6 +238,7 @@ const keySettings = (t: InputBuilder) => ({
   subAccounts: t.field({ type: SubAccountGrantInput, description: 'Which sub-accounts the key may act in (agency keys).' }),
   rateLimit: t.field({ type: RateLimitInput }),
   credits: t.int({ description: 'Remaining uses; null: unlimited.' }),
+  creditsRefill: t.field({ type: CreditsRefillInput, description: 'Refill the credits daily or monthly; null: never.' }),
   metadata: t.field({ type: 'JSON', description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes.` }),
   customerId: t.id({
     description: 'The customer (of the key’s organisation) the key belongs to; its shared rate limit and credit pool apply too. null: none.',

@@ -13,6 +13,7 @@ import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts'
 import { commit, type ServiceContext } from '../service-context.ts';
 import { resolveKeyCustomer } from '../customers/customer.service.ts';
 import { assertKeyPolicy, effectiveKeyPolicy, violationSql } from './key-policy.ts';
+import { calendarRefill } from '../usage/credit-refill.ts';
 import type { User } from '../users/user.entity.ts';
 import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.ts';
 import { issueKey } from './api-key.factory.ts';
@@ -58,6 +59,7 @@ const createSchema = z.object({
   credits: credits.nullish(),
   metadata: metadata.nullish(),
   customerId: id.nullish(),
+  creditsRefill: calendarRefill.nullish(),
 });
 // In updates `undefined` (field absent) keeps the value and `null` clears it.
 const updateSchema = z.object({
@@ -74,6 +76,7 @@ const updateSchema = z.object({
   credits: credits.nullish(),
   metadata: metadata.nullish(),
   customerId: id.nullish(),
+  creditsRefill: calendarRefill.nullish(),
 });
 const rotateSchema = z.object({ id, gracePeriodSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).nullish() });
 const revokeSchema = z.object({ id, reason: z.string().trim().max(500).nullish() });
@@ -345,6 +348,7 @@ export async function createApiKey(ctx: ServiceContext, input: unknown): Promise
     subAccounts: grant,
     rateLimit: data.rateLimit ?? null,
     credits: data.credits ?? null,
+    creditsRefill: data.creditsRefill ?? null,
     metadata: (data.metadata as Record<string, unknown> | null | undefined) ?? {},
     ...source(ctx),
     now,
@@ -391,6 +395,7 @@ export async function updateApiKey(ctx: ServiceContext, input: unknown): Promise
   if (data.subAccounts !== undefined) key.subAccounts = await checkSubAccounts(ctx, org, data.subAccounts, 'input.subAccounts');
   if (data.rateLimit !== undefined) key.rateLimit = data.rateLimit;
   if (data.credits !== undefined) key.credits = data.credits;
+  if (data.creditsRefill !== undefined) key.creditsRefill = data.creditsRefill;
   if (data.metadata !== undefined) key.metadata = (data.metadata as Record<string, unknown> | null) ?? {};
   if (data.customerId !== undefined)
     key.customerId = data.customerId === null ? null : (await resolveKeyCustomer(ctx, data.customerId, org, 'input.customerId')).id;

@@ -58,6 +58,8 @@ export type CreateApiKeyInput = {
   allowedIps?: Array<string> | null | undefined;
   /** Remaining uses; null: unlimited. */
   credits?: number | null | undefined;
+  /** Refill the credits daily or monthly; null: never. */
+  creditsRefill?: CreditsRefillInput | null | undefined;
   /** The customer (of the key’s organisation) the key belongs to; its shared rate limit and credit pool apply too. null: none. */
   customerId?: string | number | null | undefined;
   /** What the key is for. */
@@ -114,6 +116,23 @@ export type CreateWebhookEndpointInput = {
   url: string;
 };
 
+/** Refill credits to an amount daily (00:00 UTC) or monthly (on dayOfMonth), exactly once per period. */
+export type CreditsRefillInput = {
+  /** The credits after a refill (1 to 1,000,000,000). */
+  amount: number;
+  /** With MONTHLY: 1 to 31 (default 1; past the month’s end: its last day). */
+  dayOfMonth?: number | null | undefined;
+  /** DAILY or MONTHLY. */
+  period: CreditsRefillPeriod;
+};
+
+/** When credits refill. */
+export type CreditsRefillPeriod =
+  /** Every day at 00:00 UTC. */
+  | 'DAILY'
+  /** Every month on dayOfMonth at 00:00 UTC. */
+  | 'MONTHLY';
+
 /** What deleteWebhookEndpoint takes. */
 export type DeleteWebhookEndpointInput = {
   /** The delete webhook endpoint input’s id. */
@@ -128,6 +147,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   /** No such object within the caller’s reach. */
   | 'NOT_FOUND'
+  /** The change breaks a key policy of the organisation (policy says which). */
   | 'POLICY_VIOLATION'
   /** Too many requests: retry later. */
   | 'RATE_LIMITED'
