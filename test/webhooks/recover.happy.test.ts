@@ -33,11 +33,17 @@ describe('recoverDeliveries', () => {
     const list = async () =>
       (await gql(server, org.token, Deliveries, { filter: { endpointId: webhookEndpoint.id }, first: 50 })).data!.deliveries.edges.map((e) => e.node);
     let last: unknown = null;
-    const failed = await waitFor(async () => {
-      const l = await list();
-      last = l.map((d) => [d.status, d.attemptCount, d.lastError]);
-      return l.length === 4 && l.every((d) => d.status === 'FAILED') ? l : null;
-    }, 'four failed deliveries (the receiver is down)').catch((e: Error) => {
+    const failed = await waitFor(
+      async () => {
+        const l = await list();
+        last = l.map((d) => [d.status, d.attemptCount, d.lastError]);
+        return l.length === 4 && l.every((d) => d.status === 'FAILED') ? l : null;
+        // Four attempts each at 300 ms apart, unless a loaded machine stalls a job past its 2 s lock
+        // (BullMQ's own backoff then takes over): a generous bound, not a timing claim.
+      },
+      'four failed deliveries (the receiver is down)',
+      60_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(last)}`);
     });
     // One failed before the outage being recovered from: it stays as it is.
@@ -60,10 +66,14 @@ describe('recoverDeliveries', () => {
     const bad = await gql(server, org.token, Recover, { input: { endpointId: webhookEndpoint.id, since, limit: 0 } });
     expect(bad.data?.recoverDeliveries).toMatchObject({ __typename: 'ValidationError' });
 
-    const after = await waitFor(async () => {
-      const l = await list();
-      return l.filter((d) => d.status === 'SUCCEEDED').length === 3 ? l : null;
-    }, 'the three recovered deliveries to succeed');
+    const after = await waitFor(
+      async () => {
+        const l = await list();
+        return l.filter((d) => d.status === 'SUCCEEDED').length === 3 ? l : null;
+      },
+      'the three recovered deliveries to succeed',
+      60_000,
+    );
     expect(after.find((d) => d.id === old.id)).toMatchObject({ status: 'FAILED', round: 0 });
     for (const d of after.filter((x) => x.id !== old.id)) expect(d).toMatchObject({ status: 'SUCCEEDED', round: 1 });
     const resent = receiver.hits.slice(hitsBefore).map((h) => String(h.headers['webhook-id']));
@@ -81,7 +91,7 @@ describe('recoverDeliveries', () => {
       webhookEndpoint.id,
     ]);
     expect(audit[0]!.n).toBe(3);
-  });
+  }, 150_000);
 
   it('answers a typed error for a future since, a disabled endpoint and an unknown one', async () => {
     const org = await seedOrg(server);
