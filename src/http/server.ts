@@ -242,7 +242,8 @@ export function createHttpServer(
         res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Basic realm="keyplane", Bearer' });
         return void res.end(UNAUTHENTICATED_BODY);
       }
-      if (req.method === 'POST' && req.headers[IDEMPOTENCY_HEADER] !== undefined) {
+      // Idempotency covers request/response operations; a subscription's event stream is not an answer to keep.
+      if (req.method === 'POST' && req.headers[IDEMPOTENCY_HEADER] !== undefined && !(req.headers.accept ?? '').includes('text/event-stream')) {
         const caller = actor;
         return await idempotent(req, res, {
           orm: deps.orm,

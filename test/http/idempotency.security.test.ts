@@ -77,6 +77,21 @@ describe('Idempotency-Key', () => {
     expect(theirs.body.data.createUser.__typename).toBe('CreateUserSuccess');
   });
 
+  it('leaves a subscription over SSE alone: its stream is not an answer to keep', async () => {
+    const org = await seedOrg(server);
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${org.token}`, 'idempotency-key': 'sse-1' },
+      body: JSON.stringify({ query: 'subscription { keyEvents { id } }' }),
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    controller.abort();
+    expect(await count(`select count(*)::text as n from idempotency_record where idem_key = 'sse-1'`, [])).toBe(0);
+  });
+
   it('a request still running answers 409 to its retry; an answer older than 24 hours is forgotten', async () => {
     const org = await seedOrg(server);
     const callerId = (
