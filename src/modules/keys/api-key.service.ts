@@ -1,4 +1,4 @@
-import { raw } from '@mikro-orm/postgresql';
+import { type EntityManager, raw } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
@@ -451,6 +451,20 @@ export async function rotateApiKey(ctx: ServiceContext, input: unknown): Promise
   return { apiKey: key, secret, token };
 }
 
+/**
+ * Revokes a key on the unit of work: status, time, reason, no more previous secret, and the
+ * api_key.revoked event. The caller audits, commits and invalidates (a person's revocation and
+ * one by secret scanning differ only there).
+ */
+export function markRevoked(em: EntityManager, key: ApiKey, reason: string | null, at: Date): void {
+  key.status = 'REVOKED';
+  key.revokedAt = at;
+  key.revokedReason = reason;
+  key.previousSecretHash = null;
+  key.previousSecretExpiresAt = null;
+  recordEvent(em, { type: 'api_key.revoked', organizationId: key.organizationId, keyId: key.id, data: { apiKey: apiKeyJson(key), reason }, at });
+}
+
 /** Revokes a key at once and for good: its next request gets 401 on every replica. */
 export async function revokeApiKey(ctx: ServiceContext, input: unknown): Promise<ApiKey> {
   const data = parseInput(revokeSchema, input);
@@ -459,18 +473,7 @@ export async function revokeApiKey(ctx: ServiceContext, input: unknown): Promise
   if (key.status === 'REVOKED') throw new ConflictError('The key is already revoked');
   await assertMayManageKey(ctx, key, org, { actAsUser: false });
   const before = { status: key.status };
-  key.status = 'REVOKED';
-  key.revokedAt = now;
-  key.revokedReason = data.reason || null;
-  key.previousSecretHash = null;
-  key.previousSecretExpiresAt = null;
-  recordEvent(ctx.em, {
-    type: 'api_key.revoked',
-    organizationId: org.id,
-    keyId: key.id,
-    data: { apiKey: apiKeyJson(key), reason: key.revokedReason },
-    at: now,
-  });
+  markRevoked(ctx.em, key, data.reason || null, now);
   recordAudit(ctx.em, ctx.actor, {
     organizationId: org.id,
     action: 'api_key.revoke',

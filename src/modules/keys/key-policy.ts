@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { PolicyViolationError } from '../../lib/errors.ts';
 import type { KeyKind } from '../../lib/token.ts';
 import type { KeyPolicySetting } from '../orgs/organization.entity.ts';
+import { ancestorSettings, chainOf } from '../orgs/inherited.ts';
 
 const DAY_MS = 86_400_000;
 type OrgWithPolicy = { id: string; path: string; keyPolicy?: KeyPolicySetting | null };
@@ -22,29 +23,12 @@ const FIELDS = ['maxLifetimeDays', 'allowedKinds', 'requireIpAllowlist', 'rotati
 
 /** Effective policies of several organisations, with one query for all their ancestors. */
 export async function effectiveKeyPolicies(em: EntityManager, orgs: readonly OrgWithPolicy[]): Promise<EffectiveKeyPolicy[]> {
-  const ancestors = [...new Set(orgs.flatMap((o) => o.path.split('/').filter((id) => id && id !== o.id)))];
-  const settings = new Map<string, KeyPolicySetting | null>();
-  if (ancestors.length) {
-    const rows = await em
-      .getConnection()
-      .execute<{ id: string; key_policy: KeyPolicySetting | null }[]>(
-        'select id, key_policy from organization where id = any(array[?]::text[]) and key_policy is not null',
-        [ancestors],
-      );
-    for (const r of rows) settings.set(r.id, r.key_policy);
-  }
+  const inherited = await ancestorSettings<KeyPolicySetting>(em, orgs, 'key_policy');
   return orgs.map((o) => {
-    const chain = [
-      o.id,
-      ...o.path
-        .split('/')
-        .filter((id) => id && id !== o.id)
-        .reverse(),
-    ];
-    const setting = (id: string) => (id === o.id ? (o.keyPolicy ?? null) : (settings.get(id) ?? null));
+    const setting = (id: string) => (id === o.id ? (o.keyPolicy ?? null) : (inherited.get(id) ?? null));
     const out = { maxLifetimeDays: null, allowedKinds: null, requireIpAllowlist: null, rotationDays: null } as EffectiveKeyPolicy;
     for (const field of FIELDS) {
-      for (const id of chain) {
+      for (const id of chainOf(o)) {
         const v = setting(id)?.[field];
         if (v !== null && v !== undefined) {
           // 0, false: set to "none" here, which also ends the inheritance.

@@ -6,7 +6,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { EVENT_SEQ_LOCK } from '../events/event.types.ts';
 import { ApiKey } from '../keys/api-key.entity.ts';
-import { apiKeyJson } from '../keys/api-key.service.ts';
+import { apiKeyJson, markRevoked } from '../keys/api-key.service.ts';
 import { notifyFromEvent } from '../notifications/notification.service.ts';
 import { Organization } from '../orgs/organization.entity.ts';
 import type { AppDeps } from '../service-context.ts';
@@ -82,13 +82,8 @@ async function applyLeak(deps: AppDeps, reporter: LeakReporter, apiKeyId: string
       if (key.status !== 'ACTIVE') action = 'ALREADY_INACTIVE';
       else if (policy === 'REVOKE') {
         action = 'REVOKED';
-        key.status = 'REVOKED';
-        key.revokedAt = at;
-        key.revokedReason = reporter === 'github' ? 'Found leaked by GitHub secret scanning' : 'Reported leaked';
-        key.previousSecretHash = null;
-        key.previousSecretExpiresAt = null;
+        markRevoked(em, key, reporter === 'github' ? 'Found leaked by GitHub secret scanning' : 'Reported leaked', at);
         revokedKeyId = key.keyId;
-        recordEvent(em, { type: 'api_key.revoked', organizationId: org.id, keyId: key.id, data: { apiKey: apiKeyJson(key), reason: key.revokedReason }, at });
       }
       key.leakedAt ??= at;
       await em.execute(
