@@ -1,3 +1,4 @@
+import { createQueue } from '../src/jobs/define-job.ts';
 import { deliverWebhookJob } from '../src/jobs/deliver-webhook.job.ts';
 import { runDelivery } from '../src/modules/webhooks/delivery.service.ts';
 import { createJobWorker, type WorkerModule } from './runtime.ts';
@@ -5,7 +6,10 @@ import { createJobWorker, type WorkerModule } from './runtime.ts';
 export const deliverWebhookModule: WorkerModule = {
   name: 'deliver-webhook',
   async start(deps) {
-    const worker = createJobWorker(deps, deliverWebhookJob, (payload, { em, job }) => runDelivery(deps, em, job, payload), {
+    // A batch hands deliveries that must wait (retry, rate limit) to delayed jobs of their own.
+    const deliveries = createQueue(deliverWebhookJob, deps.redis, deps.config);
+    const deliveryDeps = { ...deps, deliveries };
+    const worker = createJobWorker(deps, deliverWebhookJob, (payload, { em, job }) => runDelivery(deliveryDeps, em, job, payload), {
       concurrency: deps.config.webhookConcurrency,
       lockDuration: deps.config.workerLockMs,
       stalledInterval: deps.config.workerLockMs,
@@ -13,6 +17,7 @@ export const deliverWebhookModule: WorkerModule = {
       maxStalledCount: 5,
     });
     worker.on('failed', (job, err) => deps.log.warn({ jobId: job?.id, err: err.message }, 'deliver-webhook job failed'));
+    worker.on('closed', () => void deliveries.close());
     return [worker];
   },
 };

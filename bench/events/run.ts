@@ -35,12 +35,16 @@ const { values } = parseArgs({
     events: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '16' },
     'worker-concurrency': { type: 'string', default: '50' },
+    rate: { type: 'string', default: '200' },
+    'steady-seconds': { type: 'string', default: '15' },
     'no-record': { type: 'boolean' },
   },
 });
 const N = Number(values.events);
 const WRITERS = Number(values.concurrency);
 const WORKER_CONCURRENCY = values['worker-concurrency']!;
+const RATE = Number(values.rate);
+const STEADY_SECONDS = Number(values['steady-seconds']);
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/keyplane_bench_events';
 const dbName = new URL(url).pathname.slice(1);
 const prefix = `kpbench-events-${Date.now().toString(36)}`;
@@ -91,7 +95,7 @@ async function main() {
       res.writeHead(204).end();
     });
   });
-  receiver.keepAliveTimeout = 1;
+  receiver.keepAliveTimeout = 5000;
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const port = (receiver.address() as AddressInfo).port;
 
@@ -110,65 +114,104 @@ async function main() {
   } as never);
   await em.flush();
 
-  const workers = spawn(process.execPath, ['workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const startWorkers = (extra: Record<string, string> = {}) =>
+    spawn(process.execPath, ['workers/main.ts'], { env: { ...env, ...extra }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const stop = async (p: ReturnType<typeof spawn>) => {
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('exit', r));
+  };
+  const workers = startWorkers();
   await new Promise((r) => setTimeout(r, 3000));
 
   const committed = new Map<string, number>();
+  const commitOne = async (label: string, i: number) => {
+    const fork = app.orm.em.fork();
+    const e = recordEvent(fork, { type: 'api_key.updated', organizationId: org.organizationId, keyId: null, data: { bench: label, i } });
+    await fork.flush();
+    committed.set(e.id, performance.timeOrigin + performance.now());
+  };
   async function commitEvents(count: number, label: string) {
     let next = 0;
     const writer = async () => {
       for (;;) {
         const i = next++;
         if (i >= count) return;
-        const fork = app.orm.em.fork();
-        const e = recordEvent(fork, { type: 'api_key.updated', organizationId: org.organizationId, keyId: null, data: { bench: label, i } });
-        await fork.flush();
-        committed.set(e.id, performance.timeOrigin + performance.now());
+        await commitOne(label, i);
       }
     };
     await Promise.all(Array.from({ length: WRITERS }, writer));
+  }
+  /** `rate` commits a second for `seconds`, each started on its slot (late slots start at once). */
+  async function commitSteady(rate: number, seconds: number, label: string) {
+    const total = rate * seconds;
+    const start = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      inFlight.push(commitOne(label, i));
+    }
+    await Promise.all(inFlight);
+    return (performance.now() - start) / 1000;
   }
   async function waitReceived(count: number, timeoutMs: number) {
     const until = Date.now() + timeoutMs;
     while (received.size < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   }
+  const latenciesOf = () =>
+    [...committed.keys()]
+      .filter((id) => received.has(id))
+      .map((id) => received.get(id)! - committed.get(id)!)
+      .sort((a, b) => a - b);
 
   log('warm-up: 200 events');
   await commitEvents(200, 'warm-up');
   await waitReceived(200, 60_000);
-  const warm = new Set(received.keys());
   committed.clear();
 
-  log(`run: ${N} events from ${WRITERS} writers`);
+  // Steady: what a subscriber sees at an ordinary busy rate.
+  log(`steady: ${RATE} events/s for ${STEADY_SECONDS} s`);
+  const steadyBefore = received.size;
+  const steadyElapsed = await commitSteady(RATE, STEADY_SECONDS, 'steady');
+  await waitReceived(steadyBefore + RATE * STEADY_SECONDS, 120_000);
+  const steady = latenciesOf();
+  const steadyCommitRate = Math.round((RATE * STEADY_SECONDS) / steadyElapsed);
+  committed.clear();
+
+  log(`burst: ${N} events from ${WRITERS} writers`);
   const t0 = performance.timeOrigin + performance.now();
+  const burstBefore = received.size;
   await commitEvents(N, 'run');
   const tCommitted = performance.timeOrigin + performance.now();
-  await waitReceived(warm.size + N, 300_000);
+  await waitReceived(burstBefore + N, 300_000);
   const got = [...committed.keys()].filter((id) => received.has(id));
   const tLast = Math.max(...got.map((id) => received.get(id)!));
-  const latencies = got.map((id) => received.get(id)! - committed.get(id)!).sort((a, b) => a - b);
-
-  workers.kill('SIGTERM');
-  await new Promise((r) => workers.once('exit', r));
+  const latencies = latenciesOf();
+  await stop(workers);
 
   // Backlog: events committed while no worker runs, then drained — what the relay and the
-  // delivery worker manage on their own, without the writers competing for the machine.
-  log(`backlog: ${N} events committed with the workers stopped, then drained`);
-  committed.clear();
-  await commitEvents(N, 'backlog');
-  const before = received.size;
-  const restarted = spawn(process.execPath, ['workers/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const tStart = performance.timeOrigin + performance.now();
-  await waitReceived(before + N, 300_000);
-  const backlogIds = [...committed.keys()].filter((id) => received.has(id));
-  const backlogFirst = Math.min(...backlogIds.map((id) => received.get(id)!));
-  const backlogLast = Math.max(...backlogIds.map((id) => received.get(id)!));
-  restarted.kill('SIGTERM');
-  await new Promise((r) => restarted.once('exit', r));
-  const drainRate = Math.round(backlogIds.length / ((backlogLast - backlogFirst) / 1000));
-  const startup = Math.round(backlogFirst - tStart);
+  // delivery worker manage on their own, without the writers competing for the machine. Run
+  // twice: one job per delivery (KEYPLANE_WEBHOOK_BATCH_SIZE=1, the baseline) and batched.
+  async function backlog(label: string, extra: Record<string, string>) {
+    log(`backlog (${label}): ${N} events committed with the workers stopped, then drained`);
+    committed.clear();
+    await commitEvents(N, `backlog-${label}`);
+    const before = received.size;
+    const restarted = startWorkers(extra);
+    const tStart = performance.timeOrigin + performance.now();
+    await waitReceived(before + N, 300_000);
+    const ids = [...committed.keys()].filter((id) => received.has(id));
+    const first = Math.min(...ids.map((id) => received.get(id)!));
+    const last = Math.max(...ids.map((id) => received.get(id)!));
+    await stop(restarted);
+    return { received: ids.length, rate: Math.round(ids.length / ((last - first) / 1000)), startup: Math.round(first - tStart) };
+  }
+  const single = await backlog('one job per delivery', { KEYPLANE_WEBHOOK_BATCH_SIZE: '1' });
+  const batched = await backlog('batched', {});
   const counts = await app.orm.em.fork().getConnection().execute<{ status: string; n: string }[]>(`select status, count(*) as n from delivery group by status`);
   await app.close();
+  receiver.closeAllConnections();
   receiver.close();
   const redis = createRedis(config.redisUrl, 'bench-cleanup');
   for (const pattern of [`${prefix}*`, `{${prefix}}*`]) {
@@ -184,22 +227,23 @@ async function main() {
   const redisVersion = /redis_version:(\S+)/.exec(execSync('redis-cli info server').toString())?.[1] ?? '?';
   const ms = (v: number) => `${Math.round(v)} ms`;
   const section = `<!-- bench:events:start -->
-## events — commit to a local webhook receiver (issue 6)
+## events — commit to a local webhook receiver (issues 6 and 20)
 
-Recorded ${new Date().toISOString()} with \`npm run bench:events\` (${N.toLocaleString('en')} events after 200 warm-up, ${WRITERS} parallel writers, delivery worker concurrency ${WORKER_CONCURRENCY}).
+Recorded ${new Date().toISOString()} with \`npm run bench:events\` (200 warm-up; ${RATE} /s for ${STEADY_SECONDS} s; bursts and backlogs of ${N.toLocaleString('en')} events, ${WRITERS} parallel writers; delivery worker concurrency ${WORKER_CONCURRENCY}).
 Machine: ${os.cpus().length} vCPU (${os.cpus()[0]?.model.trim()}), Node ${process.version}, PostgreSQL ${pgVersion}, Redis ${redisVersion}; other engineers' test runs may have shared the machine.
 Setup: the workers run as their own process (\`workers/main.ts\`, as \`npm start\` runs them); the bench process commits each event in its own transaction (as a mutation does; a trigger's NOTIFY wakes the relay at commit) and runs the receiver, which checks every signature with \`standardwebhooks\` and answers 204. One endpoint; every event matches it.
 
 | | Result |
 |---|---:|
-| **Events per second, first commit to last event received** | **${rate.toLocaleString('en')} /s** (${got.length.toLocaleString('en')} in ${seconds.toFixed(2)} s) |
-| Commit rate of the writers alone | ${commitRate.toLocaleString('en')} /s |
-| Commit → received, p50 / p95 / p99 / max | ${ms(pct(latencies, 50))} / ${ms(pct(latencies, 95))} / ${ms(pct(latencies, 99))} / ${ms(latencies.at(-1) ?? 0)} |
-| Backlog of ${N.toLocaleString('en')} drained (first to last received; workers started ${startup} ms before the first) | ${drainRate.toLocaleString('en')} /s (${backlogIds.length.toLocaleString('en')} received) |
-| Received / duplicates / bad signatures (both runs) | ${(got.length + backlogIds.length).toLocaleString('en')} / ${duplicates} / ${badSignatures} |
+| **Backlog of ${N.toLocaleString('en')} drained, batched (first to last received)** | **${batched.rate.toLocaleString('en')} /s** (${batched.received.toLocaleString('en')} received; workers started ${batched.startup} ms before the first) |
+| Baseline in the same run: the same backlog, one job per delivery (\`KEYPLANE_WEBHOOK_BATCH_SIZE=1\`) | ${single.rate.toLocaleString('en')} /s (${single.received.toLocaleString('en')} received) — batched is ${(batched.rate / single.rate).toFixed(1)}× |
+| **Steady ${RATE} /s for ${STEADY_SECONDS} s: commit → received, p50 / p95 / p99 / max** | **${ms(pct(steady, 50))} / ${ms(pct(steady, 95))} / ${ms(pct(steady, 99))} / ${ms(steady.at(-1) ?? 0)}** (${steady.length.toLocaleString('en')} received; writers held ${steadyCommitRate} /s) |
+| Burst: ${N.toLocaleString('en')} events from ${WRITERS} writers at full speed, first commit to last received | ${rate.toLocaleString('en')} /s (${got.length.toLocaleString('en')} in ${seconds.toFixed(2)} s; the writers alone committed ${commitRate.toLocaleString('en')} /s) |
+| Burst: commit → received, p50 / p95 / p99 / max | ${ms(pct(latencies, 50))} / ${ms(pct(latencies, 95))} / ${ms(pct(latencies, 99))} / ${ms(latencies.at(-1) ?? 0)} |
+| Received / duplicates / bad signatures (every phase) | ${received.size.toLocaleString('en')} / ${duplicates} / ${badSignatures} |
 | Delivery rows by status | ${counts.map((c) => `${c.status} ${Number(c.n).toLocaleString('en')}`).join(', ')} |
 
-Each event costs: its commit; the relay's share of a batch (select … for update skip locked, one delivery insert, one pub/sub publish per ancestor organisation, one BullMQ job, the relayed mark); then in the worker three reads (event, endpoint, delivery, in parallel), one statement recording the attempt before the send, the signed POST on a kept-alive connection to the destination (pooled per host name and port; the SSRF guard checks and pins the address of each new connection), and one statement writing the answer and the delivery's new state. The 2026-11-23 run, before the connection pool and the PostgreSQL-woken relay, measured 97 /s, p99 13.4 s and a 137 /s backlog drain; the backlog row is the workers' own ceiling here, the first row what a writer sharing the machine sees. Load average ${loadBefore} before the run, ${os.loadavg()[0]!.toFixed(1)} after.
+A delivery job carries the first attempts of up to 100 events to one endpoint (\`KEYPLANE_WEBHOOK_BATCH_SIZE\`): the relay's pass costs, per batch of events, one locked select, one delivery insert, one batch-job mark, one pub/sub publish per event and ancestor organisation, one \`addBulk\` and the relayed mark; a batch job costs one read of its events and delivery rows, one statement claiming and recording every attempt (IN_FLIGHT) before the requests leave, the signed POSTs (up to 32 at once on kept-alive connections, pooled per host name and port; the SSRF guard checks and pins the address of each new connection), and one statement for every success; failures take the retry path one by one and wait in delayed jobs of their own. Earlier records: 2026-11-23, one job and five round trips per delivery and a fresh connection per request, 97 /s with p99 13.4 s; 2026-12-04 (connection pool, PostgreSQL-woken relay), 245 /s burst and a 354 /s backlog drain. Load average ${loadBefore} before the run, ${os.loadavg()[0]!.toFixed(1)} after.
 <!-- bench:events:end -->`;
   console.log(section);
   if (!values['no-record']) {

@@ -78,6 +78,8 @@ const schema = z.object({
     .default(120),
   KEYPLANE_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30).default(15),
   KEYPLANE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  /** The most first attempts to one endpoint the relay puts in one delivery job (1: a job per delivery). */
+  KEYPLANE_WEBHOOK_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(100),
   /** The outbox relay's polling period; a trigger also wakes it at the commit of new events (LISTEN/NOTIFY). */
   KEYPLANE_OUTBOX_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
   KEYPLANE_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
@@ -159,6 +161,7 @@ export type Config = {
   webhookDisableAfterMs: number;
   webhookTimeoutMs: number;
   webhookConcurrency: number;
+  webhookBatchSize: number;
   outboxIntervalMs: number;
   outboxBatchSize: number;
   deliverySweepMs: number;
@@ -258,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookDisableAfterMs: Math.round(c.KEYPLANE_WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
     webhookTimeoutMs: c.KEYPLANE_WEBHOOK_TIMEOUT_SECONDS * 1000,
     webhookConcurrency: c.KEYPLANE_WEBHOOK_CONCURRENCY,
+    webhookBatchSize: c.KEYPLANE_WEBHOOK_BATCH_SIZE,
     outboxIntervalMs: c.KEYPLANE_OUTBOX_INTERVAL_MS,
     outboxBatchSize: c.KEYPLANE_OUTBOX_BATCH_SIZE,
     deliverySweepMs: c.KEYPLANE_DELIVERY_SWEEP_SECONDS * 1000,

@@ -49,7 +49,7 @@ async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
 }
 
 describe('outbox relay pass', () => {
-  it('publishes events in commit order, makes one delivery job per matching endpoint, then marks them relayed', async () => {
+  it('publishes events in commit order, makes one delivery job per matching endpoint carrying its events, then marks them relayed', async () => {
     await drain();
     const org = await seedOrg(server);
     const a = await createEndpoint(server, org.token, { url: 'http://127.0.0.1:9/a', eventTypes: ['user.created'] });
@@ -67,15 +67,23 @@ describe('outbox relay pass', () => {
     expect(users).toEqual(['Owner', 'one', 'two', 'three']);
     expect(seen.every((e) => e.organizationPath === org.organizationId)).toBe(true);
 
-    const rows = await sql<{ endpoint_id: string; event_id: string; msg_id: string }>(
-      'select endpoint_id, event_id, msg_id from delivery where organization_id = ? order by created_at',
+    const rows = await sql<{ endpoint_id: string; event_id: string; msg_id: string; batch_job_id: string | null }>(
+      `select d.endpoint_id, d.event_id, d.msg_id, d.batch_job_id from delivery d join event e on e.id = d.event_id
+        where d.organization_id = ? order by e.seq`,
       [org.organizationId],
     );
     // Three user events after the endpoints existed, each for the two user endpoints; none for role.*.
     expect(rows).toHaveLength(6);
     expect(new Set(rows.map((r) => r.endpoint_id))).toEqual(new Set([a.webhookEndpoint.id, b.webhookEndpoint.id]));
     expect(rows.every((r) => r.msg_id === r.event_id)).toBe(true);
-    for (const r of rows) expect(await deliveries.getJob(`${r.event_id}.${r.endpoint_id}`)).toBeTruthy();
+    // One job per endpoint carries its three first attempts, in commit order; each row names it.
+    for (const endpoint of [a, b]) {
+      const mine = rows.filter((r) => r.endpoint_id === endpoint.webhookEndpoint.id);
+      expect(new Set(mine.map((r) => r.batch_job_id)).size).toBe(1);
+      const job = await deliveries.getJob(mine[0]!.batch_job_id!);
+      expect(job?.data).toEqual({ endpointId: endpoint.webhookEndpoint.id, batch: mine.map((r) => ({ eventId: r.event_id, round: 0 })) });
+    }
+    const jobsBefore = await deliveries.getJobCounts('waiting');
     const [{ n }] = (await sql<{ n: string }>('select count(*) as n from event where organization_id = ? and relayed_at is null', [org.organizationId])) as [
       { n: string },
     ];
@@ -85,7 +93,8 @@ describe('outbox relay pass', () => {
     await sql('update event set relayed_at = null where organization_id = ?', [org.organizationId]);
     await drain();
     expect(await sql('select 1 from delivery where organization_id = ?', [org.organizationId])).toHaveLength(6);
-    expect((await deliveries.getJobCounts('waiting')).waiting).toBeGreaterThanOrEqual(6);
+    // The same batches, the same job ids: BullMQ holds no second copy.
+    expect((await deliveries.getJobCounts('waiting')).waiting).toBe(jobsBefore.waiting);
   });
 
   it('leaves the rows unrelayed and creates no delivery when publishing fails', async () => {

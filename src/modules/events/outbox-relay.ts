@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Config } from '../../config/config.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { RedisEventTarget } from '../../infra/pubsub.ts';
-import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
+import { batchJobId, deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
 import { newId } from '../../lib/ids.ts';
 import { pathIds } from '../verification/key-record.ts';
 import { endpointWants, type EndpointRoute } from '../webhooks/event-filter.ts';
@@ -40,7 +40,12 @@ type PendingRow = { event_id: string; endpoint_id: string; round: number };
 // Any constant: only one relay transaction at a time, so events leave in seq order.
 export const RELAY_LOCK = 7_146_340_001;
 
-export type RelayDeps = { pubsub: RedisEventTarget; deliveries: Queue; config: Pick<Config, 'outboxBatchSize' | 'deliverySweepMs'>; log: Logger };
+export type RelayDeps = {
+  pubsub: RedisEventTarget;
+  deliveries: Queue;
+  config: Pick<Config, 'outboxBatchSize' | 'deliverySweepMs'> & Partial<Pick<Config, 'webhookBatchSize'>>;
+  log: Logger;
+};
 
 /**
  * One batch of the transactional outbox, in one transaction: lock the oldest unrelayed event rows
@@ -107,7 +112,8 @@ export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Prom
     }
     // Also picks up deliveries a rolled-back earlier pass could not enqueue.
     const pending = await conn.execute<PendingRow[]>(
-      `select event_id, endpoint_id, round from delivery where event_id = any(array[?]::text[]) and status = 'PENDING'`,
+      `select d.event_id, d.endpoint_id, d.round from delivery d join event e on e.id = d.event_id
+        where d.event_id = any(array[?]::text[]) and d.status = 'PENDING' order by e.seq, d.endpoint_id`,
       [events.map((e) => e.id)],
       'all',
       ctx,
@@ -129,9 +135,19 @@ export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Prom
         return pathIds(e.path).map((orgId) => deps.pubsub.publish(eventTopic(orgId), message));
       }),
     );
-    const enqueued = pending.length
-      ? deps.deliveries.addBulk(pending.map((p) => deliveryJob({ eventId: p.event_id, endpointId: p.endpoint_id, round: p.round })))
-      : null;
+    // One job per endpoint and batch (its first attempts sent together), one job for a lone delivery.
+    const { jobs, carried } = deliveryJobs(pending, deps.config.webhookBatchSize ?? 100);
+    if (carried.event.length) {
+      // The sweep finds a batched delivery's job by this id before re-creating a lost one.
+      await conn.execute(
+        `update delivery d set batch_job_id = c.job from unnest(array[?]::text[], array[?]::text[], array[?]::text[]) as c(event, endpoint, job)
+          where d.event_id = c.event and d.endpoint_id = c.endpoint`,
+        [carried.event, carried.endpoint, carried.job],
+        'run',
+        ctx,
+      );
+    }
+    const enqueued = jobs.length ? deps.deliveries.addBulk(jobs) : null;
     await withinOrFail(Promise.all([published, enqueued]), REDIS_STEP_MS, 'Redis did not take the events in time');
 
     await conn.execute('update event set relayed_at = now() where seq = any(array[?]::bigint[])', [events.map((e) => e.seq)], 'run', ctx);
@@ -157,9 +173,42 @@ async function withinOrFail<T>(p: Promise<T>, ms: number, message: string): Prom
   }
 }
 
-export function deliveryJob(payload: { eventId: string; endpointId: string; round: number }) {
+export function deliveryJob(
+  payload: { eventId: string; endpointId: string; round: number } | { endpointId: string; batch: { eventId: string; round: number }[] },
+) {
   const data = deliverWebhookJob.payload.parse(payload);
   return { name: deliverWebhookJob.name, data, opts: { ...deliverWebhookJob.options, jobId: deliverWebhookJob.jobId!(data) } };
+}
+
+/** The jobs for pending deliveries: batches of up to `size` per endpoint (in event order), a lone one alone. */
+export function deliveryJobs(pending: readonly PendingRow[], size: number) {
+  const byEndpoint = new Map<string, PendingRow[]>();
+  for (const p of pending) {
+    const list = byEndpoint.get(p.endpoint_id);
+    if (list) list.push(p);
+    else byEndpoint.set(p.endpoint_id, [p]);
+  }
+  const jobs: ReturnType<typeof deliveryJob>[] = [];
+  const carried = { event: [] as string[], endpoint: [] as string[], job: [] as string[] };
+  for (const [endpointId, rows] of byEndpoint) {
+    for (let i = 0; i < rows.length; i += size) {
+      const chunk = rows.slice(i, i + size);
+      if (chunk.length === 1) {
+        const p = chunk[0]!;
+        jobs.push(deliveryJob({ eventId: p.event_id, endpointId, round: p.round }));
+        continue;
+      }
+      const batch = chunk.map((p) => ({ eventId: p.event_id, round: p.round }));
+      jobs.push(deliveryJob({ endpointId, batch }));
+      const id = batchJobId(endpointId, batch);
+      for (const p of chunk) {
+        carried.event.push(p.event_id);
+        carried.endpoint.push(endpointId);
+        carried.job.push(id);
+      }
+    }
+  }
+  return { jobs, carried };
 }
 
 /**
@@ -184,9 +233,11 @@ export async function sweepDeliveries(
   // seconds, where one lookup and one add per row and 200 rows a minute took N/200 minutes.
   while (seen < max) {
     // The cursor's time travels as text: full microsecond precision, whatever the driver parses.
-    const rows: (PendingRow & { at: string })[] = await conn.execute(
-      `select event_id, endpoint_id, round, next_attempt_at::text as at from delivery
+    // An attempt still in flight (its claim not lapsed) has a live job, not a lost one.
+    const rows: (PendingRow & { at: string; batch_job_id: string | null; round_attempts: number })[] = await conn.execute(
+      `select event_id, endpoint_id, round, next_attempt_at::text as at, batch_job_id, round_attempts from delivery
         where status = 'PENDING' and next_attempt_at < now() - (? * interval '1 millisecond')
+          and (in_flight_until is null or in_flight_until < now())
           ${after ? 'and (next_attempt_at, event_id, endpoint_id) > (?::timestamptz, ?, ?)' : ''}
         order by next_attempt_at, event_id, endpoint_id limit ?`,
       [deps.config.deliverySweepMs, ...(after ? [after.at, after.eventId, after.endpointId] : []), batch],
@@ -194,21 +245,36 @@ export async function sweepDeliveries(
     if (rows.length === 0) break;
     seen += rows.length;
     const jobs = rows.map((row) => deliveryJob({ eventId: row.event_id, endpointId: row.endpoint_id, round: row.round }));
-    const existing = await Promise.all(jobs.map((job) => deps.deliveries.getJob(job.opts.jobId)));
-    const missing = jobs.filter((_, i) => !existing[i]);
+    // A delivery's own job, and the batch job that carries its first attempt (if any, and not yet made).
+    const [existing, batches] = await Promise.all([
+      Promise.all(jobs.map((job) => deps.deliveries.getJob(job.opts.jobId))),
+      Promise.all(rows.map((row) => (row.batch_job_id && row.round === 0 && row.round_attempts === 0 ? deps.deliveries.getJob(row.batch_job_id) : null))),
+    ]);
+    const [states, batchStates] = await Promise.all([
+      Promise.all(existing.map((job) => job?.getState() ?? null)),
+      Promise.all(batches.map((job) => job?.getState() ?? null)),
+    ]);
+    const alive = (state: string | null) => state !== null && state !== 'completed' && state !== 'failed' && state !== 'unknown';
+    const missing: typeof jobs = [];
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (states[i] === 'failed') {
+        // BullMQ gave up on the job (the handler crashed every time): the delivery fails instead of looping.
+        await conn.execute(
+          `update delivery set status = 'FAILED', next_attempt_at = null, last_error = ?, updated_at = now()
+            where event_id = ? and endpoint_id = ? and round = ? and status = 'PENDING'`,
+          [`worker gave up: ${String(existing[i]!.failedReason ?? 'unknown').slice(0, 500)}`, row.event_id, row.endpoint_id, row.round],
+        );
+        failed++;
+        continue;
+      }
+      if (alive(states[i]) || alive(batchStates[i])) continue;
+      // A job that completed while its delivery is still due (it was skipped) is replaced, not trusted.
+      if (states[i] === 'completed') await existing[i]!.remove().catch(() => {});
+      missing.push(jobs[i]!);
+    }
     if (missing.length) await deps.deliveries.addBulk(missing);
     requeued += missing.length;
-    const gaveUp = await Promise.all(existing.map((job) => (job ? job.isFailed() : false)));
-    for (let i = 0; i < rows.length; i++) {
-      if (!gaveUp[i]) continue;
-      const row = rows[i]!;
-      await conn.execute(
-        `update delivery set status = 'FAILED', next_attempt_at = null, last_error = ?, updated_at = now()
-          where event_id = ? and endpoint_id = ? and round = ? and status = 'PENDING'`,
-        [`worker gave up: ${String(existing[i]!.failedReason ?? 'unknown').slice(0, 500)}`, row.event_id, row.endpoint_id, row.round],
-      );
-      failed++;
-    }
     const last = rows[rows.length - 1]!;
     after = { at: last.at, eventId: last.event_id, endpointId: last.endpoint_id };
     if (rows.length < batch) break;

@@ -26,6 +26,10 @@ export const Delivery = defineEntity({
     lastStatusCode: p.integer().nullable(),
     lastError: p.string().nullable(),
     succeededAt: p.datetime().nullable(),
+    /** The relay's batch job carrying the first attempt (null: the delivery's own job). */
+    batchJobId: p.string().nullable(),
+    /** While ahead, an attempt is in flight and no other job may claim the delivery. */
+    inFlightUntil: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()
