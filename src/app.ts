@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './infra/redis.ts';
 import type { Config } from './config/config.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { createMetrics, type Metrics } from './infra/metrics.ts';
@@ -21,7 +21,7 @@ import type { AppDeps } from './modules/service-context.ts';
 export type App = {
   deps: AppDeps;
   orm: MikroORM;
-  redis: Redis;
+  redis: RedisClient;
   pubsub: RedisEventTarget;
   metrics: Metrics;
   /** Usage metering buffer; `flush()` writes it to PostgreSQL now (tests, shutdown). */
@@ -39,8 +39,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const log = opts.log ?? createLogger(config.logLevel);
   const orm = await openDatabase(config, { migrate: opts.migrate ?? true });
   // Connection names carry the prefix: `CLIENT LIST` tells deployments sharing a Redis apart.
-  const redis = createRedis(config.redisUrl, `api:${config.redisPrefix}`);
-  const subscriber = createRedis(config.redisUrl, `api-sub:${config.redisPrefix}`);
+  const redis = createRedis(config, `api:${config.redisPrefix}`);
+  const subscriber = createRedis(config, `api-sub:${config.redisPrefix}`);
   // Counted from the start: a listener added later would take the first reconnect for the connect.
   let subscriberReadyCount = 0;
   let onResubscribed = (): void => {};
@@ -54,7 +54,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const cache = new KeyCache({ max: config.keyCacheMax, ttlMs: config.keyCacheTtlMs });
   // Limits fail fast while Redis is down (no offline queue): a queued call would consume a
   // credit minutes after its answer.
-  const limiterRedis = createRedis(config.redisUrl, `api-limiter:${config.redisPrefix}`, {
+  const limiterRedis = createRedis(config, `api-limiter:${config.redisPrefix}`, {
     enableOfflineQueue: false,
     commandTimeout: 1000,
     maxRetriesPerRequest: 1,
@@ -156,7 +156,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         orm.em
           .getConnection()
           .execute(notice.sql, notice.params)
-          .catch((err: unknown) => log.warn({ err }, 'invalidation notice failed; other replicas rely on Redis and the cache TTL')),
+          .catch((err: unknown) => log.warn({ err }, 'invalidation notice failed; other replicas rely on RedisClient and the cache TTL')),
         redis.status === 'ready' ? withinMs(pubsub.publish(INVALIDATION_TOPIC, message), REDIS_PUBLISH_MS).catch(() => {}) : null,
       ]);
     },
@@ -195,7 +195,7 @@ function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, elapsed]).finally(() => clearTimeout(timer));
 }
 
-function waitReady(r: Redis, ms: number): Promise<void> {
+function waitReady(r: RedisClient, ms: number): Promise<void> {
   if (r.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);

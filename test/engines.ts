@@ -158,3 +158,154 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
     },
   };
 }
+
+export type RedisClusterNode = { port: number; busPort: number; child: ChildProcess | null };
+export type PrivateRedisCluster = {
+  /** `host:port,…` for KEYPLANE_REDIS_CLUSTER_NODES. */
+  seeds: string;
+  nodes: RedisClusterNode[];
+  /** The port of the master serving `key`'s slot now. */
+  masterOf(key: string): Promise<number>;
+  /** SIGKILLs the master on `port` and waits until its replica has taken over every slot. */
+  killMaster(port: number): Promise<void>;
+  stop(): Promise<void>;
+};
+
+function redisCli(args: string[]): string {
+  return execFileSync('redis-cli', args, { encoding: 'utf8', timeout: 30_000 });
+}
+
+/**
+ * A Redis Cluster of the test's own: 3 masters and 3 replicas (`redis-server --cluster-enabled
+ * yes` on loopback ports, joined with `redis-cli --cluster create`), a 1 s node timeout so a
+ * killed master fails over within a couple of seconds. Nothing is persisted.
+ */
+export async function privateRedisCluster(): Promise<PrivateRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'kp-rc-'));
+  const nodes: RedisClusterNode[] = [];
+  for (let i = 0; i < 6; i++) nodes.push({ port: await freePort(), busPort: await freePort(), child: null });
+  try {
+    for (const n of nodes) {
+      n.child = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(n.port),
+          '--cluster-port',
+          String(n.busPort),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${n.port}.conf`),
+          '--cluster-node-timeout',
+          '1000',
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--loglevel',
+          'warning',
+        ],
+        { stdio: 'ignore' },
+      );
+    }
+    for (const n of nodes) {
+      const until = Date.now() + 10_000;
+      for (;;) {
+        try {
+          if (redisCli(['-p', String(n.port), 'ping']).trim() === 'PONG') break;
+        } catch {
+          /* not up yet */
+        }
+        if (Date.now() > until) throw new Error(`redis-server on ${n.port} did not start`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    redisCli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes']);
+    await waitClusterOk(nodes);
+    // A replica that never synced with its master cannot take over from it: wait for every link.
+    const until = Date.now() + 30_000;
+    for (const n of nodes) {
+      for (;;) {
+        const info = redisCli(['-p', String(n.port), 'info', 'replication']);
+        if (info.includes('role:master') || info.includes('master_link_status:up')) break;
+        if (Date.now() > until) throw new Error(`replica ${n.port} did not sync with its master`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  } catch (err) {
+    for (const n of nodes) n.child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const alive = () => nodes.filter((n) => n.child && n.child.exitCode === null && n.child.signalCode === null);
+  return {
+    seeds: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
+    nodes,
+    async masterOf(key) {
+      const slot = Number(redisCli(['-p', String(alive()[0]!.port), 'cluster', 'keyslot', key]).trim());
+      for (const line of redisCli(['-p', String(alive()[0]!.port), 'cluster', 'nodes']).split('\n')) {
+        const f = line.trim().split(' ');
+        if (!f[2]?.includes('master') || f[2].includes('fail')) continue;
+        for (const range of f.slice(8)) {
+          const [lo, hi] = range.split('-').map(Number);
+          if (slot >= lo! && slot <= (hi ?? lo)!) return Number(f[1]!.split(':')[1]!.split('@')[0]);
+        }
+      }
+      throw new Error(`no master serves slot ${slot}`);
+    },
+    async killMaster(port) {
+      const node = nodes.find((n) => n.port === port)!;
+      const c = node.child!;
+      node.child = null;
+      const exited = new Promise((resolve) => c.once('exit', resolve));
+      c.kill('SIGKILL');
+      await exited;
+      await waitClusterOk(alive(), port);
+    },
+    async stop() {
+      await Promise.all(
+        alive().map((n) => {
+          const c = n.child!;
+          n.child = null;
+          const exited = new Promise((resolve) => c.once('exit', resolve));
+          c.kill('SIGKILL');
+          return exited;
+        }),
+      );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Until every node answers `cluster_state:ok` and (after a kill) no slot is served by `gonePort`. */
+async function waitClusterOk(nodes: RedisClusterNode[], gonePort?: number): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    let ok = true;
+    try {
+      for (const n of nodes) {
+        if (!redisCli(['-p', String(n.port), 'cluster', 'info']).includes('cluster_state:ok')) ok = false;
+        if (gonePort !== undefined) {
+          // id addr flags master ping pong epoch link slots…: masters serving slots, not failed.
+          const masters = redisCli(['-p', String(n.port), 'cluster', 'nodes'])
+            .split('\n')
+            .map((l) => l.trim().split(' '))
+            .filter((f) => f[2]?.split(',').includes('master') && !f[2].includes('fail') && f.length > 8);
+          if (masters.some((f) => f[1]!.includes(`:${gonePort}@`))) ok = false;
+          if (masters.length < 3) ok = false;
+        }
+      }
+    } catch {
+      ok = false;
+    }
+    if (ok) return;
+    if (Date.now() > until) throw new Error('the Redis Cluster did not reach cluster_state:ok within 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -2,12 +2,11 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import * as bullmq from 'bullmq';
 import type { Worker } from 'bullmq';
 import { createQueue, queuePrefix } from '../src/jobs/define-job.ts';
-import type { Redis } from 'ioredis';
 import type { Config } from '../src/config/config.ts';
 import type { Logger } from '../src/infra/logger.ts';
 import { openDatabase } from '../src/infra/orm.ts';
 import { RedisEventTarget } from '../src/infra/pubsub.ts';
-import { createRedis } from '../src/infra/redis.ts';
+import { createRedis, type RedisClient } from '../src/infra/redis.ts';
 import { envelope, invalidationNotice } from '../src/modules/verification/invalidation-bus.ts';
 import { INVALIDATION_TOPIC, type Invalidation } from '../src/modules/verification/key-cache.ts';
 
@@ -16,7 +15,7 @@ export type WorkerDeps = {
   config: Config;
   log: Logger;
   orm: MikroORM;
-  redis: Redis;
+  redis: RedisClient;
   pubsub: RedisEventTarget;
   now: () => Date;
   invalidate: (inv: Invalidation) => Promise<void>;
@@ -34,8 +33,8 @@ export type WorkerModule = { name: string; start(deps: WorkerDeps): Promise<Work
 
 export async function startWorkers(config: Config, opts: { log: Logger; now?: () => Date; modules: readonly WorkerModule[] }) {
   const orm = await openDatabase(config);
-  const redis = createRedis(config.redisUrl, 'workers');
-  const subscriber = createRedis(config.redisUrl, 'workers-sub');
+  const redis = createRedis(config, 'workers');
+  const subscriber = createRedis(config, 'workers-sub');
   const pubsub = new RedisEventTarget(redis, subscriber, config.redisPrefix);
   const closers: (() => Promise<void>)[] = [];
   const deps: WorkerDeps = {
@@ -100,6 +99,9 @@ export function createJobWorker<S extends import('zod').ZodType>(
   opts: Omit<import('bullmq').WorkerOptions, 'connection' | 'prefix'> = {},
 ): Worker {
   const { Worker: BullWorker, UnrecoverableError } = bullmq;
+  // The worker's own connection (BullMQ duplicates it for its blocking reads); BullMQ leaves a
+  // connection it was given open, so it is closed with the worker.
+  const connection = createRedis(deps.config, `worker:${def.queue}`);
   const worker = new BullWorker(
     def.queue,
     async (job) => {
@@ -107,8 +109,9 @@ export function createJobWorker<S extends import('zod').ZodType>(
       if (!parsed.success) throw new UnrecoverableError(`invalid ${def.name} payload: ${parsed.error.message}`);
       return handler(parsed.data, { em: deps.orm.em.fork(), job, deps });
     },
-    { connection: deps.redis.duplicate({ maxRetriesPerRequest: null }), prefix: queuePrefix(deps.config), ...opts },
+    { connection, prefix: queuePrefix(deps.config), ...opts },
   );
+  worker.on('closed', () => connection.disconnect());
   // Connection losses and jobs whose keys vanished with Redis's data: logged, not printed raw.
   worker.on('error', (err) => deps.log.warn({ err: err.message, queue: def.queue }, 'worker error'));
   return worker;

@@ -9,7 +9,7 @@ import { KEY_ADDED_TOPIC } from '../modules/verification/key-id-filter.ts';
  * rebuild). A warning, not a failure, when Redis cannot be reached.
  */
 export async function announceKey(config: Config, keyId: string): Promise<void> {
-  const redis = createRedis(config.redisUrl, 'cli', { maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 3000 });
+  const redis = createRedis(config, 'cli', { maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 3000 });
   try {
     await new RedisEventTarget(redis, redis, config.redisPrefix).publish(KEY_ADDED_TOPIC, { keyId });
   } catch (err) {

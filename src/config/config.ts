@@ -13,6 +13,19 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/keyplane'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Seed nodes of a Redis Cluster (`host:port,…`); when set, every Redis client of the service uses the cluster (credentials and TLS from REDIS_URL). */
+  KEYPLANE_REDIS_CLUSTER_NODES: z
+    .string()
+    .max(4096)
+    .default('')
+    .transform((v, ctx) => {
+      try {
+        return parseClusterNodes(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Namespaces every Redis key, channel and queue; lets tests and deployments share one Redis. */
   KEYPLANE_REDIS_PREFIX: z
     .string()
@@ -134,6 +147,8 @@ export type Config = {
   host: string;
   databaseUrl: string;
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster; null: the single node of redisUrl. */
+  redisClusterNodes: { host: string; port: number }[] | null;
   redisPrefix: string;
   pepper: Buffer;
   encryptionKey: Buffer;
@@ -234,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: c.HOST,
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
+    redisClusterNodes: c.KEYPLANE_REDIS_CLUSTER_NODES,
     redisPrefix: c.KEYPLANE_REDIS_PREFIX,
     pepper: Buffer.from(c.KEYPLANE_PEPPER ?? DEV_PEPPER, 'utf8'),
     encryptionKey: Buffer.from(c.KEYPLANE_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY, 'base64'),
@@ -277,4 +293,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     githubScanningKeysUrl: c.KEYPLANE_GITHUB_SCANNING_KEYS_URL,
     metricsPort: c.KEYPLANE_METRICS_PORT,
   };
+}
+
+/** Parses KEYPLANE_REDIS_CLUSTER_NODES: `host:port[,host:port…]` (IPv6 as `[::1]:7000`); null when empty. */
+export function parseClusterNodes(value: string | undefined): { host: string; port: number }[] | null {
+  const list = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) return null;
+  return list.map((entry) => {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(entry);
+    const port = Number(m?.[3]);
+    if (!m || port < 1 || port > 65535) throw new Error(`"${entry.slice(0, 100)}" is not host:port`);
+    return { host: m[1] ?? m[2]!, port };
+  });
 }

@@ -32,7 +32,8 @@ const BATCH_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
  * keep its keys "used" (and so away from inactivity expiry) without ever seeing their tokens.
  */
 export const SNAPSHOT_GRANT_TTL_SECONDS = 2 * 3600;
-const grantKey = (prefix: string, callerPk: string, keyPk: string) => `${prefix}:sdk-snap:${callerPk}:${keyPk}`;
+// Hash-tagged by the calling key: one MGET reads a caller's grants from one Redis Cluster slot.
+const grantKey = (prefix: string, callerPk: string, keyPk: string) => `${prefix}:sdk-snap:{${callerPk}}:${keyPk}`;
 /** What a host can decide alone; rate limits and credits are always asked of the server. */
 const LOCAL_CODES: ReadonlySet<VerifyCode> = new Set([
   'VALID',

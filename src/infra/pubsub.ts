@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
 
 type Listener = (event: CustomEvent) => void;
 
@@ -10,11 +10,11 @@ type Listener = (event: CustomEvent) => void;
 export class RedisEventTarget {
   private listeners = new Map<string, Set<Listener>>();
 
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly prefix: string;
 
-  constructor(publisher: Redis, subscriber: Redis, prefix: string) {
+  constructor(publisher: RedisClient, subscriber: RedisClient, prefix: string) {
     this.publisher = publisher;
     this.subscriber = subscriber;
     this.prefix = prefix;

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.ts';
 import type { z } from 'zod';
 import type { Config } from '../config/config.ts';
 
@@ -25,7 +25,7 @@ export function queuePrefix(config: Pick<Config, 'redisPrefix'>): string {
   return `{${config.redisPrefix}}`;
 }
 
-export function createQueue(def: JobDefinition<z.ZodType>, connection: Redis, config: Pick<Config, 'redisPrefix'>): Queue {
+export function createQueue(def: JobDefinition<z.ZodType>, connection: RedisClient, config: Pick<Config, 'redisPrefix'>): Queue {
   return new Queue(def.queue, { connection, prefix: queuePrefix(config), defaultJobOptions: def.options });
 }
 

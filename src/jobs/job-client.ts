@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.ts';
 import type { z } from 'zod';
 import type { Config } from '../config/config.ts';
 import { createQueue, enqueue, type JobDefinition } from './define-job.ts';
@@ -8,10 +8,10 @@ import { createQueue, enqueue, type JobDefinition } from './define-job.ts';
 export class JobClient {
   private readonly queues = new Map<string, Queue>();
 
-  private readonly connection: Redis;
+  private readonly connection: RedisClient;
   private readonly config: Pick<Config, 'redisPrefix'>;
 
-  constructor(connection: Redis, config: Pick<Config, 'redisPrefix'>) {
+  constructor(connection: RedisClient, config: Pick<Config, 'redisPrefix'>) {
     this.connection = connection;
     this.config = config;
   }

@@ -14,6 +14,17 @@ describe('config', () => {
     expect(c.encryptionKey).toHaveLength(32);
   });
 
+  it('reads Redis Cluster seed nodes (IPv4, names, [IPv6]) and refuses what is not host:port', () => {
+    expect(loadConfig({}).redisClusterNodes).toBeNull();
+    expect(loadConfig({ KEYPLANE_REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-b.internal:7001,[::1]:7002 ' }).redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b.internal', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    for (const bad of ['10.0.0.1', '10.0.0.1:0', 'host:70000', 'a b:1', '::1:7000', 'redis://x:1'])
+      expect(() => loadConfig({ KEYPLANE_REDIS_CLUSTER_NODES: bad }), bad).toThrow(/KEYPLANE_REDIS_CLUSTER_NODES[\s\S]*not host:port/);
+  });
+
   it('names every invalid variable', () => {
     expect(() => loadConfig({ PORT: '99999', DATABASE_URL: 'mysql://x', KEYPLANE_ENCRYPTION_KEY: 'short' })).toThrow(
       /PORT[\s\S]*DATABASE_URL[\s\S]*KEYPLANE_ENCRYPTION_KEY|PORT/,

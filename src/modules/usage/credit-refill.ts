@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../infra/redis.ts';
 import { z } from 'zod';
 import type { CreditsRefill } from '../keys/api-key.entity.ts';
 import { limiterKeys, poolKeys } from './usage-keys.ts';
@@ -27,7 +27,7 @@ export function periodStart(refill: CreditsRefill, now: Date): Date {
  * refill setting is only stamped with its current period. The new grant starts a new epoch and
  * the old lease in Redis is dropped, so nothing of the last period's lease is spent after it.
  */
-export async function sweepCalendarRefills(deps: { orm: MikroORM; redis: Redis; prefix: string }, now: Date): Promise<number> {
+export async function sweepCalendarRefills(deps: { orm: MikroORM; redis: RedisClient; prefix: string }, now: Date): Promise<number> {
   let refilled = 0;
   for (const table of ['api_key', 'customer'] as const) {
     const rows = await deps.orm.em.fork().execute<Row[]>(

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../infra/redis.ts';
 import type { KeyRecord } from '../verification/key-record.ts';
 import type { RateLimitState, UsageLimiter } from '../verification/verifier.ts';
 import { limiterKeys, poolKeys } from './usage-keys.ts';
@@ -115,14 +115,14 @@ if tonumber(ARGV[3]) < tonumber(redis.call('HGET', KEYS[1], 'p')) then redis.cal
 return 1
 `;
 
-type LimiterRedis = Redis & {
+type LimiterRedis = RedisClient & {
   kpConsume(rl: string, cr: string, prl: string, pcr: string, ...args: (string | number)[]): Promise<[number, number, number, number, number, number]>;
   kpLease(cr: string, ...args: (string | number)[]): Promise<number>;
 };
 
 export class LimiterUnavailableError extends Error {
   constructor(cause: unknown) {
-    super('usage limiter unavailable (Redis or PostgreSQL)', { cause });
+    super('usage limiter unavailable (RedisClient or PostgreSQL)', { cause });
   }
 }
 
@@ -193,7 +193,7 @@ export class RedisUsageLimiter implements UsageLimiter {
   private readonly leasing = new Map<string, Promise<void>>();
   private readonly waiting = new Map<string, number>();
 
-  constructor(redis: Redis, orm: MikroORM, prefix: string) {
+  constructor(redis: RedisClient, orm: MikroORM, prefix: string) {
     this.orm = orm;
     this.prefix = prefix;
     redis.defineCommand('kpConsume', { numberOfKeys: 4, lua: CONSUME_LUA });
@@ -357,16 +357,14 @@ export class RedisUsageLimiter implements UsageLimiter {
     const leased = new Map<string, number>();
     if (credited.length) {
       try {
-        const p = this.redis.pipeline();
-        for (const k of credited) p.hmget(hashOf(k), 'n', 'e');
-        const replies = (await p.exec()) ?? [];
+        // One command per key, sent together (not one pipeline: on a cluster the keys live in many slots).
+        const replies = await Promise.all(credited.map((k) => this.redis.hmget(hashOf(k), 'n', 'e').catch(() => null)));
         credited.forEach((k, i) => {
-          const [err, v] = replies[i] ?? [];
-          const [n, e] = ((err ? [] : v) as (string | null)[] | undefined)?.map((x) => (x === null ? Number.NaN : Number(x))) ?? [];
+          const [n, e] = replies[i]?.map((x) => (x === null ? Number.NaN : Number(x))) ?? [];
           if (Number.isSafeInteger(n) && e === k.creditsEpoch) leased.set(k.id, n!);
         });
       } catch {
-        /* Redis unreachable: PostgreSQL's figure */
+        /* RedisClient unreachable: PostgreSQL's figure */
       }
     }
     return keys.map((k) => (k.credits === null ? null : k.credits + (leased.get(k.id) ?? 0)));

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../config/config.ts';
 import type { Logger } from '../../infra/logger.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../infra/redis.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { deliverAction, keyEventTrigger, nextAttemptDelayMs, type DeliveryResult } from '../../../connectors/webhook/index.ts';
@@ -23,7 +23,7 @@ import { endpointJson, signingSecrets } from './webhook.service.ts';
 const ERROR_TEXT = 500;
 
 /** What delivery attempts need from their process: configuration, clock, logger, Redis, and the queue for waits a batch hands on. */
-export type DeliveryDeps = { config: Config; now: () => Date; log: Logger; redis: Redis; deliveries?: Queue };
+export type DeliveryDeps = { config: Config; now: () => Date; log: Logger; redis: RedisClient; deliveries?: Queue };
 
 /**
  * How many of `n` attempts an endpoint with a per-second limit may take now: a counter per
