@@ -6,6 +6,7 @@ import { createLogger, type Logger } from './infra/logger.ts';
 import { createMetrics, type Metrics } from './infra/metrics.ts';
 import { openDatabase } from './infra/orm.ts';
 import { RedisEventTarget } from './infra/pubsub.ts';
+import { ReadRouter } from './infra/read-router.ts';
 import { createRedis } from './infra/redis.ts';
 import { JobClient } from './jobs/job-client.ts';
 import { consoleSessionActive } from './modules/console/console-auth.ts';
@@ -128,6 +129,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   };
 
   const jobs = new JobClient(redis, config);
+  const reads = new ReadRouter({ redis, prefix: config.redisPrefix, boundMs: config.readYourWritesMs, enabled: config.databaseReplicaUrl !== null });
 
   const deps: AppDeps = {
     orm,
@@ -136,6 +138,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     verifier,
     now: () => new Date(now()),
     jobs,
+    reads,
     onInvalidation,
     creditsLeft: (keys) => limiter.remaining(keys),
     poolCreditsLeft: (pools) => limiter.poolsLeft(pools),
@@ -156,7 +159,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         orm.em
           .getConnection()
           .execute(notice.sql, notice.params)
-          .catch((err: unknown) => log.warn({ err }, 'invalidation notice failed; other replicas rely on RedisClient and the cache TTL')),
+          .catch((err: unknown) => log.warn({ err }, 'invalidation notice failed; other replicas rely on Redis and the cache TTL')),
         redis.status === 'ready' ? withinMs(pubsub.publish(INVALIDATION_TOPIC, message), REDIS_PUBLISH_MS).catch(() => {}) : null,
       ]);
     },

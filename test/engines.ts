@@ -309,3 +309,55 @@ async function waitClusterOk(nodes: RedisClusterNode[], gonePort?: number): Prom
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A streaming replica of a private PostgreSQL (`pg_basebackup -R -X stream`, hot standby) on a
+ * loopback port of its own. `pauseReplay` / `resumeReplay` hold and release what it shows (as a
+ * replica lagging behind would), so a test can tell which server answered.
+ */
+export async function privatePostgresReplica(
+  primary: PrivatePostgres,
+): Promise<PrivatePostgres & { pauseReplay(): Promise<void>; resumeReplay(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kp-pgr-'));
+  if (process.getuid?.() === 0)
+    chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+  const data = join(dir, 'data');
+  const port = await freePort();
+  await run(pgBin('pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--no-sync']);
+  const start = () =>
+    run(pgBin('pg_ctl'), [
+      '-D',
+      data,
+      '-w',
+      '-l',
+      join(dir, 'log'),
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c hot_standby=on -c fsync=off`,
+      'start',
+    ]);
+  const stopImmediate = () => run(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']).catch(() => {});
+  await start();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const admin = async (sql: string) => {
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    url,
+    port,
+    start,
+    stopImmediate,
+    pauseReplay: () => admin('select pg_wal_replay_pause()'),
+    resumeReplay: () => admin('select pg_wal_replay_resume()'),
+    async destroy() {
+      await stopImmediate();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -116,6 +116,10 @@ const schema = z.object({
    * only migrates). Default: DATABASE_URL with its user replaced by KEYPLANE_DATABASE_APP_ROLE.
    */
   KEYPLANE_DATABASE_APP_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** A streaming replica for list pages and reports; without a user in it, the runtime role's credentials are used. */
+  DATABASE_REPLICA_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** After a caller's mutation, its reads stay on the primary this long (read-your-writes across requests and replicas). */
+  KEYPLANE_READ_YOUR_WRITES_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   KEYPLANE_DATABASE_APP_ROLE: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL role name')
@@ -185,6 +189,9 @@ export type Config = {
   workersHealthPort: number;
   /** The runtime (non-owner) connection, its role, and the password to give the role when creating it. */
   databaseAppUrl: string;
+  /** The read replica, as the runtime role; null: every read goes to the primary. */
+  databaseReplicaUrl: string | null;
+  readYourWritesMs: number;
   databaseAppRole: string;
   databaseAppPassword: string | null;
   httpHeadersTimeoutMs: number;
@@ -201,6 +208,16 @@ function withUser(url: string, user: string): string {
   const u = new URL(url);
   u.username = user;
   u.password = '';
+  return u.toString();
+}
+
+/** The replica's URL with the runtime role's user and password when it names no user. */
+function replicaAsAppRole(replicaUrl: string, appUrl: string): string {
+  const u = new URL(replicaUrl);
+  if (u.username) return replicaUrl;
+  const app = new URL(appUrl);
+  u.username = app.username;
+  u.password = app.password;
   return u.toString();
 }
 
@@ -285,6 +302,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subscriptionRecheckMs: c.KEYPLANE_SUBSCRIPTION_RECHECK_SECONDS * 1000,
     workersHealthPort: c.KEYPLANE_WORKERS_HEALTH_PORT,
     ...databaseApp(c.DATABASE_URL, c.KEYPLANE_DATABASE_APP_URL, c.KEYPLANE_DATABASE_APP_ROLE),
+    databaseReplicaUrl: c.DATABASE_REPLICA_URL
+      ? replicaAsAppRole(c.DATABASE_REPLICA_URL, databaseApp(c.DATABASE_URL, c.KEYPLANE_DATABASE_APP_URL, c.KEYPLANE_DATABASE_APP_ROLE).databaseAppUrl)
+      : null,
+    readYourWritesMs: c.KEYPLANE_READ_YOUR_WRITES_SECONDS * 1000,
     httpHeadersTimeoutMs: c.KEYPLANE_HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: Math.max(c.KEYPLANE_HTTP_REQUEST_TIMEOUT_MS, c.KEYPLANE_HTTP_HEADERS_TIMEOUT_MS),
     maxConnections: c.KEYPLANE_MAX_CONNECTIONS,

@@ -3,9 +3,12 @@ import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities.ts';
 import { migrationsList } from './migrations/index.ts';
 
-export function ormConfig(databaseUrl: string, opts: { debug?: boolean; poolMax?: number } = {}) {
+export function ormConfig(databaseUrl: string, opts: { debug?: boolean; poolMax?: number; replicaUrl?: string | null } = {}) {
   return defineConfig({
     clientUrl: databaseUrl,
+    // A replica serves only what asks for it (list pages and reports, `connectionType: 'read'`):
+    // everything else, and anything in a transaction, stays on the primary.
+    ...(opts.replicaUrl ? { replicas: [{ name: 'replica', clientUrl: opts.replicaUrl }], preferReadReplicas: false } : {}),
     entities,
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },

@@ -5,7 +5,8 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } f
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { App } from '../app.ts';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../infra/db-errors.ts';
-import type { Context, ServerContext } from '../graphql/context.ts';
+import { type Context, requestReads, type ServerContext } from '../graphql/context.ts';
+import { readYourWrites } from '../graphql/read-your-writes.ts';
 import { useForwardOnlyConnections } from '../graphql/forward-only.ts';
 import { useNodeLimit } from '../graphql/node-limit.ts';
 import { schema } from '../graphql/schema.ts';
@@ -121,7 +122,9 @@ export function createHttpServer(
     },
     context: ({ actor, requestId }) => {
       const em = deps.orm.em.fork();
-      return { actor, requestId, em, deps, reach: new Reach(actor, em) };
+      const ctx: Context = { actor, requestId, em, deps, reach: new Reach(actor, em) };
+      ctx.reads = requestReads(ctx);
+      return ctx;
     },
     plugins: [
       EnvelopArmorPlugin({
@@ -136,6 +139,7 @@ export function createHttpServer(
       }),
       useForwardOnlyConnections(),
       useNodeLimit(),
+      readYourWrites(),
       operationMetrics(app),
     ],
   });

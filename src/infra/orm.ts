@@ -4,8 +4,8 @@ import type { Config } from '../config/config.ts';
 import { ormConfig } from '../db/orm.config.ts';
 
 /** Creates the database if missing, applies pending migrations, returns a connected ORM. */
-export async function initORM(databaseUrl: string, opts: { migrate?: boolean; poolMax?: number } = {}): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormConfig(databaseUrl, { poolMax: opts.poolMax }));
+export async function initORM(databaseUrl: string, opts: { migrate?: boolean; poolMax?: number; replicaUrl?: string | null } = {}): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(databaseUrl, { poolMax: opts.poolMax, replicaUrl: opts.replicaUrl }));
   if (opts.migrate ?? true) {
     await orm.schema.ensureDatabase({ create: true });
     await orm.migrator.up();
@@ -49,11 +49,11 @@ export async function grantRuntimeRole(owner: MikroORM, role: string, password: 
  * itself, the one ORM is kept.
  */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'databaseAppUrl' | 'databaseAppRole' | 'databaseAppPassword'>,
+  config: Pick<Config, 'databaseUrl' | 'databaseAppUrl' | 'databaseAppRole' | 'databaseAppPassword'> & Partial<Pick<Config, 'databaseReplicaUrl'>>,
   opts: { migrate?: boolean; poolMax?: number } = {},
 ): Promise<MikroORM> {
   if (opts.migrate ?? true) await migrateDatabase(config);
-  return initORM(config.databaseAppUrl, { migrate: false, poolMax: opts.poolMax });
+  return initORM(config.databaseAppUrl, { migrate: false, poolMax: opts.poolMax, replicaUrl: config.databaseReplicaUrl ?? null });
 }
 
 /** Any constant: processes migrating one database take turns (see migrateDatabase). */

@@ -1,3 +1,4 @@
+import type { ReadConnection, ReadRouter } from '../infra/read-router.ts';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config.ts';
 import type { JobClient } from '../jobs/job-client.ts';
@@ -27,10 +28,27 @@ export type AppDeps = {
   poolCreditsLeft: (pools: readonly { id: string; credits: number | null; creditsEpoch: number }[]) => Promise<(number | null)[]>;
   /** Live lifecycle events for subscriptions, across replicas. */
   eventStream: EventStream;
+  /** Where list pages and reports are read (the replica, unless the caller wrote recently). */
+  reads: ReadRouter;
 };
 
 /** Per-request: a forked EntityManager (own identity map) and the caller. */
-export type ServiceContext = { em: EntityManager; actor: Actor; deps: AppDeps; reach: Reach };
+export type ServiceContext = {
+  em: EntityManager;
+  actor: Actor;
+  deps: AppDeps;
+  reach: Reach;
+  /** Where this request's list pages and reports are read; absent: the primary. */
+  reads?: () => Promise<ReadConnection>;
+};
+
+/**
+ * Options for the reads of a list page or report: the read replica when one is configured and
+ * neither this request nor the caller's recent requests wrote anything; otherwise the primary.
+ */
+export async function listRead(ctx: ServiceContext): Promise<{ connectionType: ReadConnection }> {
+  return { connectionType: ctx.reads ? await ctx.reads() : 'write' };
+}
 
 /** The mutation's single flush (one transaction), then cache invalidation on every replica. */
 export async function commit(ctx: ServiceContext, invalidations: Invalidation[] = []): Promise<void> {

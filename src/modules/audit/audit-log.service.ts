@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { fromZodIssues, ValidationError } from '../../lib/errors.ts';
 import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { getOrganizationFor } from '../orgs/organization.service.ts';
-import type { ServiceContext } from '../service-context.ts';
+import { listRead, type ServiceContext } from '../service-context.ts';
 import { AuditEntry } from './audit-entry.entity.ts';
 
 const filterSchema = z.object({
@@ -44,12 +44,13 @@ export async function listAuditEntries(ctx: ServiceContext, filter: AuditLogFilt
     ...(f.actorKeyId ? { actorKeyId: f.actorKeyId } : {}),
     ...(f.since || f.until ? { occurredAt: { ...(f.since ? { $gte: f.since } : {}), ...(f.until ? { $lt: f.until } : {}) } } : {}),
   };
-  const rows = await ctx.em.find(AuditEntry, { ...where, ...(after ? { seq: { $gt: after } } : {}) }, { orderBy: { seq: 'asc' }, limit: limit + 1 });
+  const read = await listRead(ctx);
+  const rows = await ctx.em.find(AuditEntry, { ...where, ...(after ? { seq: { $gt: after } } : {}) }, { orderBy: { seq: 'asc' }, limit: limit + 1, ...read });
   return toConnection(
     rows,
     limit,
     (e) => [e.seq],
     after !== null,
-    () => ctx.em.count(AuditEntry, where),
+    () => ctx.em.count(AuditEntry, where, read),
   );
 }

@@ -6,7 +6,7 @@ import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
-import { commit, type ServiceContext } from '../service-context.ts';
+import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { Customer } from './customer.entity.ts';
 import { calendarRefill } from '../usage/credit-refill.ts';
 
@@ -84,8 +84,10 @@ export async function listCustomers(ctx: ServiceContext, filter: CustomerFilter,
   if (filter.search && filter.search.length > 200) throw ValidationError.field('filter.search', 'at most 200 characters');
   const search = filter.search ? `%${filter.search.replace(/[\\%_]/g, '\\$&')}%` : null;
   const filters = [{ organizationId: org.id }, search ? { $or: [{ name: { $ilike: search } }, { externalId: { $ilike: search } }] } : {}];
-  const rows = await ctx.em.find(Customer, { $and: [ks.where, ...filters] }, { orderBy: ks.orderBy, limit: limit + 1 });
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Customer, { $and: filters }));
+  // A list page: from the read replica unless the caller just wrote (read-your-writes).
+  const read = await listRead(ctx);
+  const rows = await ctx.em.find(Customer, { $and: [ks.where, ...filters] }, { orderBy: ks.orderBy, limit: limit + 1, ...read });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Customer, { $and: filters }, read));
 }
 
 async function assertExternalIdFree(ctx: ServiceContext, organizationId: string, externalId: string, except: string | null): Promise<void> {

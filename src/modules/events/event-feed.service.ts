@@ -3,7 +3,7 @@ import { fromZodIssues } from '../../lib/errors.ts';
 import { pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { seqCursor } from '../audit/audit-log.service.ts';
 import { getOrganizationFor } from '../orgs/organization.service.ts';
-import type { ServiceContext } from '../service-context.ts';
+import { listRead, type ServiceContext } from '../service-context.ts';
 import { EventRecord } from './event.entity.ts';
 import { EVENT_TYPE_SET, EVENT_TYPES } from './event.types.ts';
 
@@ -47,16 +47,17 @@ export async function listEvents(ctx: ServiceContext, filter: EventFilter | null
   const limit = pageSize(page.first);
   const after = seqCursor(page.after);
   const filters = [{ organizationId: org.id }, f.keyId ? { keyId: f.keyId } : {}, f.since ? { occurredAt: { $gte: f.since } } : {}, typeCondition(f.types)];
+  const read = await listRead(ctx);
   const rows = await ctx.em.find(
     EventRecord,
     { $and: [after ? { seq: order === 'NEWEST_FIRST' ? { $lt: after } : { $gt: after } } : {}, ...filters] } as never,
-    { orderBy: { seq: order === 'NEWEST_FIRST' ? 'desc' : 'asc' }, limit: limit + 1 },
+    { orderBy: { seq: order === 'NEWEST_FIRST' ? 'desc' : 'asc' }, limit: limit + 1, ...read },
   );
   return toConnection(
     rows,
     limit,
     (e) => [e.seq],
     after !== null,
-    () => ctx.em.count(EventRecord, { $and: filters } as never),
+    () => ctx.em.count(EventRecord, { $and: filters } as never, read),
   );
 }

@@ -10,7 +10,7 @@ import { assertKnownPermissions } from '../catalog/catalog.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
-import { commit, type ServiceContext } from '../service-context.ts';
+import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { resolveKeyCustomer } from '../customers/customer.service.ts';
 import { assertKeyPolicy, effectiveKeyPolicy, violationSql } from './key-policy.ts';
 import { calendarRefill } from '../usage/credit-refill.ts';
@@ -222,8 +222,10 @@ export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter | nu
     f.lastUsedBefore ? { $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: f.lastUsedBefore } }] } : {},
     expiresBefore,
   ];
-  const rows = await ctx.em.find(ApiKey, { $and: [ks.where, ...filters] } as never, { orderBy: ks.orderBy, limit: limit + 1 });
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(ApiKey, { $and: filters } as never));
+  // A list page: from the read replica unless the caller just wrote (read-your-writes).
+  const read = await listRead(ctx);
+  const rows = await ctx.em.find(ApiKey, { $and: [ks.where, ...filters] } as never, { orderBy: ks.orderBy, limit: limit + 1, ...read });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(ApiKey, { $and: filters } as never, read));
 }
 
 /** Validates a sub-account grant for a key of `org`: only sub-accounts below it that the caller itself reaches. */

@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { READ_PERMISSION } from '../auth/reach.ts';
 import type { EventRecord } from '../events/event.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
-import type { ServiceContext } from '../service-context.ts';
+import { listRead, type ServiceContext } from '../service-context.ts';
 import { Notification } from './notification.entity.ts';
 
 /** Who may see an organisation's notifications: its key admins (the reach rule's read permission). */
@@ -148,14 +148,15 @@ export async function listNotifications(
   }
   sql += ' order by n.created_at desc, n.id desc limit ?';
   params.push(limit + 1);
-  const rows = (await ctx.em.execute<Row[]>(sql, params)).map(toView);
-  const [count] = await ctx.em.execute<{ n: string }[]>(
+  const db = ctx.em.getConnection((await listRead(ctx)).connectionType);
+  const rows = (await db.execute<Row[]>(sql, params)).map(toView);
+  const [count] = await db.execute<{ n: string }[]>(
     `select count(*) as n from notification n
       where n.organization_id = ? and not exists (select 1 from notification_read r where r.notification_id = n.id and r.user_id = ?)`,
     [org.id, userId],
   );
   const total = async () => {
-    const [row] = await ctx.em.execute<{ n: string }[]>(
+    const [row] = await db.execute<{ n: string }[]>(
       `select count(*) as n from notification n
         where n.organization_id = ?${filter.unreadOnly ? ' and not exists (select 1 from notification_read r where r.notification_id = n.id and r.user_id = ?)' : ''}`,
       filter.unreadOnly ? [org.id, userId] : [org.id],

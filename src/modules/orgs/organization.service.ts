@@ -6,7 +6,7 @@ import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../li
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { reachSql } from '../auth/reach.ts';
-import { commit, type ServiceContext } from '../service-context.ts';
+import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { Organization } from './organization.entity.ts';
 
 export const MAX_DEPTH = 8;
@@ -77,8 +77,10 @@ export async function listOrganizations(ctx: ServiceContext, args: PageArgs & { 
   ctx.actor.require('organizations:read', { id: ctx.actor.organizationId, path: ctx.actor.organizationPath });
   const inReach = reachSql(ctx.actor, 'path');
   const filters = () => [{ [raw(inReach.sql, inReach.params)]: [] }, args.parentId ? { parentId: args.parentId } : {}];
-  const rows = await ctx.em.find(Organization, { $and: [ks.where, ...filters()] }, { orderBy: ks.orderBy, limit: limit + 1 });
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Organization, { $and: filters() }));
+  // A list page: from the read replica unless the caller just wrote (read-your-writes).
+  const read = await listRead(ctx);
+  const rows = await ctx.em.find(Organization, { $and: [ks.where, ...filters()] }, { orderBy: ks.orderBy, limit: limit + 1, ...read });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Organization, { $and: filters() }, read));
 }
 
 /** Creates a sub-account under `parentId` (default: the caller's organisation). */

@@ -10,7 +10,7 @@ import { recordEvent } from '../events/event.service.ts';
 import { pathIds, userPermissions } from '../verification/key-record.ts';
 import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
-import { commit, type ServiceContext } from '../service-context.ts';
+import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { getUserFor } from '../users/user.service.ts';
 import { Role, RoleAssignment, type ResourceLimits } from './role.entity.ts';
 
@@ -67,8 +67,10 @@ export async function listRoles(ctx: ServiceContext, filter: { organizationId?: 
   const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'roles:read');
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
-  const rows = await ctx.em.find(Role, { $and: [ks.where, { organizationId: org.id }] }, { orderBy: ks.orderBy, limit: limit + 1 });
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Role, { organizationId: org.id }));
+  // A list page: from the read replica unless the caller just wrote (read-your-writes).
+  const read = await listRead(ctx);
+  const rows = await ctx.em.find(Role, { $and: [ks.where, { organizationId: org.id }] }, { orderBy: ks.orderBy, limit: limit + 1, ...read });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Role, { organizationId: org.id }, read));
 }
 
 export async function createRole(ctx: ServiceContext, input: unknown): Promise<Role> {

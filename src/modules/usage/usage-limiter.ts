@@ -122,7 +122,7 @@ type LimiterRedis = RedisClient & {
 
 export class LimiterUnavailableError extends Error {
   constructor(cause: unknown) {
-    super('usage limiter unavailable (RedisClient or PostgreSQL)', { cause });
+    super('usage limiter unavailable (Redis or PostgreSQL)', { cause });
   }
 }
 
@@ -364,7 +364,7 @@ export class RedisUsageLimiter implements UsageLimiter {
           if (Number.isSafeInteger(n) && e === k.creditsEpoch) leased.set(k.id, n!);
         });
       } catch {
-        /* RedisClient unreachable: PostgreSQL's figure */
+        /* Redis unreachable: PostgreSQL's figure */
       }
     }
     return keys.map((k) => (k.credits === null ? null : k.credits + (leased.get(k.id) ?? 0)));

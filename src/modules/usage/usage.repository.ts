@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ReadConnection } from '../../infra/read-router.ts';
 import type { VerifyCode } from '../verification/verifier.ts';
 import { KeyVerification } from './usage.entity.ts';
 
@@ -16,10 +17,11 @@ export async function usageSeries(
   from: Date,
   to: Date,
   granularity: Granularity,
+  conn: ReadConnection = 'write',
 ): Promise<UsagePoint[]> {
   const unit = TRUNC[granularity];
   const [column, id] = 'apiKeyId' in scope ? ['api_key_id', scope.apiKeyId] : ['organization_id', scope.organizationId];
-  const rows = await em.execute<{ start: Date; code: VerifyCode; count: string }[]>(
+  const rows = await em.getConnection(conn).execute<{ start: Date; code: VerifyCode; count: string }[]>(
     `select date_trunc('${unit}', minute at time zone 'UTC') at time zone 'UTC' as start, code, sum(count)::text as count
        from usage_bucket
       where ${column} = ? and minute >= ? and minute < ?
@@ -36,9 +38,15 @@ export async function recentVerifications(em: EntityManager, apiKeyId: string, a
 }
 
 /** The newest `limit` verifications (after a cursor) of each of several keys, in one query. */
-export async function recentVerificationsOfKeys(em: EntityManager, apiKeyIds: readonly string[], after: { at: Date; id: string } | null, limit: number) {
+export async function recentVerificationsOfKeys(
+  em: EntityManager,
+  apiKeyIds: readonly string[],
+  after: { at: Date; id: string } | null,
+  limit: number,
+  conn: ReadConnection = 'write',
+) {
   const cursor = after ? 'and (v.at < ? or (v.at = ? and v.id < ?))' : '';
-  const rows = await em.getConnection().execute<Record<string, unknown>[]>(
+  const rows = await em.getConnection(conn).execute<Record<string, unknown>[]>(
     `select id, api_key_id, organization_id, at, ip, permission, code from (
        select v.*, row_number() over (partition by v.api_key_id order by v.at desc, v.id desc) as n
        from key_verification v where v.api_key_id = any(array[?]::text[]) ${cursor}
@@ -64,10 +72,11 @@ export async function creditSeries(
   from: Date,
   to: Date,
   granularity: Granularity,
+  conn: ReadConnection = 'write',
 ): Promise<CreditPoint[]> {
   const unit = TRUNC[granularity];
   const [column, id] = 'apiKeyId' in scope ? ['api_key_id', scope.apiKeyId] : ['customer_id', scope.customerId];
-  const rows = await em.execute<{ start: Date; credits: string }[]>(
+  const rows = await em.getConnection(conn).execute<{ start: Date; credits: string }[]>(
     `select date_trunc('${unit}', minute at time zone 'UTC') at time zone 'UTC' as start, sum(credits)::text as credits
        from credit_usage
       where ${column} = ? and minute >= ? and minute < ?

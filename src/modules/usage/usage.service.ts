@@ -5,7 +5,7 @@ import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/p
 import { ApiKey } from '../keys/api-key.entity.ts';
 import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
-import type { ServiceContext } from '../service-context.ts';
+import { listRead, type ServiceContext } from '../service-context.ts';
 import {
   creditSeries,
   GRANULARITIES,
@@ -72,7 +72,7 @@ export async function getUsage(ctx: ServiceContext, input: unknown): Promise<Usa
   const scope = f.keyId
     ? { apiKeyId: (await getKeyForUsage(ctx, f.keyId)).key.id }
     : { organizationId: (await getOrganizationFor(ctx, f.organizationId ?? ctx.actor.organizationId, 'usage:read')).id };
-  return usageSeries(ctx.em, scope, new Date(from), new Date(to), granularity);
+  return usageSeries(ctx.em, scope, new Date(from), new Date(to), granularity, (await listRead(ctx)).connectionType);
 }
 
 /** Recent verifications of a key (sampled, kept `verificationRetentionDays`), newest first. */
@@ -85,17 +85,19 @@ export async function listVerifications(ctx: ServiceContext, key: Pick<ApiKey, '
   // Batched across the keys of one page that ask with the same cursor and size.
   const rows = await ctx.reach
     .batched<string, KeyVerification[]>(`verifications:${limit}:${page.after ?? ''}`, async (ids) => {
-      const byKey = await recentVerificationsOfKeys(ctx.em, ids, after, limit + 1);
+      const byKey = await recentVerificationsOfKeys(ctx.em, ids, after, limit + 1, (await listRead(ctx)).connectionType);
       return ids.map((id) => byKey.get(id) ?? []);
     })
     .load(key.id);
   const total = () =>
     ctx.reach
       .batched<string, number>('verificationCounts', async (ids) => {
-        const counts = await ctx.em.execute<{ id: string; n: string }[]>(
-          'select api_key_id as id, count(*) as n from key_verification where api_key_id = any(array[?]::text[]) group by api_key_id',
-          [[...ids]],
-        );
+        const counts = await ctx.em
+          .getConnection((await listRead(ctx)).connectionType)
+          .execute<{ id: string; n: string }[]>(
+            'select api_key_id as id, count(*) as n from key_verification where api_key_id = any(array[?]::text[]) group by api_key_id',
+            [[...ids]],
+          );
         const byId = new Map(counts.map((c) => [c.id, Number(c.n)]));
         return ids.map((id) => byId.get(id) ?? 0);
       })
@@ -127,8 +129,10 @@ export async function getCreditUsage(ctx: ServiceContext, input: unknown): Promi
   const to = Math.ceil(f.to.getTime() / unit) * unit;
   if (to - from > MAX_SPAN[granularity])
     throw ValidationError.field('filter.from', `at most ${MAX_SPAN[granularity] / (1440 * MINUTE)} days at ${granularity} granularity`);
-  if (f.keyId) return creditSeries(ctx.em, { apiKeyId: (await getKeyForUsage(ctx, f.keyId)).key.id }, new Date(from), new Date(to), granularity);
+  const { connectionType } = await listRead(ctx);
+  if (f.keyId)
+    return creditSeries(ctx.em, { apiKeyId: (await getKeyForUsage(ctx, f.keyId)).key.id }, new Date(from), new Date(to), granularity, connectionType);
   const { org } = await getCustomerFor(ctx, f.customerId!, 'customers:read');
   ctx.actor.require('usage:read', org);
-  return creditSeries(ctx.em, { customerId: f.customerId! }, new Date(from), new Date(to), granularity);
+  return creditSeries(ctx.em, { customerId: f.customerId! }, new Date(from), new Date(to), granularity, connectionType);
 }

@@ -7,7 +7,7 @@ import { recordEvent } from '../events/event.service.ts';
 import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import { assertMayManageUser } from '../auth/policy.ts';
-import { commit, type ServiceContext } from '../service-context.ts';
+import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { User, USER_KINDS, USER_STATUSES } from './user.entity.ts';
 
 const createSchema = z.object({
@@ -52,8 +52,10 @@ export async function listUsers(ctx: ServiceContext, filter: UserFilter, page: P
     filter.kind ? { kind: filter.kind } : {},
     search ? { $or: [{ name: { $ilike: search } }, { email: { $ilike: search } }] } : {},
   ];
-  const rows = await ctx.em.find(User, { $and: [ks.where, ...filters] }, { orderBy: ks.orderBy, limit: limit + 1 });
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(User, { $and: filters }));
+  // A list page: from the read replica unless the caller just wrote (read-your-writes).
+  const read = await listRead(ctx);
+  const rows = await ctx.em.find(User, { $and: [ks.where, ...filters] }, { orderBy: ks.orderBy, limit: limit + 1, ...read });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(User, { $and: filters }, read));
 }
 
 async function assertEmailFree(ctx: ServiceContext, organizationId: string, email: string, exceptId?: string) {

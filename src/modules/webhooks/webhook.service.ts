@@ -13,7 +13,7 @@ import type { Organization } from '../orgs/organization.entity.ts';
 import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
 import { assertMayManageEndpoint } from '../auth/policy.ts';
 import { reachSql } from '../auth/reach.ts';
-import { commit, type ServiceContext } from '../service-context.ts';
+import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { Delivery, DeliveryAttempt, DELIVERY_STATUSES, type DeliveryStatus } from './delivery.entity.ts';
 import { invalidEventPattern } from './event-filter.ts';
 import { WebhookEndpoint, ENDPOINT_KINDS, type EndpointKind } from './webhook-endpoint.entity.ts';
@@ -112,8 +112,10 @@ export async function listWebhookEndpoints(ctx: ServiceContext, filter: Endpoint
     filter.kind ? { kind: filter.kind } : {},
     filter.enabled != null ? { enabled: filter.enabled } : {},
   ];
-  const rows = await ctx.em.find(WebhookEndpoint, { $and: [ks.where, ...filters] }, { orderBy: ks.orderBy, limit: limit + 1 });
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(WebhookEndpoint, { $and: filters }));
+  // A list page: from the read replica unless the caller just wrote (read-your-writes).
+  const read = await listRead(ctx);
+  const rows = await ctx.em.find(WebhookEndpoint, { $and: [ks.where, ...filters] }, { orderBy: ks.orderBy, limit: limit + 1, ...read });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(WebhookEndpoint, { $and: filters }, read));
 }
 
 /**
@@ -276,8 +278,10 @@ export async function listDeliveries(ctx: ServiceContext, filter: DeliveryFilter
     filter.status ? { status: filter.status } : {},
     filter.since ? { createdAt: { $gte: filter.since } } : {},
   ];
-  const rows = await ctx.em.find(Delivery, { $and: [ks.where, ...filters()] }, { orderBy: ks.orderBy, limit: limit + 1 });
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Delivery, { $and: filters() }));
+  // A list page: from the read replica unless the caller just wrote (read-your-writes).
+  const read = await listRead(ctx);
+  const rows = await ctx.em.find(Delivery, { $and: [ks.where, ...filters()] }, { orderBy: ks.orderBy, limit: limit + 1, ...read });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Delivery, { $and: filters() }, read));
 }
 
 export const MAX_ATTEMPTS_LISTED = 100;
