@@ -55,6 +55,14 @@ const schema = z.object({
   KEYPLANE_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   KEYPLANE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(1_048_576),
   KEYPLANE_VERIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Usage and credit buckets older than this are dropped, a month-partition at a time (0: kept for ever). */
+  KEYPLANE_USAGE_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(400),
+  /** Audit entries older than this are dropped, a month-partition at a time (0: kept for ever; at least 30 otherwise). */
+  KEYPLANE_AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .refine((d) => d === 0 || (d >= 30 && d <= 36_500), '0 (keep for ever) or 30 to 36500 days')
+    .default(0),
   /** Minute buckets of usage older than this are merged into hourly ones. */
   KEYPLANE_USAGE_MINUTE_DAYS: z.coerce.number().int().min(3).max(365).default(7),
   /** How often an API process pushes its buffered usage counts to Redis. */
@@ -163,6 +171,10 @@ export type Config = {
   keyCacheTtlMs: number;
   maxBodyBytes: number;
   verificationRetentionDays: number;
+  /** 0: kept for ever. */
+  usageRetentionDays: number;
+  /** 0: kept for ever. */
+  auditRetentionDays: number;
   usageMinuteDays: number;
   usageFlushMs: number;
   usageRollupMs: number;
@@ -277,6 +289,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyCacheTtlMs: c.KEYPLANE_KEY_CACHE_TTL_SECONDS * 1000,
     maxBodyBytes: c.KEYPLANE_MAX_BODY_BYTES,
     verificationRetentionDays: c.KEYPLANE_VERIFICATION_RETENTION_DAYS,
+    usageRetentionDays: c.KEYPLANE_USAGE_RETENTION_DAYS,
+    auditRetentionDays: c.KEYPLANE_AUDIT_RETENTION_DAYS,
     usageMinuteDays: c.KEYPLANE_USAGE_MINUTE_DAYS,
     usageFlushMs: c.KEYPLANE_USAGE_FLUSH_MS,
     usageRollupMs: c.KEYPLANE_USAGE_ROLLUP_SECONDS * 1000,

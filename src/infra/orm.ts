@@ -41,6 +41,15 @@ export async function grantRuntimeRole(owner: MikroORM, role: string, password: 
   await conn.execute(`grant usage, select on all sequences in schema public to ${ident}`);
   await conn.execute(`revoke all on table mikro_orm_migrations from ${ident}`);
   await conn.execute(`revoke update, delete, truncate on table audit_entry from ${ident}`);
+  // Partitioned tables are reached through their parent (whose grants apply); the partitions
+  // themselves, and the policy that bounds their retention, are not the runtime role's to touch.
+  await conn.execute(`revoke all on table partition_policy from ${ident}`);
+  await conn.execute(`grant execute on function keyplane_maintain_partitions(text, int, timestamptz) to ${ident}`);
+  const partitions = await conn.execute<{ name: string }[]>(
+    `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
+      where p.relkind = 'p' and p.relnamespace = 'public'::regnamespace`,
+  );
+  for (const { name } of partitions) await conn.execute(`revoke all on table "${name.replace(/"/g, '""')}" from ${ident}`);
 }
 
 /**

@@ -4,7 +4,7 @@ import { createLogger } from '../../src/infra/logger.ts';
 import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
 import { limiterKeys } from '../../src/modules/usage/usage-keys.ts';
 import { applyBatch } from '../../src/modules/usage/usage-batch.ts';
-import { rollUpUsage } from '../../src/modules/usage/usage-rollup.ts';
+import { maintainPartitions } from '../../src/modules/retention/partitions.ts';
 import { KeyVerification } from '../../src/modules/usage/usage.entity.ts';
 import { startWorkers } from '../../workers/runtime.ts';
 import { usageRollupWorker } from '../../workers/usage-rollup.worker.ts';
@@ -72,10 +72,12 @@ describe('usage goes from each API process straight to PostgreSQL, exactly once'
     expect(kept).toBeGreaterThanOrEqual(5);
     expect(kept).toBeLessThanOrEqual(10); // the sample window may straddle a minute boundary
     expect(await usageOf(key.id)).toEqual({ VALID: 12 });
-    const old = new Date(Date.now() - (server.config.verificationRetentionDays + 1) * 86_400_000);
+    // Moved two days past the retention, into a day partition of their own: the pass drops it whole.
+    const old = new Date(Date.now() - (server.config.verificationRetentionDays + 2) * 86_400_000);
+    await em.execute('select keyplane_maintain_partitions(?, null, ?)', ['key_verification', old]);
     await em.execute('update key_verification set at = ? where api_key_id = ?', [old, key.id]);
-    const r = await rollUpUsage({ orm: server.app.orm, config: server.config });
-    expect(r.pruned).toBeGreaterThanOrEqual(kept);
+    const passes = await maintainPartitions(server.app.orm, server.config);
+    expect(passes.find((p) => p.table === 'key_verification')!.dropped).toBeGreaterThanOrEqual(1);
     expect(await em.count(KeyVerification, { apiKeyId: key.id })).toBe(0);
   });
 

@@ -16,6 +16,7 @@ import { Migration20261204040000_idempotency } from './Migration20261204040000_i
 import { Migration20261204050000_key_policy } from './Migration20261204050000_key_policy.ts';
 import { Migration20261204060000_calendar_refill } from './Migration20261204060000_calendar_refill.ts';
 import { Migration20261205000000_delivery_batch } from './Migration20261205000000_delivery_batch.ts';
+import { Migration20261205010000_partitions } from './Migration20261205010000_partitions.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204050000_key_policy', class: Migration20261204050000_key_policy },
   { name: 'Migration20261204060000_calendar_refill', class: Migration20261204060000_calendar_refill },
   { name: 'Migration20261205000000_delivery_batch', class: Migration20261205000000_delivery_batch },
+  { name: 'Migration20261205010000_partitions', class: Migration20261205010000_partitions },
 ];

@@ -10,7 +10,6 @@ export type RollupDeps = {
 
 export type RollupResult = { pruned: number; compacted: number };
 
-const PRUNE_LIMIT = 10_000;
 /** Minute buckets merged into hours per pass (passes run every few seconds). */
 const COMPACT_LIMIT = 20_000;
 /** A batch id only needs remembering while its process may still retry it (minutes, at worst days of a PostgreSQL outage). */
@@ -36,14 +35,9 @@ export async function rollUpUsage(deps: RollupDeps): Promise<RollupResult> {
 
 async function prune(deps: RollupDeps): Promise<number> {
   const em = deps.orm.em.fork();
-  const days = deps.config.verificationRetentionDays;
-  const pruned = await run(
-    em,
-    `delete from key_verification where id in (
-       select id from key_verification where at < now() - make_interval(days => ?) order by at limit ${PRUNE_LIMIT})`,
-    [days],
-  );
-  await run(em, `delete from usage_batch where applied_at < now() - make_interval(days => ${BATCH_LEDGER_DAYS})`);
+  // Verifications, usage and audit entries past retention leave a partition at a time
+  // (src/modules/retention/partitions.ts); what is left here are small bookkeeping tables.
+  const pruned = await run(em, `delete from usage_batch where applied_at < now() - make_interval(days => ${BATCH_LEDGER_DAYS})`);
   // Idempotency-Key answers are kept 24 hours (src/http/idempotency.ts); older ones are forgotten here.
   await run(em, `delete from idempotency_record where created_at < now() - interval '25 hours'`);
   return pruned;
