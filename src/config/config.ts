@@ -57,6 +57,12 @@ const schema = z.object({
   KEYPLANE_VERIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** Usage and credit buckets older than this are dropped, a month-partition at a time (0: kept for ever). */
   KEYPLANE_USAGE_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(400),
+  /** Events, their deliveries and attempts older than this are dropped, a month-partition at a time (0: kept for ever; at least 30 otherwise). */
+  KEYPLANE_EVENT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .refine((d) => d === 0 || (d >= 30 && d <= 36_500), '0 (keep for ever) or 30 to 36500 days')
+    .default(0),
   /** Audit entries older than this are dropped, a month-partition at a time (0: kept for ever; at least 30 otherwise). */
   KEYPLANE_AUDIT_RETENTION_DAYS: z.coerce
     .number()
@@ -175,6 +181,8 @@ export type Config = {
   usageRetentionDays: number;
   /** 0: kept for ever. */
   auditRetentionDays: number;
+  /** Events with their deliveries and attempts; 0: kept for ever. */
+  eventRetentionDays: number;
   usageMinuteDays: number;
   usageFlushMs: number;
   usageRollupMs: number;
@@ -291,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     verificationRetentionDays: c.KEYPLANE_VERIFICATION_RETENTION_DAYS,
     usageRetentionDays: c.KEYPLANE_USAGE_RETENTION_DAYS,
     auditRetentionDays: c.KEYPLANE_AUDIT_RETENTION_DAYS,
+    eventRetentionDays: c.KEYPLANE_EVENT_RETENTION_DAYS,
     usageMinuteDays: c.KEYPLANE_USAGE_MINUTE_DAYS,
     usageFlushMs: c.KEYPLANE_USAGE_FLUSH_MS,
     usageRollupMs: c.KEYPLANE_USAGE_ROLLUP_SECONDS * 1000,

@@ -29,7 +29,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe('operator CLIs', () => {
+// Each test starts several CLI processes (a Node start apiece: seconds on a loaded 2-core machine).
+describe('operator CLIs', { timeout: 120_000 }, () => {
   it('bootstrap refuses an existing root organisation name unless --allow-duplicate', async () => {
     const name = `CLI ${Math.random().toString(36).slice(2, 8)}`;
     const first = run('src/cli/bootstrap.ts', ['--org', name]);

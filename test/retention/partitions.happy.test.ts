@@ -10,7 +10,9 @@ import { makeKey, makeUser } from '../verify/fixtures.ts';
  */
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ config: { KEYPLANE_USAGE_RETENTION_DAYS: '60', KEYPLANE_AUDIT_RETENTION_DAYS: '400' } });
+  server = await startTestServer({
+    config: { KEYPLANE_USAGE_RETENTION_DAYS: '60', KEYPLANE_AUDIT_RETENTION_DAYS: '400', KEYPLANE_EVENT_RETENTION_DAYS: '60' },
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -84,6 +86,56 @@ describe('time-partitioned tables', () => {
     const left = await app<{ n: string }>(`select coalesce(sum(count), 0)::text as n from usage_bucket where api_key_id = ?`, [key.id]);
     expect(left[0]!.n).toBe('3');
     expect(await app(`select 1 from key_verification where api_key_id = ?`, [key.id])).toHaveLength(0);
+  });
+
+  it('drops a month of events together with its deliveries and their attempts', async () => {
+    const org = await seedOrg(server);
+    const endpoint = `whe_${Math.random().toString(36).slice(2, 12).padEnd(20, '0')}`;
+    await ownerSql(
+      `insert into webhook_endpoint (id, organization_id, kind, url, description, event_types, include_sub_accounts, enabled, secret_sealed)
+       values ($1, $2, 'WEBHOOK', 'https://example.com/in', 'old', '{}', false, true, 'x')`,
+      [endpoint, org.organizationId],
+    );
+    const ago = (days: number) => new Date(Date.now() - days * 86_400_000);
+    const rows: Record<string, Date> = {};
+    for (const [label, at] of [
+      ['old', ago(100)],
+      ['new', ago(1)],
+    ] as const) {
+      for (const t of ['event', 'delivery', 'delivery_attempt']) await app('select keyplane_maintain_partitions(?, null, ?)', [t, at]);
+      const id = `evt_${label}${Math.random().toString(36).slice(2, 10)}`.padEnd(24, '0');
+      await app(`insert into event (id, type, organization_id, occurred_at, data, relayed_at) values (?, 'user.created', ?, ?, '{}', now())`, [
+        id,
+        org.organizationId,
+        at,
+      ]);
+      const dlv = `dlv_${id.slice(4)}`;
+      await app(
+        `insert into delivery (id, organization_id, endpoint_id, event_id, event_type, msg_id, status, event_occurred_at) values (?, ?, ?, ?, 'user.created', ?, 'SUCCEEDED', ?)`,
+        [dlv, org.organizationId, endpoint, id, id, at],
+      );
+      await app(
+        `insert into delivery_attempt (delivery_id, attempt, round, attempted_at, duration_ms, success, event_occurred_at) values (?, 1, 0, now(), 3, true, ?)`,
+        [dlv, at],
+      );
+      rows[label] = at;
+    }
+    const passes = await maintainPartitions(server.app.orm, server.config);
+    for (const t of ['event', 'delivery', 'delivery_attempt']) {
+      expect(passes.find((p) => p.table === t)!.dropped, t).toBeGreaterThanOrEqual(1);
+      expect(await partitionsOf(t)).not.toContain(`${t}_p${month(rows.old!)}`);
+    }
+    const left = await app<{ n: number }>(
+      `select (select count(*) from event where organization_id = ?)::int + (select count(*) from delivery where endpoint_id = ?)::int
+              + (select count(*) from delivery_attempt a join delivery d on d.id = a.delivery_id where d.endpoint_id = ?)::int as n`,
+      [org.organizationId, endpoint, endpoint],
+    );
+    // What is left: the organisation's own bootstrap events, and the recent event with its delivery and attempt.
+    const recent = await app<{ n: number }>(`select count(*)::int as n from event where organization_id = ? and occurred_at > now() - interval '2 days'`, [
+      org.organizationId,
+    ]);
+    expect(left[0]!.n).toBe(recent[0]!.n + 2);
+    expect(await app(`select 1 from event where organization_id = ? and occurred_at < now() - interval '60 days'`, [org.organizationId])).toHaveLength(0);
   });
 
   it('a key’s usage over a day reads one partition, and an audit page of one month one partition', async () => {

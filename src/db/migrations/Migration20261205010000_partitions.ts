@@ -10,7 +10,9 @@ import { Migration } from '@mikro-orm/migrations';
  * role, so the runtime role needs neither ownership nor DDL rights: it may only call it, and the
  * function refuses to drop anything younger than the table's floor (audit: 30 days).
  */
-const TABLES: { name: string; column: string; pk: string; seq?: { column: string; sequence: string }; after: string }[] = [
+export type PartitionedTableSpec = { name: string; column: string; pk: string; seq?: { column: string; sequence: string }; after: string };
+
+const TABLES: PartitionedTableSpec[] = [
   {
     name: 'key_verification',
     column: 'at',
@@ -142,31 +144,37 @@ begin
 end $$;
 revoke all on function keyplane_maintain_partitions(text, int, timestamptz) from public;
 `);
-    for (const t of TABLES) {
-      this.addSql(`
+    for (const t of TABLES) this.addSql(partitionSql(t));
+  }
+
+  override async down(): Promise<void> {
+    for (const t of TABLES) this.addSql(unpartitionSql(t));
+    this.addSql('drop function if exists keyplane_maintain_partitions(text, int, timestamptz); drop table if exists partition_policy;');
+  }
+}
+
+/** Turns a table into a range-partitioned one of the same columns, its rows copied, then `after` (keys, indexes, triggers). */
+export function partitionSql(t: PartitionedTableSpec): string {
+  return `
 alter table ${t.name} rename to ${t.name}_unpartitioned;
 create table ${t.name} (like ${t.name}_unpartitioned including defaults including constraints) partition by range (${t.column});
 create table ${t.name}_default partition of ${t.name} default;
 select keyplane_maintain_partitions('${t.name}', null, (select min(${t.column}) from ${t.name}_unpartitioned));
 insert into ${t.name} select * from ${t.name}_unpartitioned;
 ${t.seq ? `alter sequence ${t.seq.sequence} owned by ${t.name}.${t.seq.column};` : ''}
-drop table ${t.name}_unpartitioned;
+drop table ${t.name}_unpartitioned cascade;
 alter table ${t.name} add primary key (${t.pk});
 ${t.after}
-`);
-    }
-  }
+`;
+}
 
-  override async down(): Promise<void> {
-    for (const t of TABLES) {
-      this.addSql(`
+/** The way back: a plain table of the same columns and rows (keys and indexes are the earlier migrations' to restore). */
+export function unpartitionSql(t: PartitionedTableSpec): string {
+  return `
 create table ${t.name}_flat (like ${t.name} including defaults including constraints);
 insert into ${t.name}_flat select * from ${t.name};
 ${t.seq ? `alter sequence ${t.seq.sequence} owned by ${t.name}_flat.${t.seq.column};` : ''}
-drop table ${t.name};
+drop table ${t.name} cascade;
 alter table ${t.name}_flat rename to ${t.name};
-`);
-    }
-    this.addSql('drop function if exists keyplane_maintain_partitions(text, int, timestamptz); drop table if exists partition_policy;');
-  }
+`;
 }

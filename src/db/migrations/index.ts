@@ -17,6 +17,7 @@ import { Migration20261204050000_key_policy } from './Migration20261204050000_ke
 import { Migration20261204060000_calendar_refill } from './Migration20261204060000_calendar_refill.ts';
 import { Migration20261205000000_delivery_batch } from './Migration20261205000000_delivery_batch.ts';
 import { Migration20261205010000_partitions } from './Migration20261205010000_partitions.ts';
+import { Migration20261205020000_event_partitions } from './Migration20261205020000_event_partitions.ts';
 
 /** Explicit, ordered list: no glob loading, works the same under Node, vitest and a bundler. */
 export const migrationsList: MigrationObject[] = [
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204060000_calendar_refill', class: Migration20261204060000_calendar_refill },
   { name: 'Migration20261205000000_delivery_batch', class: Migration20261205000000_delivery_batch },
   { name: 'Migration20261205010000_partitions', class: Migration20261205010000_partitions },
+  { name: 'Migration20261205020000_event_partitions', class: Migration20261205020000_event_partitions },
 ];

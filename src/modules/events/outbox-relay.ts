@@ -86,7 +86,7 @@ export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Prom
       route: { id: r.id, organizationId: r.organization_id, eventTypes: r.event_types, includeSubAccounts: r.include_sub_accounts } satisfies EndpointRoute,
       since: new Date(r.created_at).getTime(),
     }));
-    const cols = { id: [] as string[], org: [] as string[], endpoint: [] as string[], event: [] as string[], type: [] as string[] };
+    const cols = { id: [] as string[], org: [] as string[], endpoint: [] as string[], event: [] as string[], type: [] as string[], at: [] as string[] };
     for (const e of events) {
       for (const { route: r, since } of routes) {
         // An endpoint gets what happened after it was created, however late the relay runs.
@@ -96,16 +96,18 @@ export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Prom
         cols.endpoint.push(r.id);
         cols.event.push(e.id);
         cols.type.push(e.type);
+        cols.at.push(new Date(e.occurred_at).toISOString());
       }
     }
     if (cols.id.length) {
       // msg_id (the webhook-id) is the event id: the same on every retry and replay.
+      // A delivery lives in its event's month (event_occurred_at), so both leave together.
       await conn.execute(
-        `insert into delivery (id, organization_id, endpoint_id, event_id, event_type, msg_id, status, next_attempt_at)
-         select d.id, d.org, d.endpoint, d.event, d.type, d.event, 'PENDING', now()
-           from unnest(array[?]::text[], array[?]::text[], array[?]::text[], array[?]::text[], array[?]::text[]) as d(id, org, endpoint, event, type)
-         on conflict (event_id, endpoint_id) do nothing`,
-        [cols.id, cols.org, cols.endpoint, cols.event, cols.type],
+        `insert into delivery (id, organization_id, endpoint_id, event_id, event_type, msg_id, status, next_attempt_at, event_occurred_at)
+         select d.id, d.org, d.endpoint, d.event, d.type, d.event, 'PENDING', now(), d.at::timestamptz
+           from unnest(array[?]::text[], array[?]::text[], array[?]::text[], array[?]::text[], array[?]::text[], array[?]::text[]) as d(id, org, endpoint, event, type, at)
+         on conflict (event_id, endpoint_id, event_occurred_at) do nothing`,
+        [cols.id, cols.org, cols.endpoint, cols.event, cols.type, cols.at],
         'run',
         ctx,
       );

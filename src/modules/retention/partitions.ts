@@ -2,15 +2,21 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../../config/config.ts';
 
 /** The time-partitioned append-only tables and the setting that bounds each one's retention. */
-export const PARTITIONED_TABLES = ['key_verification', 'usage_bucket', 'credit_usage', 'audit_entry'] as const;
+export const PARTITIONED_TABLES = ['key_verification', 'usage_bucket', 'credit_usage', 'audit_entry', 'delivery_attempt', 'delivery', 'event'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 
-type RetentionConfig = Pick<Config, 'verificationRetentionDays' | 'usageRetentionDays' | 'auditRetentionDays'>;
+type RetentionConfig = Pick<Config, 'verificationRetentionDays' | 'usageRetentionDays' | 'auditRetentionDays' | 'eventRetentionDays'>;
 
 /** Days a table keeps (null: for ever). */
 export function retentionDays(config: RetentionConfig, table: PartitionedTable): number | null {
   const days =
-    table === 'key_verification' ? config.verificationRetentionDays : table === 'audit_entry' ? config.auditRetentionDays : config.usageRetentionDays;
+    table === 'key_verification'
+      ? config.verificationRetentionDays
+      : table === 'audit_entry'
+        ? config.auditRetentionDays
+        : table === 'usage_bucket' || table === 'credit_usage'
+          ? config.usageRetentionDays
+          : config.eventRetentionDays; // events with their deliveries and attempts
   return days > 0 ? days : null;
 }
 

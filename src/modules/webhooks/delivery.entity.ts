@@ -30,6 +30,8 @@ export const Delivery = defineEntity({
     batchJobId: p.string().nullable(),
     /** While ahead, an attempt is in flight and no other job may claim the delivery. */
     inFlightUntil: p.datetime().nullable(),
+    /** The event's time: the month partition the delivery (and its attempts) live in. */
+    eventOccurredAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()
@@ -55,6 +57,8 @@ export const DeliveryAttempt = defineEntity({
     responseExcerpt: p.string().nullable(),
     errorCode: p.string().nullable(),
     errorMessage: p.string().nullable(),
+    /** The event's time: the month partition of the attempt, as of its delivery. */
+    eventOccurredAt: p.datetime().nullable(),
   },
 });
 export type DeliveryAttempt = InferEntity<typeof DeliveryAttempt>;

@@ -130,11 +130,18 @@ export async function deliverToEndpoint(
   const missing = rows.filter((r) => r.d_id === null);
   if (missing.length) {
     await em.getConnection().execute(
-      `insert into delivery (id, organization_id, endpoint_id, event_id, event_type, msg_id, status, next_attempt_at)
-       select m.id, ?, ?, m.event, m.type, m.event, 'PENDING', now()
-         from unnest(array[?]::text[], array[?]::text[], array[?]::text[]) as m(id, event, type)
-       on conflict (event_id, endpoint_id) do nothing`,
-      [endpoint.organizationId, endpoint.id, missing.map(() => newId('delivery')), missing.map((r) => r.event_id), missing.map((r) => r.e_type)],
+      `insert into delivery (id, organization_id, endpoint_id, event_id, event_type, msg_id, status, next_attempt_at, event_occurred_at)
+       select m.id, ?, ?, m.event, m.type, m.event, 'PENDING', now(), m.at::timestamptz
+         from unnest(array[?]::text[], array[?]::text[], array[?]::text[], array[?]::text[]) as m(id, event, type, at)
+       on conflict (event_id, endpoint_id, event_occurred_at) do nothing`,
+      [
+        endpoint.organizationId,
+        endpoint.id,
+        missing.map(() => newId('delivery')),
+        missing.map((r) => r.event_id),
+        missing.map((r) => r.e_type),
+        missing.map((r) => new Date(r.e_occurred_at).toISOString()),
+      ],
     );
     const again = new Map(
       (
@@ -198,10 +205,11 @@ export async function deliverToEndpoint(
          from jsonb_to_recordset(cast(? as jsonb)) as x(id text, round int, round_attempts int)
         where d.id = x.id and d.status = 'PENDING' and d.round = x.round and d.round_attempts = x.round_attempts
           and (d.in_flight_until is null or d.in_flight_until < ?)
-        returning d.id, d.attempt_count, d.round, d.round_attempts
+        returning d.id, d.attempt_count, d.round, d.round_attempts, d.event_occurred_at
      ), attempt as (
-       insert into delivery_attempt (delivery_id, attempt, round, attempted_at, status_code, duration_ms, success, error_code, error_message)
-       select c.id, c.attempt_count, c.round, ?, null, 0, false, 'IN_FLIGHT', 'sent; no answer recorded (the worker stopped mid-request if this stays)'
+       insert into delivery_attempt (delivery_id, attempt, round, attempted_at, status_code, duration_ms, success, error_code, error_message, event_occurred_at)
+       select c.id, c.attempt_count, c.round, ?, null, 0, false, 'IN_FLIGHT', 'sent; no answer recorded (the worker stopped mid-request if this stays)',
+              c.event_occurred_at
          from claimed c
        returning id, delivery_id
      )
