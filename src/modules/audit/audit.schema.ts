@@ -79,7 +79,7 @@ builder.queryField('auditLog', (t) =>
       authScopes: needs('audit:read'),
       description: 'The audit log of one organization, in the order it was written.',
       args: { filter: t.arg({ type: AuditLogFilter }) },
-      resolve: (_r, args, ctx) => listAuditEntries(svc(ctx), args.filter as never, args),
+      resolve: (_r, args, ctx) => listAuditEntries(svc(ctx), args.filter, args),
     },
     { name: 'AuditEntryConnection', ...counted },
     { name: 'AuditEntryEdge' },

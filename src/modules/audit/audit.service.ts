@@ -38,5 +38,5 @@ export function recordAudit(
     userAgent: actor?.meta.userAgent?.slice(0, 512) ?? null,
     requestId: actor?.meta.requestId ?? null,
     occurredAt: new Date(),
-  } as never);
+  });
 }

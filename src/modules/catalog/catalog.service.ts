@@ -90,16 +90,16 @@ export async function defineResource(ctx: ServiceContext, input: unknown): Promi
   const data = parseInput(defineSchema, input);
   if (BUILT_IN_RESOURCE_NAMES.has(data.name)) throw ValidationError.field('input.name', `${data.name} is a built-in resource`);
   const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'organizations:write');
-  const actions = [...new Set(data.actions ?? ['read', 'write'])];
+  const fields = {
+    description: data.description ?? null,
+    actions: [...new Set(data.actions ?? ['read', 'write'])],
+    publicActions: [...new Set(data.publicActions ?? [])],
+    sensitiveFields: [...new Set(data.sensitiveFields ?? [])],
+  };
   let def = await ctx.em.findOne(ResourceDefinition, { organizationId: org.id, name: data.name });
   const isNew = !def;
-  if (!def) {
-    def = ctx.em.create(ResourceDefinition, { id: newId('resource'), organizationId: org.id, name: data.name } as never);
-  }
-  def.description = data.description ?? null;
-  def.actions = actions;
-  def.publicActions = [...new Set(data.publicActions ?? [])];
-  def.sensitiveFields = [...new Set(data.sensitiveFields ?? [])];
+  if (def) Object.assign(def, fields);
+  else def = ctx.em.create(ResourceDefinition, { id: newId('resource'), organizationId: org.id, name: data.name, ...fields });
   const json = { name: def.name, actions: def.actions, publicActions: def.publicActions, sensitiveFields: def.sensitiveFields };
   recordEvent(ctx.em, { type: 'resource.defined', organizationId: org.id, data: { resource: json, created: isNew } });
   recordAudit(ctx.em, ctx.actor, {
@@ -110,5 +110,5 @@ export async function defineResource(ctx: ServiceContext, input: unknown): Promi
     changes: { definition: { new: json } },
   });
   await commit(ctx, [{ scope: 'org', organizationId: org.id }]);
-  return { ...json, description: def.description, builtIn: false, organizationId: org.id };
+  return { ...json, description: def.description ?? null, builtIn: false, organizationId: org.id };
 }

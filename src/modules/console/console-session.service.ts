@@ -101,7 +101,7 @@ export async function createConsoleSession(ctx: ServiceContext, input: unknown):
     createdByUserId: ctx.actor.userId,
     createdByKeyId: ctx.actor.key.id,
     createdAt: now,
-  } as never);
+  });
   recordAudit(ctx.em, ctx.actor, {
     organizationId: org.id,
     action: 'console_session.create',

@@ -108,7 +108,7 @@ export async function createCustomer(ctx: ServiceContext, input: unknown): Promi
     rateLimit: data.rateLimit ?? null,
     credits: data.credits ?? null,
     creditsRefill: data.creditsRefill ?? null,
-  } as never);
+  });
   const json = customerJson(customer);
   recordEvent(ctx.em, { type: 'customer.created', organizationId: org.id, data: { customer: json } });
   const { id: _id, ...fields } = json;

@@ -50,7 +50,7 @@ export async function listEvents(ctx: ServiceContext, filter: EventFilter | null
   const read = await listRead(ctx);
   const rows = await ctx.em.find(
     EventRecord,
-    { $and: [after ? { seq: order === 'NEWEST_FIRST' ? { $lt: after } : { $gt: after } } : {}, ...filters] } as never,
+    { $and: [after ? { seq: order === 'NEWEST_FIRST' ? { $lt: after } : { $gt: after } } : {}, ...filters] },
     { orderBy: { seq: order === 'NEWEST_FIRST' ? 'desc' : 'asc' }, limit: limit + 1, ...read },
   );
   return toConnection(
@@ -58,6 +58,6 @@ export async function listEvents(ctx: ServiceContext, filter: EventFilter | null
     limit,
     (e) => [e.seq],
     after !== null,
-    () => ctx.em.count(EventRecord, { $and: filters } as never, read),
+    () => ctx.em.count(EventRecord, { $and: filters }, read),
   );
 }

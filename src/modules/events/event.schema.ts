@@ -60,7 +60,7 @@ builder.queryField('events', (t) =>
       authScopes: needs('events:read'),
       description: 'Events of one organization, in commit order by default; poll with after: pageInfo.endCursor.',
       args: { filter: t.arg({ type: EventFilterInput }), order: t.arg({ type: EventOrderEnum, defaultValue: 'OLDEST_FIRST' }) },
-      resolve: (_r, args, ctx) => listEvents(svc(ctx), args.filter as never, args, args.order ?? 'OLDEST_FIRST'),
+      resolve: (_r, args, ctx) => listEvents(svc(ctx), args.filter, args, args.order ?? 'OLDEST_FIRST'),
     },
     { name: 'EventConnection', ...counted },
     { name: 'EventEdge' },

@@ -20,7 +20,7 @@ export function recordEvent(
     occurredAt: e.at ?? new Date(),
     data: e.data,
     relayedAt: null,
-  } as never);
+  });
 }
 
 export function toEventJson(e: EventRecord): EventJson {

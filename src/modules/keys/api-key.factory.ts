@@ -62,6 +62,6 @@ export function issueKey(em: EntityManager, pepper: Buffer, input: IssueKeyInput
     source: input.source ?? null,
     createdAt: now,
     updatedAt: now,
-  } as never);
+  });
   return { apiKey, secret, token };
 }

@@ -166,7 +166,7 @@ builder.queryField('apiKeys', (t) =>
       authScopes: needs('keys:read'),
       description: 'Keys of one organization, oldest first. Integration keys appear only with filter.kind INTEGRATION.',
       args: { filter: t.arg({ type: ApiKeyFilter }) },
-      resolve: (_r, args, ctx) => listApiKeys(svc(ctx), args.filter as never, args),
+      resolve: (_r, args, ctx) => listApiKeys(svc(ctx), args.filter, args),
     },
     { name: 'ApiKeyConnection', ...counted },
     { name: 'ApiKeyEdge' },

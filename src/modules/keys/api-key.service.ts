@@ -224,8 +224,8 @@ export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter | nu
   ];
   // A list page: from the read replica unless the caller just wrote (read-your-writes).
   const read = await listRead(ctx);
-  const rows = await ctx.em.find(ApiKey, { $and: [ks.where, ...filters] } as never, { orderBy: ks.orderBy, limit: limit + 1, ...read });
-  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(ApiKey, { $and: filters } as never, read));
+  const rows = await ctx.em.find(ApiKey, { $and: [ks.where, ...filters] }, { orderBy: ks.orderBy, limit: limit + 1, ...read });
+  return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(ApiKey, { $and: filters }, read));
 }
 
 /** Validates a sub-account grant for a key of `org`: only sub-accounts below it that the caller itself reaches. */

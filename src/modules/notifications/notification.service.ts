@@ -91,7 +91,7 @@ export function notifyFromEvent(em: EntityManager, event: EventRecord): Notifica
     title: notificationTitle(event.type, event.data),
     data: notificationData(event),
     createdAt: event.occurredAt,
-  } as never);
+  });
 }
 
 type Row = {

@@ -19,16 +19,16 @@ export async function bootstrapOrganization(orm: MikroORM, pepper: Buffer, name:
   if (!trimmed || trimmed.length > 200) throw new Error('--org must be 1 to 200 characters');
   return orm.em.fork().transactional(async (em) => {
     const orgId = newId('organization');
-    em.create(Organization, { id: orgId, name: trimmed, parentId: null, path: orgId, depth: 0, inactivityDays: 90, warningDays: [15, 7, 1] } as never);
-    const user = em.create(User, { id: newId('user'), organizationId: orgId, name: 'Owner', email: null, kind: 'SERVICE', status: 'ACTIVE' } as never);
+    em.create(Organization, { id: orgId, name: trimmed, parentId: null, path: orgId, depth: 0, inactivityDays: 90, warningDays: [15, 7, 1] });
+    const user = em.create(User, { id: newId('user'), organizationId: orgId, name: 'Owner', email: null, kind: 'SERVICE', status: 'ACTIVE' });
     const role = em.create(Role, {
       id: newId('role'),
       organizationId: orgId,
       name: 'owner',
       description: 'Every permission of the catalogue, including resources defined later',
       permissions: [WILDCARD],
-    } as never);
-    em.create(RoleAssignment, { id: newId('roleAssignment'), userId: user.id, roleId: role.id, resourceLimits: null } as never);
+    });
+    em.create(RoleAssignment, { id: newId('roleAssignment'), userId: user.id, roleId: role.id, resourceLimits: null });
     const { apiKey, secret, token } = issueKey(em, pepper, {
       organizationId: orgId,
       userId: user.id,

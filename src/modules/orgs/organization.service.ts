@@ -97,7 +97,7 @@ export async function createOrganization(ctx: ServiceContext, input: unknown): P
     depth: parent.depth + 1,
     inactivityDays: parent.inactivityDays,
     warningDays: parent.warningDays,
-  } as never);
+  });
   recordEvent(ctx.em, { type: 'organization.created', organizationId: parent.id, data: { organization: organizationJson(org) } });
   // Its creator sees it in the payload even when its key's grant does not reach the new sub-account.
   ctx.reach.grant('Organization', id);

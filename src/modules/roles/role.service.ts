@@ -80,7 +80,7 @@ export async function createRole(ctx: ServiceContext, input: unknown): Promise<R
   const permissions = normalise(data.permissions);
   assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'The role');
   if (await ctx.em.findOne(Role, { organizationId: org.id, name: data.name })) throw new ConflictError(`A role named ${data.name} already exists`);
-  const role = ctx.em.create(Role, { id: newId('role'), organizationId: org.id, name: data.name, description: data.description ?? null, permissions } as never);
+  const role = ctx.em.create(Role, { id: newId('role'), organizationId: org.id, name: data.name, description: data.description ?? null, permissions });
   recordEvent(ctx.em, { type: 'role.created', organizationId: org.id, data: { role: roleJson(role) } });
   recordAudit(ctx.em, ctx.actor, {
     organizationId: org.id,
@@ -202,7 +202,7 @@ export async function assignRoles(ctx: ServiceContext, input: unknown) {
   // unique (user, role): the old rows go first, natively, inside the same transaction.
   await ctx.em.transactional(async (tx) => {
     await tx.nativeDelete(RoleAssignment, { userId: user.id });
-    for (const n of next) tx.create(RoleAssignment, { id: newId('roleAssignment'), userId: user.id, roleId: n.role.id, resourceLimits: n.limits } as never);
+    for (const n of next) tx.create(RoleAssignment, { id: newId('roleAssignment'), userId: user.id, roleId: n.role.id, resourceLimits: n.limits });
     recordEvent(tx, {
       type: 'role.assigned',
       organizationId: org.id,

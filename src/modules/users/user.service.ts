@@ -80,7 +80,7 @@ export async function createUser(ctx: ServiceContext, input: unknown): Promise<U
     email: data.email ?? null,
     kind: data.kind ?? 'HUMAN',
     status: 'ACTIVE',
-  } as never);
+  });
   recordEvent(ctx.em, { type: 'user.created', organizationId: org.id, data: { user: userJson(user) } });
   recordAudit(ctx.em, ctx.actor, {
     organizationId: org.id,

@@ -152,7 +152,7 @@ export async function createWebhookEndpoint(ctx: ServiceContext, input: unknown)
     secretRotatedAt: null,
     createdByKeyId: ctx.actor.key.id,
     deletedAt: null,
-  } as never);
+  });
   const json = endpointJson(endpoint);
   recordEvent(ctx.em, { type: 'webhook_endpoint.created', organizationId: org.id, data: { webhookEndpoint: json } });
   recordAudit(ctx.em, ctx.actor, {
