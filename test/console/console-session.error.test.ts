@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +21,16 @@ function rawGet(port: number, path: string): Promise<{ status: number; body: str
 }
 
 let server: TestServer;
+let emptyDir: string;
 beforeAll(async () => {
   // No console build in this folder: the static part answers 503, everything else works.
-  server = await startTestServer({ config: { KEYPLANE_CONSOLE_DIR: mkdtempSync(join(tmpdir(), 'kp-console-empty-')) } });
+  emptyDir = mkdtempSync(join(tmpdir(), 'kp-console-empty-'));
+  server = await startTestServer({ config: { KEYPLANE_CONSOLE_DIR: emptyDir } });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  rmSync(emptyDir, { recursive: true, force: true });
+});
 
 describe('createConsoleSession errors', () => {
   it('an unknown or oversized user id is a NotFoundError', async () => {
@@ -124,6 +129,7 @@ describe('console routes errors', () => {
       }
     } finally {
       await s.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
