@@ -128,23 +128,25 @@ function run(cmd: string, args: string[]): Promise<void> {
  * cut) and start again, with its data. The shared server must never go down under other tests.
  */
 export async function privatePostgres(): Promise<PrivatePostgres> {
-  const dir = mkdtempSync(join(tmpdir(), 'kp-pg-'));
+  return postgresServer('kp-pg-', (data) => run(pgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']), [
+    '-c fsync=off',
+    '-c full_page_writes=off',
+  ]);
+}
+
+/**
+ * A PostgreSQL server of the test's own in a temporary directory owned by the postgres user:
+ * `create` fills its data directory (initdb, pg_basebackup), then it starts on a loopback port.
+ */
+async function postgresServer(prefix: string, create: (data: string) => Promise<void>, settings: string[]): Promise<PrivatePostgres> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   if (process.getuid?.() === 0)
     chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
   const data = join(dir, 'data');
   const port = await freePort();
-  await run(pgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  await create(data);
   const start = () =>
-    run(pgBin('pg_ctl'), [
-      '-D',
-      data,
-      '-w',
-      '-l',
-      join(dir, 'log'),
-      '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c full_page_writes=off`,
-      'start',
-    ]);
+    run(pgBin('pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} ${settings.join(' ')}`, 'start']);
   const stopImmediate = () => run(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']).catch(() => {});
   await start();
   return {
@@ -318,29 +320,14 @@ async function waitClusterOk(nodes: RedisClusterNode[], gonePort?: number): Prom
 export async function privatePostgresReplica(
   primary: PrivatePostgres,
 ): Promise<PrivatePostgres & { pauseReplay(): Promise<void>; resumeReplay(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kp-pgr-'));
-  if (process.getuid?.() === 0)
-    chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
-  const data = join(dir, 'data');
-  const port = await freePort();
-  await run(pgBin('pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--no-sync']);
-  const start = () =>
-    run(pgBin('pg_ctl'), [
-      '-D',
-      data,
-      '-w',
-      '-l',
-      join(dir, 'log'),
-      '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c hot_standby=on -c fsync=off`,
-      'start',
-    ]);
-  const stopImmediate = () => run(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']).catch(() => {});
-  await start();
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const server = await postgresServer(
+    'kp-pgr-',
+    (data) => run(pgBin('pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--no-sync']),
+    ['-c hot_standby=on', '-c fsync=off'],
+  );
   const admin = async (sql: string) => {
     const { default: pg } = await import('pg');
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: server.url });
     await c.connect();
     try {
       await c.query(sql);
@@ -349,15 +336,8 @@ export async function privatePostgresReplica(
     }
   };
   return {
-    url,
-    port,
-    start,
-    stopImmediate,
+    ...server,
     pauseReplay: () => admin('select pg_wal_replay_pause()'),
     resumeReplay: () => admin('select pg_wal_replay_resume()'),
-    async destroy() {
-      await stopImmediate();
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
 }

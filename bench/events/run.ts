@@ -13,11 +13,11 @@
  */
 import { spawn } from 'node:child_process';
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { recordSection } from '../results.ts';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { generateWebhookSecret } from '../../connectors/webhook/index.ts';
@@ -247,10 +247,7 @@ A delivery job carries the first attempts of up to 100 events to one endpoint (\
 <!-- bench:events:end -->`;
   console.log(section);
   if (!values['no-record']) {
-    const file = new URL('../RESULTS.md', import.meta.url);
-    const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-    const re = /<!-- bench:events:start -->[\s\S]*?<!-- bench:events:end -->/;
-    writeFileSync(file, re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`);
+    recordSection('events', section);
     log('wrote the events section of bench/RESULTS.md');
   }
   process.exit(0);

@@ -6,9 +6,9 @@
 // answer; every real key must be revoked and labelled true_positive. Baseline in the same run:
 // a batch of 1,000 findings that are all noise (no key to act on). GitHub waits 30 s.
 // Results replace the "leaks" section of bench/RESULTS.md.
+import { recordSection } from '../results.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { loadConfig } from '../../src/config/config.ts';
 import { openDatabase } from '../../src/infra/orm.ts';
@@ -110,9 +110,6 @@ Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem
 
 GitHub's timeout is 30 s: the slowest batch answered in ${((Math.max(...real) / 30_000) * 100).toFixed(1)} % of it.
 <!-- bench:leaks:end -->`;
-const file = new URL('../RESULTS.md', import.meta.url);
-const text = readFileSync(file, 'utf8');
-const re = /<!-- bench:leaks:start -->[\s\S]*<!-- bench:leaks:end -->/;
-writeFileSync(file, re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`);
+recordSection('leaks', section);
 console.log(section);
 process.exit(0);

@@ -13,9 +13,9 @@
  * remaining data reads the same.
  */
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { recordSection } from '../results.ts';
 import pg from 'pg';
 import { grantRuntimeRole, initORM } from '../../src/infra/orm.ts';
 
@@ -124,10 +124,7 @@ Dropping is ${Math.round(deleteMs / Math.max(dropMs, 0.1)).toLocaleString('en')}
 <!-- bench:partitions:end -->`;
   console.log(section);
   if (!values['no-record']) {
-    const file = new URL('../RESULTS.md', import.meta.url);
-    const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-    const re = /<!-- bench:partitions:start -->[\s\S]*?<!-- bench:partitions:end -->/;
-    writeFileSync(file, re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`);
+    recordSection('partitions', section);
     log('wrote the partitions section of bench/RESULTS.md');
   }
 }

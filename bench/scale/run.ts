@@ -19,9 +19,9 @@
  * (session_replication_role = replica), every index is in place.
  */
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { recordSection } from '../results.ts';
 import pg from 'pg';
 import { grantRuntimeRole, initORM } from '../../src/infra/orm.ts';
 import { RedisEventTarget } from '../../src/infra/pubsub.ts';
@@ -246,10 +246,7 @@ Dropping a month of usage past its retention at the large scale (\`keyplane_main
 <!-- bench:scale:end -->`;
   console.log(section);
   if (!values['no-record']) {
-    const file = new URL('../RESULTS.md', import.meta.url);
-    const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-    const re = /<!-- bench:scale:start -->[\s\S]*?<!-- bench:scale:end -->/;
-    writeFileSync(file, re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`);
+    recordSection('scale', section);
     log('wrote the scale section of bench/RESULTS.md');
   }
   const admin2 = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, '/postgres') });

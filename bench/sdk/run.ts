@@ -7,9 +7,9 @@
 // autocannon loads the host from this process. Then, in this process: µs per warm local
 // verification (kp.verify) with the host's own Keyplane. Results replace the "sdk" section of
 // bench/RESULTS.md.
+import { recordSection } from '../results.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { loadConfig } from '../../src/config/config.ts';
@@ -160,9 +160,6 @@ ${row('requireKey, POST /v1/keys/verify per request', results.remote)}
 - Added per request by the middleware with local verification, from throughput: **${addedUs.toFixed(1)} µs** (1/rps with it − 1/rps without; target < 20 µs). In-process, one warm \`kp.verify\` (credential hash, snapshot decision, usage count): **${localUs.toFixed(2)} µs**; the same verification asked of Keyplane over HTTP: ${fmt(remoteUs)} µs.
 - Local verifications are reported in batches (one \`POST /v1/keys/verifications\` a second, counted in the local figures); that usage counts them exactly is tested (\`test/sdk/sdk.happy.test.ts\`), not measured here. Latencies are autocannon's, in whole milliseconds (0 = under 1 ms). The per-request-call figure includes Keyplane's own CPU on the same 2 cores, as a co-located Keyplane would.
 <!-- bench:sdk:end -->`;
-const file = new URL('../RESULTS.md', import.meta.url);
-const text = readFileSync(file, 'utf8');
-const re = /<!-- bench:sdk:start -->[\s\S]*<!-- bench:sdk:end -->/;
-writeFileSync(file, re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`);
+recordSection('sdk', section);
 process.stdout.write(`${section}\n`);
 process.exit(0);

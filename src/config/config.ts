@@ -6,6 +6,12 @@ const DEV_PEPPER = 'dev-only-pepper-change-me-0123456789abcdef';
 const DEV_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** A retention in days for data kept a month-partition at a time: 0 keeps it for ever, otherwise at least 30 days. */
+const keptDays = z.coerce
+  .number()
+  .int()
+  .refine((d) => d === 0 || (d >= 30 && d <= 36_500), '0 (keep for ever) or 30 to 36500 days')
+  .default(0);
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -58,17 +64,9 @@ const schema = z.object({
   /** Usage and credit buckets older than this are dropped, a month-partition at a time (0: kept for ever). */
   KEYPLANE_USAGE_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(400),
   /** Events, their deliveries and attempts older than this are dropped, a month-partition at a time (0: kept for ever; at least 30 otherwise). */
-  KEYPLANE_EVENT_RETENTION_DAYS: z.coerce
-    .number()
-    .int()
-    .refine((d) => d === 0 || (d >= 30 && d <= 36_500), '0 (keep for ever) or 30 to 36500 days')
-    .default(0),
+  KEYPLANE_EVENT_RETENTION_DAYS: keptDays,
   /** Audit entries older than this are dropped, a month-partition at a time (0: kept for ever; at least 30 otherwise). */
-  KEYPLANE_AUDIT_RETENTION_DAYS: z.coerce
-    .number()
-    .int()
-    .refine((d) => d === 0 || (d >= 30 && d <= 36_500), '0 (keep for ever) or 30 to 36500 days')
-    .default(0),
+  KEYPLANE_AUDIT_RETENTION_DAYS: keptDays,
   /** Minute buckets of usage older than this are merged into hourly ones. */
   KEYPLANE_USAGE_MINUTE_DAYS: z.coerce.number().int().min(3).max(365).default(7),
   /** How often an API process pushes its buffered usage counts to Redis. */

@@ -1,4 +1,8 @@
+import { withinOrFail } from '../lib/deadline.ts';
 import type { RedisClient } from './redis.ts';
+
+/** How long a request waits for the marker before reading from the primary. */
+const REDIS_MS = 500;
 
 /** Where a read is served: the primary (`write`) or the read replica (`read`). */
 export type ReadConnection = 'read' | 'write';
@@ -31,26 +35,17 @@ export class ReadRouter {
     if (!this.enabled) return;
     // Bounded like every Redis step on a request path; a lost marker only costs freshness for a
     // reader that is not this caller, so a failure is not the mutation's.
-    await withinMs(this.redis.set(this.key(callerId), '1', 'PX', this.boundMs), 500).catch(() => {});
+    await withinOrFail(this.redis.set(this.key(callerId), '1', 'PX', this.boundMs), REDIS_MS, 'Redis did not answer in time').catch(() => {});
   }
 
   /** Where this caller's list pages and reports are read now. */
   async connectionFor(callerId: string): Promise<ReadConnection> {
     if (!this.enabled) return 'write';
     try {
-      const marked = await withinMs(this.redis.exists(this.key(callerId)), 500);
+      const marked = await withinOrFail(this.redis.exists(this.key(callerId)), REDIS_MS, 'Redis did not answer in time');
       return marked === 0 ? 'read' : 'write';
     } catch {
       return 'write';
     }
   }
-}
-
-function withinMs<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('Redis did not answer in time')), ms);
-  });
-  p.catch(() => {});
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -51,3 +51,12 @@ export function singleJobId(p: { eventId: string; endpointId: string; round: num
 export function batchJobId(endpointId: string, items: readonly { eventId: string }[]): string {
   return `b.${endpointId}.${items[0]!.eventId}.${items.length}`;
 }
+
+/** A delivery job ready for `addBulk`: validated payload, its deterministic id, the default options (and any extra, e.g. a delay). */
+export function deliveryJob(
+  payload: { eventId: string; endpointId: string; round: number } | { endpointId: string; batch: { eventId: string; round: number }[] },
+  opts: { delay?: number } = {},
+) {
+  const data = deliverWebhookJob.payload.parse(payload);
+  return { name: deliverWebhookJob.name, data, opts: { ...deliverWebhookJob.options, jobId: deliverWebhookJob.jobId!(data), ...opts } };
+}

@@ -3,7 +3,8 @@ import type { Queue } from 'bullmq';
 import type { Config } from '../../config/config.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { RedisEventTarget } from '../../infra/pubsub.ts';
-import { batchJobId, deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
+import { batchJobId, deliveryJob } from '../../jobs/deliver-webhook.job.ts';
+import { withinOrFail } from '../../lib/deadline.ts';
 import { newId } from '../../lib/ids.ts';
 import { pathIds } from '../verification/key-record.ts';
 import { endpointWants, type EndpointRoute } from '../webhooks/event-filter.ts';
@@ -43,7 +44,7 @@ export const RELAY_LOCK = 7_146_340_001;
 export type RelayDeps = {
   pubsub: RedisEventTarget;
   deliveries: Queue;
-  config: Pick<Config, 'outboxBatchSize' | 'deliverySweepMs'> & Partial<Pick<Config, 'webhookBatchSize'>>;
+  config: Pick<Config, 'outboxBatchSize' | 'deliverySweepMs' | 'webhookBatchSize'>;
   log: Logger;
 };
 
@@ -138,7 +139,7 @@ export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Prom
       }),
     );
     // One job per endpoint and batch (its first attempts sent together), one job for a lone delivery.
-    const { jobs, carried } = deliveryJobs(pending, deps.config.webhookBatchSize ?? 100);
+    const { jobs, carried } = deliveryJobs(pending, deps.config.webhookBatchSize);
     if (carried.event.length) {
       // The sweep finds a batched delivery's job by this id before re-creating a lost one.
       await conn.execute(
@@ -157,30 +158,8 @@ export async function relayOutboxBatch(em: EntityManager, deps: RelayDeps): Prom
   });
 }
 
-/** How long a relay pass waits for Redis to take its events before it rolls back. */
+/** How long a relay pass waits for Redis to take its events before it rolls back (job ids and event ids make a late arrival harmless). */
 const REDIS_STEP_MS = 5_000;
-
-async function withinOrFail<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  // The slow promise may still settle later (ioredis replays it on reconnect): job ids and
-  // event ids make that harmless; its rejection must not go unhandled.
-  p.catch(() => {});
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export function deliveryJob(
-  payload: { eventId: string; endpointId: string; round: number } | { endpointId: string; batch: { eventId: string; round: number }[] },
-) {
-  const data = deliverWebhookJob.payload.parse(payload);
-  return { name: deliverWebhookJob.name, data, opts: { ...deliverWebhookJob.options, jobId: deliverWebhookJob.jobId!(data) } };
-}
 
 /** The jobs for pending deliveries: batches of up to `size` per endpoint (in event order), a lone one alone. */
 export function deliveryJobs(pending: readonly PendingRow[], size: number) {

@@ -24,8 +24,9 @@ async function run(em: EntityManager, sql: string, params: unknown[] = []): Prom
 /**
  * One usage maintenance pass. API processes write usage straight to PostgreSQL (see
  * PgUsageSink); this pass keeps the tables in shape: minute buckets older than
- * `usageMinuteDays` are rolled up into hours, detailed verifications past their retention and
- * old entries of the batch ledger are pruned, each a bounded amount per pass.
+ * `usageMinuteDays` are rolled up into hours, a bounded amount per pass, and old entries of the
+ * batch ledger and of Idempotency-Key answers are pruned. Verifications, usage and audit past
+ * retention leave a partition at a time (src/modules/retention/partitions.ts).
  */
 export async function rollUpUsage(deps: RollupDeps): Promise<RollupResult> {
   const pruned = await prune(deps);
@@ -35,8 +36,6 @@ export async function rollUpUsage(deps: RollupDeps): Promise<RollupResult> {
 
 async function prune(deps: RollupDeps): Promise<number> {
   const em = deps.orm.em.fork();
-  // Verifications, usage and audit entries past retention leave a partition at a time
-  // (src/modules/retention/partitions.ts); what is left here are small bookkeeping tables.
   const pruned = await run(em, `delete from usage_batch where applied_at < now() - make_interval(days => ${BATCH_LEDGER_DAYS})`);
   // Idempotency-Key answers are kept 24 hours (src/http/idempotency.ts); older ones are forgotten here.
   await run(em, `delete from idempotency_record where created_at < now() - interval '25 hours'`);

@@ -10,7 +10,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { deliverAction, keyEventTrigger, nextAttemptDelayMs, type DeliveryResult } from '../../../connectors/webhook/index.ts';
 import { runAction } from '../../../connectors/_sdk/index.ts';
-import { type DeliverWebhookPayload, deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
+import { type DeliverWebhookPayload, deliveryJob } from '../../jobs/deliver-webhook.job.ts';
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
@@ -66,12 +66,11 @@ type Row = {
   d_status: string | null;
   d_round: number | null;
   d_round_attempts: number | null;
-  d_attempt_count: number | null;
   d_next_attempt_at: Date | null;
   d_in_flight_until: Date | null;
   d_msg_id: string | null;
 };
-type Claimed = { deliveryId: string; attemptId: string; attempt: number; roundAttempts: number; msgId: string; row: Row; item: Item };
+type Claimed = { deliveryId: string; attemptId: string; roundAttempts: number; msgId: string; row: Row; item: Item };
 
 /** What became of one carried delivery; `at` (epoch ms) says when to try again for `later` and `retry`. */
 export type ItemOutcome = { eventId: string; round: number; outcome: DeliveryOutcome | 'later'; at?: number };
@@ -85,7 +84,7 @@ const SENDS_PER_JOB = 32;
 async function readRows(em: EntityManager, endpointId: string, eventIds: string[]): Promise<Row[]> {
   return em.getConnection().execute<Row[]>(
     `select e.id as event_id, e.type as e_type, e.occurred_at as e_occurred_at, e.organization_id as e_organization_id, e.data as e_data,
-            d.id as d_id, d.status as d_status, d.round as d_round, d.round_attempts as d_round_attempts, d.attempt_count as d_attempt_count,
+            d.id as d_id, d.status as d_status, d.round as d_round, d.round_attempts as d_round_attempts,
             d.next_attempt_at as d_next_attempt_at, d.in_flight_until as d_in_flight_until, d.msg_id as d_msg_id
        from event e left join delivery d on d.event_id = e.id and d.endpoint_id = ?
       where e.id = any(array[?]::text[])`,
@@ -199,7 +198,7 @@ export async function deliverToEndpoint(
   // holds for the request's timeout and some (signing, a wait for a pooled socket).
   const startedAt = deps.now();
   const claimUntil = new Date(startedAt.getTime() + config.webhookTimeoutMs + CLAIM_MARGIN_MS);
-  const claimedRows = await em.getConnection().execute<{ delivery_id: string; attempt_id: string; attempt: number; round_attempts: number }[]>(
+  const claimedRows = await em.getConnection().execute<{ delivery_id: string; attempt_id: string; round_attempts: number }[]>(
     `with claimed as (
        update delivery d set attempt_count = d.attempt_count + 1, round_attempts = d.round_attempts + 1, last_attempt_at = ?, updated_at = ?, in_flight_until = ?
          from jsonb_to_recordset(cast(? as jsonb)) as x(id text, round int, round_attempts int)
@@ -213,7 +212,7 @@ export async function deliverToEndpoint(
          from claimed c
        returning id, delivery_id
      )
-     select a.delivery_id, a.id as attempt_id, c.attempt_count as attempt, c.round_attempts from attempt a join claimed c on c.id = a.delivery_id`,
+     select a.delivery_id, a.id as attempt_id, c.round_attempts from attempt a join claimed c on c.id = a.delivery_id`,
     [
       startedAt,
       startedAt,
@@ -229,7 +228,6 @@ export async function deliverToEndpoint(
     return {
       deliveryId: c.delivery_id,
       attemptId: String(c.attempt_id),
-      attempt: c.attempt,
       roundAttempts: c.round_attempts,
       msgId: row.d_msg_id!,
       row,
@@ -423,14 +421,7 @@ export async function runDelivery(deps: DeliveryDeps, em: EntityManager, job: Jo
     if (waiting.length && deps.deliveries) {
       const now = Date.now();
       await deps.deliveries.addBulk(
-        waiting.map((o) => {
-          const data = deliverWebhookJob.payload.parse({ eventId: o.eventId, endpointId: payload.endpointId, round: o.round });
-          return {
-            name: deliverWebhookJob.name,
-            data,
-            opts: { ...deliverWebhookJob.options, jobId: deliverWebhookJob.jobId!(data), delay: Math.max(0, o.at! - now) },
-          };
-        }),
+        waiting.map((o) => deliveryJob({ eventId: o.eventId, endpointId: payload.endpointId, round: o.round }, { delay: Math.max(0, o.at! - now) })),
       );
     }
     // A batch as a whole: succeeded when every claimed delivery did (the per-delivery truth is in the rows).
