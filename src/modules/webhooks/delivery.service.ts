@@ -78,7 +78,7 @@ export type ItemOutcome = { eventId: string; round: number; outcome: DeliveryOut
 /** A claim outlives its request's timeout by this much (signing, a wait for a pooled socket, the database). */
 const CLAIM_MARGIN_MS = 5_000;
 
-/** How many requests of one job are in flight to the endpoint at once (the pool's sockets per host). */
+/** How many requests of one job are in flight to the endpoint at once (the pool's sockets per host), and recorded together. */
 const SENDS_PER_JOB = 32;
 
 async function readRows(em: EntityManager, endpointId: string, eventIds: string[]): Promise<Row[]> {
@@ -257,45 +257,49 @@ export async function deliverToEndpoint(
       network,
     });
   };
-  const results = await mapLimit(claimed, SENDS_PER_JOB, send);
-
-  const at = deps.now();
-  const ok = claimed.flatMap((c, i) => (results[i]!.ok ? [{ c, r: results[i]! }] : []));
-  if (ok.length) {
-    // Every success in one statement: the attempts, the deliveries, the endpoint healed.
-    await em.getConnection().execute(
-      `with r as (
-         select * from jsonb_to_recordset(cast(? as jsonb)) as r(attempt_id bigint, delivery_id text, status_code int, duration_ms int, excerpt text)
-       ), attempt as (
-         update delivery_attempt a set status_code = r.status_code, duration_ms = r.duration_ms, success = true, response_excerpt = r.excerpt, error_code = null, error_message = null
-           from r where a.id = r.attempt_id
-       ), healed as (
-         update webhook_endpoint set failing_since = null where id = ? and failing_since is not null
-       )
-       update delivery d set status = 'SUCCEEDED', succeeded_at = ?, next_attempt_at = null, in_flight_until = null, last_status_code = r.status_code, last_error = null, updated_at = ?
-         from r where d.id = r.delivery_id`,
-      [
-        JSON.stringify(
-          ok.map(({ c, r }) => ({
-            attempt_id: c.attemptId,
-            delivery_id: c.deliveryId,
-            status_code: r.status || null,
-            duration_ms: r.durationMs,
-            excerpt: r.bodyExcerpt || null,
-          })),
-        ),
-        endpoint.id,
-        at,
-        at,
-      ],
-    );
-    for (const { c } of ok) out.set(c.item.eventId, { ...c.item, outcome: 'succeeded' });
-  }
-  for (let i = 0; i < claimed.length; i++) {
-    const r = results[i]!;
-    if (r.ok) continue;
-    const c = claimed[i]!;
-    out.set(c.item.eventId, { ...c.item, ...(await recordFailure(deps, em, endpoint, c, r, at)) });
+  // Sent and recorded a slice at a time (as many requests as go out at once): a worker killed
+  // mid-batch leaves at most one slice sent but unrecorded, sent again with the same webhook-id.
+  for (let from = 0; from < claimed.length; from += SENDS_PER_JOB) {
+    const slice = claimed.slice(from, from + SENDS_PER_JOB);
+    const results = await Promise.all(slice.map(send));
+    const at = deps.now();
+    const ok = slice.flatMap((c, i) => (results[i]!.ok ? [{ c, r: results[i]! }] : []));
+    if (ok.length) {
+      // Every success in one statement: the attempts, the deliveries, the endpoint healed.
+      await em.getConnection().execute(
+        `with r as (
+           select * from jsonb_to_recordset(cast(? as jsonb)) as r(attempt_id bigint, delivery_id text, status_code int, duration_ms int, excerpt text)
+         ), attempt as (
+           update delivery_attempt a set status_code = r.status_code, duration_ms = r.duration_ms, success = true, response_excerpt = r.excerpt, error_code = null, error_message = null
+             from r where a.id = r.attempt_id
+         ), healed as (
+           update webhook_endpoint set failing_since = null where id = ? and failing_since is not null
+         )
+         update delivery d set status = 'SUCCEEDED', succeeded_at = ?, next_attempt_at = null, in_flight_until = null, last_status_code = r.status_code, last_error = null, updated_at = ?
+           from r where d.id = r.delivery_id`,
+        [
+          JSON.stringify(
+            ok.map(({ c, r }) => ({
+              attempt_id: c.attemptId,
+              delivery_id: c.deliveryId,
+              status_code: r.status || null,
+              duration_ms: r.durationMs,
+              excerpt: r.bodyExcerpt || null,
+            })),
+          ),
+          endpoint.id,
+          at,
+          at,
+        ],
+      );
+      for (const { c } of ok) out.set(c.item.eventId, { ...c.item, outcome: 'succeeded' });
+    }
+    for (let i = 0; i < slice.length; i++) {
+      const r = results[i]!;
+      if (r.ok) continue;
+      const c = slice[i]!;
+      out.set(c.item.eventId, { ...c.item, ...(await recordFailure(deps, em, endpoint, c, r, at)) });
+    }
   }
   return result();
 }
@@ -395,17 +399,6 @@ async function recordFailure(
     throw err;
   }
   return nextAttemptAt ? { outcome, at: nextAttemptAt.getTime() } : { outcome };
-}
-
-/** Runs `fn` over `items` with at most `limit` at once, answers in order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
 }
 
 /**
