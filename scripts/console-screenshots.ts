@@ -13,7 +13,7 @@ import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createHttpServer } from '../src/http/server.ts';
 import { createLogger } from '../src/infra/logger.ts';
-import { bootstrapOrganization } from '../src/modules/orgs/bootstrap.service.ts';
+import { bootstrapOrganization } from '../src/modules/bootstrap/bootstrap.service.ts';
 import { workerModules } from '../workers/registry.ts';
 import { startWorkers } from '../workers/runtime.ts';
 import { chromiumAvailable, launchChromium, localContext } from '../test/e2e/browser.ts';

@@ -10,7 +10,7 @@ import { ReadRouter } from './infra/read-router.ts';
 import { createRedis } from './infra/redis.ts';
 import { JobClient } from './jobs/job-client.ts';
 import { consoleSessionActive } from './modules/console/console-auth.ts';
-import { EventStream } from './modules/events/event-stream.ts';
+import { EventStream } from './modules/stream/event-stream.ts';
 import { envelope, InvalidationBus, readEnvelope } from './modules/verification/invalidation-bus.ts';
 import { INVALIDATION_TOPIC, KeyCache, type Invalidation } from './modules/verification/key-cache.ts';
 import { announceNewKeys, KEY_ADDED_TOPIC, KeyIdFilter } from './modules/verification/key-id-filter.ts';

@@ -1,6 +1,6 @@
 import { issueKey } from '../src/modules/keys/api-key.factory.ts';
 import type { Grant } from '../src/lib/permissions.ts';
-import type { SubAccountGrant } from '../src/modules/keys/api-key.entity.ts';
+import type { SubAccountGrant } from '../src/db/entities/api-key.entity.ts';
 import type { KeyKind } from '../src/lib/token.ts';
 import { gql, success, type TestServer } from './harness.ts';
 import { AssignRoles, CreateRole, CreateUser } from './ops.ts';

@@ -6,7 +6,7 @@ import { createApp, type App, type AppOptions } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config/config.ts';
 import { createHttpServer, type Route } from '../src/http/server.ts';
 import { createLogger } from '../src/infra/logger.ts';
-import { bootstrapOrganization, type BootstrapResult } from '../src/modules/orgs/bootstrap.service.ts';
+import { bootstrapOrganization, type BootstrapResult } from '../src/modules/bootstrap/bootstrap.service.ts';
 import { testDatabaseUrl, testRedisPrefix, testRedisUrl } from './context.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { EXPIRY_SWEEP_SCHEDULER_ID, expirySweepJob } from '../src/jobs/expiry-sweep.job.ts';
 import { sweepExpiry } from '../src/modules/expiry/expiry-sweep.service.ts';
-import { sweepRotationDue } from '../src/modules/keys/rotation-due.service.ts';
+import { sweepRotationDue } from '../src/modules/expiry/rotation-due.service.ts';
 import { scheduledWorker } from './runtime.ts';
 
 /**

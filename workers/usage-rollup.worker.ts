@@ -1,6 +1,6 @@
 import { USAGE_ROLLUP_SCHEDULER_ID, usageRollupJob } from '../src/jobs/usage-rollup.job.ts';
 import { rollUpUsage } from '../src/modules/usage/usage-rollup.ts';
-import { sweepCalendarRefills } from '../src/modules/usage/credit-refill.ts';
+import { sweepCalendarRefills } from '../src/modules/limits/credit-refill.ts';
 import { maintainPartitions } from '../src/modules/retention/partitions.ts';
 import { scheduledWorker } from './runtime.ts';
 

@@ -26,8 +26,8 @@ import { loadConfig } from '../../src/config/config.ts';
 import { createRedis } from '../../src/infra/redis.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { recordEvent } from '../../src/modules/events/event.service.ts';
-import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.ts';
-import { WebhookEndpoint } from '../../src/modules/webhooks/webhook-endpoint.entity.ts';
+import { bootstrapOrganization } from '../../src/modules/bootstrap/bootstrap.service.ts';
+import { WebhookEndpoint } from '../../src/db/entities/webhook-endpoint.entity.ts';
 import { sealSecret } from '../../src/modules/webhooks/webhook.service.ts';
 
 const { values } = parseArgs({

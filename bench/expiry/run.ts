@@ -21,7 +21,7 @@ import pg from 'pg';
 import { initORM } from '../../src/infra/orm.ts';
 import { RedisEventTarget } from '../../src/infra/pubsub.ts';
 import { createRedis } from '../../src/infra/redis.ts';
-import { DAY_MS } from '../../src/modules/expiry/expiry.ts';
+import { DAY_MS } from '../../src/modules/keys/key-expiry.ts';
 import { sweepExpiry, type SweepResult } from '../../src/modules/expiry/expiry-sweep.service.ts';
 import { INVALIDATION_TOPIC } from '../../src/modules/verification/key-cache.ts';
 

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { openDatabase } from '../../src/infra/orm.ts';
 import { mintCredential } from '../../src/lib/token.ts';
 import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
-import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.ts';
+import { bootstrapOrganization } from '../../src/modules/bootstrap/bootstrap.service.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -15,7 +15,7 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../../src/config/config.ts';
 import { openDatabase } from '../../src/infra/orm.ts';
 import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
-import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.ts';
+import { bootstrapOrganization } from '../../src/modules/bootstrap/bootstrap.service.ts';
 import { createKeyplane } from '../../sdk/src/index.ts';
 import { makeUserWithRole } from '../verify/seed.ts';
 

@@ -3,9 +3,9 @@
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { Actor } from '../../src/modules/auth/actor.ts';
+import { Actor } from '../../src/modules/principal/actor.ts';
 import { KeyCache } from '../../src/modules/verification/key-cache.ts';
-import type { KeyRecord } from '../../src/modules/verification/key-record.ts';
+import type { KeyRecord } from '../../src/modules/principal/key-record.ts';
 import { verifyKey } from '../../src/modules/verification/verify.service.ts';
 import { mintCredential } from '../../src/lib/token.ts';
 

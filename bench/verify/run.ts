@@ -20,8 +20,8 @@ import { loadConfig } from '../../src/config/config.ts';
 import { initORM } from '../../src/infra/orm.ts';
 import { mintCredential } from '../../src/lib/token.ts';
 import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
-import { loadKeyRecord } from '../../src/modules/verification/key-record.ts';
-import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.ts';
+import { loadKeyRecord } from '../../src/modules/principal/key-record.ts';
+import { bootstrapOrganization } from '../../src/modules/bootstrap/bootstrap.service.ts';
 import { makeUserWithRole } from './seed.ts';
 import { API_NODE_FLAGS } from '../../scripts/node-flags.ts';
 

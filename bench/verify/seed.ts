@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { newId } from '../../src/lib/ids.ts';
-import { Role, RoleAssignment } from '../../src/modules/roles/role.entity.ts';
-import { User } from '../../src/modules/users/user.entity.ts';
+import { Role, RoleAssignment } from '../../src/db/entities/role.entity.ts';
+import { User } from '../../src/db/entities/user.entity.ts';
 
 /** A service user holding one role with `permissions`. */
 export async function makeUserWithRole(orm: MikroORM, organizationId: string, permissions: string[]): Promise<{ userId: string }> {

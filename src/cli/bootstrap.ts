@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { openDatabase } from '../infra/orm.ts';
-import { bootstrapOrganization, rootOrganizationsNamed } from '../modules/orgs/bootstrap.service.ts';
+import { bootstrapOrganization, rootOrganizationsNamed } from '../modules/bootstrap/bootstrap.service.ts';
 import { announceKey } from './announce.ts';
 
 const USAGE = `usage: npm run bootstrap -- --org NAME [--allow-duplicate]

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { openDatabase } from '../infra/orm.ts';
-import { issueOperatorKey } from '../modules/orgs/bootstrap.service.ts';
+import { issueOperatorKey } from '../modules/bootstrap/bootstrap.service.ts';
 import { announceKey } from './announce.ts';
 
 const USAGE = `usage: npm run keys -- create --org ID|NAME [--user USER_ID] [--name NAME]

@@ -1,6 +1,6 @@
 import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { entities } from './entities.ts';
+import { entities } from './entities/index.ts';
 import { migrationsList } from './migrations/index.ts';
 
 export function ormConfig(databaseUrl: string, opts: { debug?: boolean; poolMax?: number; replicaUrl?: string | null } = {}) {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ReadConnection } from '../infra/read-router.ts';
-import type { Actor } from '../modules/auth/actor.ts';
+import type { Actor } from '../modules/principal/actor.ts';
 import type { Reach } from '../modules/auth/reach.ts';
 import type { AppDeps, ServiceContext } from '../modules/service-context.ts';
 

@@ -15,7 +15,7 @@ import '../modules/audit/audit.schema.ts';
 import '../modules/events/event.schema.ts';
 import '../modules/notifications/notification.schema.ts';
 import '../modules/webhooks/webhook.schema.ts';
-import '../modules/events/event-stream.schema.ts';
+import '../modules/stream/event-stream.schema.ts';
 import '../modules/verification/invalidation.schema.ts';
 import '../modules/viewer/viewer.schema.ts';
 import '../modules/console/console.schema.ts';

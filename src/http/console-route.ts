@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { App } from '../app.ts';
-import type { RequestMeta } from '../modules/auth/actor.ts';
+import type { RequestMeta } from '../modules/principal/actor.ts';
 import { cookieNames, type ConsoleSessions } from '../modules/console/console-auth.ts';
 import { endConsoleSession, exchangeConsoleLink, previewConsoleLink, type LinkPreview } from '../modules/console/console-session.service.ts';
 import { readBody } from './body.ts';

@@ -6,11 +6,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../app.ts';
 import type { Context, ServerContext } from '../graphql/context.ts';
-import type { Actor, RequestMeta } from '../modules/auth/actor.ts';
-import { CLOSE_UNAUTHENTICATED, invalidatedBecause } from '../modules/auth/principal-check.ts';
+import type { Actor, RequestMeta } from '../modules/principal/actor.ts';
+import { CLOSE_UNAUTHENTICATED, invalidatedBecause } from '../modules/principal/principal-check.ts';
 import type { ConsoleSessions } from '../modules/console/console-auth.ts';
 import type { Invalidation } from '../modules/verification/key-cache.ts';
-import { pathIds } from '../modules/verification/key-record.ts';
+import { pathIds } from '../modules/principal/key-record.ts';
 import { authenticate } from './request-auth.ts';
 
 type EnvelopedRoot = {

@@ -1,5 +1,5 @@
 import type { Route } from './server.ts';
-import { VERIFY_CODES } from '../modules/verification/verifier.ts';
+import { VERIFY_CODES } from '../lib/verify-codes.ts';
 import { BATCH_ID_TTL_SECONDS, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_BATCH_VERIFICATIONS } from './sdk-routes.ts';
 import { sendError } from './errors.ts';
 

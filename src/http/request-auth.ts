@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { extractCredential } from '../lib/credentials.ts';
-import { Actor, type RequestMeta } from '../modules/auth/actor.ts';
+import { Actor, type RequestMeta } from '../modules/principal/actor.ts';
 import type { KeyVerifier, VerifyOutcome } from '../modules/verification/verifier.ts';
 
 /** The console's cookie sessions (src/modules/console): consulted only when no key is sent. */

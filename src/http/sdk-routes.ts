@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.ts';
 import { AppError, ValidationError, type FieldError } from '../lib/errors.ts';
-import type { RequestMeta } from '../modules/auth/actor.ts';
-import { isConsoleSessionId } from '../modules/console/session-record.ts';
+import type { RequestMeta } from '../modules/principal/actor.ts';
+import { isConsoleSessionId } from '../modules/principal/session-record.ts';
 import { verifyReaches } from '../modules/auth/reach.ts';
-import type { VerifyCode } from '../modules/verification/verifier.ts';
+import type { VerifyCode } from '../lib/verify-codes.ts';
 import { assertMayVerify, verifyKeyWithSnapshot } from '../modules/verification/verify.service.ts';
-import { LimiterUnavailableError } from '../modules/usage/usage-limiter.ts';
+import { LimiterUnavailableError } from '../modules/verification/verifier.ts';
 import { readJsonBody } from './body.ts';
 import { sendError, sendJson } from './errors.ts';
 import { authenticate, UNAUTHENTICATED_BODY } from './request-auth.ts';

@@ -10,7 +10,7 @@ import { readYourWrites } from '../graphql/read-your-writes.ts';
 import { useForwardOnlyConnections } from '../graphql/forward-only.ts';
 import { useNodeLimit } from '../graphql/node-limit.ts';
 import { schema } from '../graphql/schema.ts';
-import type { RequestMeta } from '../modules/auth/actor.ts';
+import type { RequestMeta } from '../modules/principal/actor.ts';
 import { Reach } from '../modules/auth/reach.ts';
 import { ConsoleSessions } from '../modules/console/console-auth.ts';
 import { CONSOLE_PREFIX, createConsoleRoute } from './console-route.ts';

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge, type MetricObjectWithValues, type MetricValueWithName } from 'prom-client';
-import type { VerifyCode } from '../modules/verification/verifier.ts';
+import type { VerifyCode } from '../lib/verify-codes.ts';
 
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 

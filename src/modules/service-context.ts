@@ -3,9 +3,9 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config.ts';
 import type { JobClient } from '../jobs/job-client.ts';
 import type { Logger } from '../infra/logger.ts';
-import type { Actor } from './auth/actor.ts';
+import type { Actor } from './principal/actor.ts';
 import type { Reach } from './auth/reach.ts';
-import type { EventStream } from './events/event-stream.ts';
+import type { EventStream } from './stream/event-stream.ts';
 import type { Invalidation } from './verification/key-cache.ts';
 import type { KeyVerifier } from './verification/verifier.ts';
 

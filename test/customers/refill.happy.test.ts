@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { periodStart, sweepCalendarRefills } from '../../src/modules/usage/credit-refill.ts';
+import { periodStart, sweepCalendarRefills } from '../../src/modules/limits/credit-refill.ts';
 import { testRedisPrefix } from '../context.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { makeUser, verifyHttp } from '../verify/fixtures.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { daysLeft, decideExpiry, inactivityExpiry, keyExpiresAt, nextDueAt, type ExpirySettings } from '../../src/modules/expiry/expiry.ts';
+import { daysLeft, decideExpiry, inactivityExpiry, keyExpiresAt, nextDueAt, type ExpirySettings } from '../../src/modules/keys/key-expiry.ts';
 import { candidateBatches } from '../../src/modules/expiry/expiry-sweep.service.ts';
 import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { day, makeKey, setSettings } from './helpers.ts';

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
-import { DAY_MS } from '../../src/modules/expiry/expiry.ts';
+import { DAY_MS } from '../../src/modules/keys/key-expiry.ts';
 import { sweepExpiry, type SweepOptions } from '../../src/modules/expiry/expiry-sweep.service.ts';
 import type { TestServer } from '../harness.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepRotationDue } from '../../src/modules/keys/rotation-due.service.ts';
+import { sweepRotationDue } from '../../src/modules/expiry/rotation-due.service.ts';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { makeSubAccount } from '../verify/fixtures.ts';
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { initORM } from '../../src/infra/orm.ts';
-import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.ts';
+import { bootstrapOrganization } from '../../src/modules/bootstrap/bootstrap.service.ts';
 import { testDatabaseUrl, testRedisPrefix, testRedisUrl } from '../context.ts';
 import { freePort } from '../engines.ts';
 

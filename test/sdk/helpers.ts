@@ -14,7 +14,7 @@ import { AssignRoles, CreateRole, CreateUser, DefineResource } from '../ops.ts';
 import { SNAPSHOTS_PATH, snapshotsRoute } from '../../src/http/sdk-routes.ts';
 import { VERIFY_PATH, verifyRoute } from '../../src/http/verify-route.ts';
 import type { Route } from '../../src/http/server.ts';
-import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.ts';
+import type { BootstrapResult } from '../../src/modules/bootstrap/bootstrap.service.ts';
 
 export type Counted = TestServer & { calls: { verify: number; snapshots: number }; verifyCalls(): number };
 

@@ -1,9 +1,9 @@
 import { isObjectType, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schema } from '../../src/graphql/schema.ts';
-import { Actor } from '../../src/modules/auth/actor.ts';
+import { Actor } from '../../src/modules/principal/actor.ts';
 import { OWNED_TYPES } from '../../src/modules/auth/reach.ts';
-import type { KeyRecord } from '../../src/modules/verification/key-record.ts';
+import type { KeyRecord } from '../../src/modules/principal/key-record.ts';
 
 /**
  * Reach is enforced by type, not by field: every organisation-owned object type re-checks each

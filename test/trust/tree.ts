@@ -1,5 +1,5 @@
 import { issueKey } from '../../src/modules/keys/api-key.factory.ts';
-import type { SubAccountGrant } from '../../src/modules/keys/api-key.entity.ts';
+import type { SubAccountGrant } from '../../src/db/entities/api-key.entity.ts';
 import { userWithKey } from '../fixtures.ts';
 import { gql, seedOrg, success, type Auth, type TestServer } from '../harness.ts';
 import { AssignRoles, CreateOrganization, CreateUser } from '../ops.ts';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
-import { limiterKeys } from '../../src/modules/usage/usage-keys.ts';
+import { ApiKey } from '../../src/db/entities/api-key.entity.ts';
+import { limiterKeys } from '../../src/modules/limits/usage-keys.ts';
 import { applyBatch } from '../../src/modules/usage/usage-batch.ts';
 import { maintainPartitions } from '../../src/modules/retention/partitions.ts';
-import { KeyVerification } from '../../src/modules/usage/usage.entity.ts';
+import { KeyVerification } from '../../src/db/entities/usage.entity.ts';
 import { startWorkers } from '../../workers/runtime.ts';
 import { usageRollupWorker } from '../../workers/usage-rollup.worker.ts';
 import { makeKey, makeUser, verifyHttp, type TestKey } from '../verify/fixtures.ts';

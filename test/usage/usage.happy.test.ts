@@ -3,7 +3,7 @@ import { graphql } from '../gql/index.ts';
 import { gql, seedOrg, startTestServer, type GqlResponse, type TestServer } from '../harness.ts';
 import type { KeyUsageQuery } from '../gql/graphql.ts';
 import { mintCredential } from '../../src/lib/token.ts';
-import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
+import { ApiKey } from '../../src/db/entities/api-key.entity.ts';
 import { rollUpUsage } from '../../src/modules/usage/usage-rollup.ts';
 import { makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyInput } from '../verify/fixtures.ts';
 import { testRedisPrefix } from '../context.ts';

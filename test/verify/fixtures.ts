@@ -4,10 +4,10 @@ import { graphql } from '../gql/index.ts';
 import { gql, success, type TestServer } from '../harness.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { issueKey, type IssueKeyInput } from '../../src/modules/keys/api-key.factory.ts';
-import { Organization } from '../../src/modules/orgs/organization.entity.ts';
-import { Role, RoleAssignment } from '../../src/modules/roles/role.entity.ts';
-import { User } from '../../src/modules/users/user.entity.ts';
-import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.ts';
+import { Organization } from '../../src/db/entities/organization.entity.ts';
+import { Role, RoleAssignment } from '../../src/db/entities/role.entity.ts';
+import { User } from '../../src/db/entities/user.entity.ts';
+import type { BootstrapResult } from '../../src/modules/bootstrap/bootstrap.service.ts';
 
 export const VerifyKey = graphql(`
   mutation VerifyKey($input: VerifyKeyInput!) {

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
-import { LimiterUnavailableError, RedisUsageLimiter } from '../../src/modules/usage/usage-limiter.ts';
+import { RedisUsageLimiter } from '../../src/modules/usage/usage-limiter.ts';
+import { LimiterUnavailableError } from '../../src/modules/verification/verifier.ts';
 import { makeKey, makeUser } from './fixtures.ts';
 import { testRedisPrefix } from '../context.ts';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
-import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.ts';
+import type { BootstrapResult } from '../../src/modules/bootstrap/bootstrap.service.ts';
 import { makeKey, makeUser, verifyHttp, type VerifyInput } from './fixtures.ts';
 import { testDatabaseUrl, testRedisPrefix, testRedisUrl } from '../context.ts';
 

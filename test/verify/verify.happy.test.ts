@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
-import { User } from '../../src/modules/users/user.entity.ts';
-import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
-import type { BootstrapResult } from '../../src/modules/orgs/bootstrap.service.ts';
+import { User } from '../../src/db/entities/user.entity.ts';
+import { ApiKey } from '../../src/db/entities/api-key.entity.ts';
+import type { BootstrapResult } from '../../src/modules/bootstrap/bootstrap.service.ts';
 import { defineResource, makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyAnswer, type VerifyInput } from './fixtures.ts';
 import { testRedisPrefix } from '../context.ts';
 

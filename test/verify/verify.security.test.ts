@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { mintCredential } from '../../src/lib/token.ts';
-import { ApiKey } from '../../src/modules/keys/api-key.entity.ts';
+import { ApiKey } from '../../src/db/entities/api-key.entity.ts';
 import { defineResource, makeKey, makeSubAccount, makeUser, VerifyKey, verifyHttp, type VerifyAnswer } from './fixtures.ts';
 import { testRedisPrefix } from '../context.ts';
 

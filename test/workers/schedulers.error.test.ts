@@ -10,7 +10,7 @@ import { SCHEDULER_CHECK_MS, startWorkers } from '../../workers/runtime.ts';
 import { testRedisPrefix } from '../context.ts';
 import { freePort, privateRedis, type PrivateRedis } from '../engines.ts';
 import { testConfig } from '../harness.ts';
-import { bootstrapOrganization } from '../../src/modules/orgs/bootstrap.service.ts';
+import { bootstrapOrganization } from '../../src/modules/bootstrap/bootstrap.service.ts';
 
 /**
  * Issue 16, items 1 and 6: job schedulers live in Redis, so losing Redis's data stopped every

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { fromZodIssues, ValidationError } from '../../lib/errors.ts';
 import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
-import { getOrganizationFor } from '../orgs/organization.service.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
 import { listRead, type ServiceContext } from '../service-context.ts';
-import { AuditEntry } from './audit-entry.entity.ts';
+import { AuditEntry } from '../../db/entities/audit-entry.entity.ts';
 
 const filterSchema = z.object({
   organizationId: z.string().min(1).max(64).nullish(),

@@ -2,7 +2,7 @@ import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AuditEntry } from './audit-entry.entity.ts';
+import type { AuditEntry } from '../../db/entities/audit-entry.entity.ts';
 import { listAuditEntries } from './audit-log.service.ts';
 
 /** Per target type: the query naming targets of that type (one per type per page). */

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../../lib/ids.ts';
-import type { Actor } from '../auth/actor.ts';
-import { AuditEntry, type FieldChange } from './audit-entry.entity.ts';
+import type { Actor } from '../principal/actor.ts';
+import { AuditEntry, type FieldChange } from '../../db/entities/audit-entry.entity.ts';
 
 /** Field names whose values never enter an audit entry, whatever the caller passes. */
 const SECRET_FIELDS = new Set(['secret', 'token', 'secretHash', 'previousSecretHash', 'signingSecret', 'password']);

@@ -1,14 +1,14 @@
 import { ForbiddenError } from '../../lib/errors.ts';
 import { firstNotCovered, fromGrants, intersect, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.ts';
-import { catalogFor } from '../catalog/catalog.service.ts';
-import type { ApiKey, SubAccountGrant } from '../keys/api-key.entity.ts';
-import { loadUserPermissions } from '../verification/key-record.ts';
-import type { Organization } from '../orgs/organization.entity.ts';
-import type { Role } from '../roles/role.entity.ts';
+import { catalogFor } from '../principal/resource-definitions.ts';
+import type { ApiKey, SubAccountGrant } from '../../db/entities/api-key.entity.ts';
+import { loadUserPermissions } from '../principal/key-record.ts';
+import type { Organization } from '../../db/entities/organization.entity.ts';
+import type { Role } from '../../db/entities/role.entity.ts';
 import type { ServiceContext } from '../service-context.ts';
-import { User } from '../users/user.entity.ts';
-import type { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity.ts';
-import type { Actor } from './actor.ts';
+import { User } from '../../db/entities/user.entity.ts';
+import type { WebhookEndpoint } from '../../db/entities/webhook-endpoint.entity.ts';
+import type { Actor } from '../principal/actor.ts';
 
 /**
  * "Nobody acts on what they do not hold", in one place. Reach (reach.ts) decides what the caller

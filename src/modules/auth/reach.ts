@@ -2,17 +2,17 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { NotFoundError } from '../../lib/errors.ts';
 import { allows } from '../../lib/permissions.ts';
-import { AuditEntry } from '../audit/audit-entry.entity.ts';
-import { EventRecord } from '../events/event.entity.ts';
-import { ApiKey } from '../keys/api-key.entity.ts';
-import { Notification } from '../notifications/notification.entity.ts';
-import { Customer } from '../customers/customer.entity.ts';
-import { Organization } from '../orgs/organization.entity.ts';
-import { Role } from '../roles/role.entity.ts';
-import { User } from '../users/user.entity.ts';
-import { Delivery } from '../webhooks/delivery.entity.ts';
-import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity.ts';
-import type { Actor, OrgRef } from './actor.ts';
+import { AuditEntry } from '../../db/entities/audit-entry.entity.ts';
+import { EventRecord } from '../../db/entities/event.entity.ts';
+import { ApiKey } from '../../db/entities/api-key.entity.ts';
+import { Notification } from '../../db/entities/notification.entity.ts';
+import { Customer } from '../../db/entities/customer.entity.ts';
+import { Organization } from '../../db/entities/organization.entity.ts';
+import { Role } from '../../db/entities/role.entity.ts';
+import { User } from '../../db/entities/user.entity.ts';
+import { Delivery } from '../../db/entities/delivery.entity.ts';
+import { WebhookEndpoint } from '../../db/entities/webhook-endpoint.entity.ts';
+import type { Actor, OrgRef } from '../principal/actor.ts';
 
 /**
  * Reach: the one place that decides whether the caller may see an organisation-owned object.

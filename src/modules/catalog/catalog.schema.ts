@@ -1,7 +1,8 @@
 import { builder, needs } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
-import { defineResource, permissionCatalog, type CatalogResource } from './catalog.service.ts';
+import { defineResource, permissionCatalog } from './catalog.service.ts';
+import type { CatalogResource } from '../principal/resource-definitions.ts';
 
 export const ResourceRef = builder.objectRef<CatalogResource>('Resource').implement({
   description: 'A resource of the permission catalogue and its actions (`resource:action`).',

@@ -1,25 +1,14 @@
 import { z } from 'zod';
 import { ValidationError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import { BUILT_IN_RESOURCE_NAMES, BUILT_IN_RESOURCES, PERMISSION_RE, WILDCARD } from '../../lib/permissions.ts';
+import { BUILT_IN_RESOURCE_NAMES } from '../../lib/permissions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
-import type { Organization } from '../orgs/organization.entity.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
+import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
-import { ResourceDefinition } from './resource.entity.ts';
-import { nearestDefinitions } from './resource-definitions.ts';
-import type { EntityManager } from '@mikro-orm/postgresql';
-
-export type CatalogResource = {
-  name: string;
-  description: string | null;
-  actions: string[];
-  publicActions: string[];
-  sensitiveFields: string[];
-  builtIn: boolean;
-  organizationId: string | null;
-};
+import { ResourceDefinition } from '../../db/entities/resource.entity.ts';
+import { catalogFor, type CatalogResource } from '../principal/resource-definitions.ts';
 
 const ident = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -, starting with a letter');
 const action = z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'lower-case letters, digits, _ and -, starting with a letter');
@@ -40,45 +29,6 @@ const defineSchema = z
     for (const [i, a] of (v.publicActions ?? []).entries())
       if (!actions.has(a)) ctx.addIssue({ code: 'custom', path: ['publicActions', i], message: `${a} is not one of the resource's actions` });
   });
-
-/** Built-in resources plus the host application's, defined in the organisation or any ancestor. */
-export async function catalogFor(em: EntityManager, org: Pick<Organization, 'path'>): Promise<CatalogResource[]> {
-  const builtIns: CatalogResource[] = BUILT_IN_RESOURCES.map((r) => ({
-    name: r.name,
-    description: r.description,
-    actions: r.actions,
-    publicActions: [],
-    sensitiveFields: [],
-    builtIn: true,
-    organizationId: null,
-  }));
-  // A nearer organisation's definition of the same name overrides an ancestor's.
-  const defs = (await nearestDefinitions(em, org.path)).map((d) => ({
-    name: d.name,
-    description: d.description ?? null,
-    actions: d.actions,
-    publicActions: d.public_actions,
-    sensitiveFields: d.sensitive_fields,
-    builtIn: false,
-    organizationId: d.organization_id,
-  }));
-  return [...builtIns, ...defs.sort((a, b) => a.name.localeCompare(b.name))];
-}
-
-/** All `resource:action` strings the organisation's catalogue knows. */
-export async function knownPermissions(em: EntityManager, org: Pick<Organization, 'path'>): Promise<Set<string>> {
-  const catalog = await catalogFor(em, org);
-  return new Set(catalog.flatMap((r) => r.actions.map((a) => `${r.name}:${a}`)));
-}
-
-export async function assertKnownPermissions(em: EntityManager, org: Pick<Organization, 'path'>, permissions: string[], field: string): Promise<void> {
-  const known = await knownPermissions(em, org);
-  const fields = permissions
-    .map((p, i) => ({ p, i }))
-    .filter(({ p }) => p !== WILDCARD && (!PERMISSION_RE.test(p) || !known.has(p)))
-    .map(({ p, i }) => ({ path: `${field}.${i}`, message: `unknown permission ${JSON.stringify(p.slice(0, 100))}` }));
-  if (fields.length) throw new ValidationError(fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
-}
 
 export async function permissionCatalog(ctx: ServiceContext, organizationId?: string | null): Promise<CatalogResource[]> {
   const org = await getOrganizationFor(ctx, organizationId ?? ctx.actor.organizationId, 'organizations:read');

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
-import { Actor, type RequestMeta } from '../auth/actor.ts';
+import { Actor, type RequestMeta } from '../principal/actor.ts';
 import type { AppDeps } from '../service-context.ts';
 import { csrfMatches, parseSecretToken, sessionSecretMatches, type SecretToken } from './console-session.service.ts';
 

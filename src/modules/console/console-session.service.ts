@@ -4,16 +4,16 @@ import { randomBase62 } from '../../lib/base62.ts';
 import { ConflictError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { Actor, type RequestMeta } from '../auth/actor.ts';
-import type { SubAccountGrant } from '../keys/api-key.entity.ts';
-import { Organization } from '../orgs/organization.entity.ts';
-import { parseInput } from '../orgs/organization.service.ts';
+import { Actor, type RequestMeta } from '../principal/actor.ts';
+import type { SubAccountGrant } from '../../db/entities/api-key.entity.ts';
+import { Organization } from '../../db/entities/organization.entity.ts';
+import { parseInput } from '../../lib/validation.ts';
 import { assertMayManageUser } from '../auth/policy.ts';
 import { commit, type AppDeps, type ServiceContext } from '../service-context.ts';
-import { User } from '../users/user.entity.ts';
+import { User } from '../../db/entities/user.entity.ts';
 import { getUserFor } from '../users/user.service.ts';
-import { ConsoleSession } from './console-session.entity.ts';
-import { sessionRecord } from './session-record.ts';
+import { ConsoleSession } from '../../db/entities/console-session.entity.ts';
+import { sessionRecord } from '../principal/session-record.ts';
 
 const SECRET_LENGTH = 43; // 256 bits of base62
 const TOKEN_RE = /^(cs_[0-9A-Za-z]{20})\.([0-9A-Za-z]{43})$/;

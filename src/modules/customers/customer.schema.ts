@@ -2,8 +2,8 @@ import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
-import { CreditsRefillInput, CreditsRefillRef, RateLimitInput, RateLimitRef } from '../keys/api-key.schema.ts';
-import type { Customer } from './customer.entity.ts';
+import { CreditsRefillInput, CreditsRefillRef, RateLimitInput, RateLimitRef } from '../limits/limits.schema.ts';
+import type { Customer } from '../../db/entities/customer.entity.ts';
 import { createCustomer, deleteCustomer, findCustomer, listCustomers, updateCustomer } from './customer.service.ts';
 
 export const CustomerRef = builder.objectRef<Customer>('Customer').implement({

@@ -4,11 +4,12 @@ import { newId } from '../../lib/ids.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
-import type { Organization } from '../orgs/organization.entity.ts';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import type { Organization } from '../../db/entities/organization.entity.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
+import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
-import { Customer } from './customer.entity.ts';
-import { calendarRefill } from '../usage/credit-refill.ts';
+import { Customer } from '../../db/entities/customer.entity.ts';
+import { calendarRefill } from '../limits/credit-refill.ts';
 
 const MAX_METADATA_BYTES = 4096;
 const id = z.string().min(1).max(64);

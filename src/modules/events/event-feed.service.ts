@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { fromZodIssues } from '../../lib/errors.ts';
 import { pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { seqCursor } from '../audit/audit-log.service.ts';
-import { getOrganizationFor } from '../orgs/organization.service.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
 import { listRead, type ServiceContext } from '../service-context.ts';
-import { EventRecord } from './event.entity.ts';
+import { EventRecord } from '../../db/entities/event.entity.ts';
 import { EVENT_TYPE_SET, EVENT_TYPES } from './event.types.ts';
 
 const PREFIXES = new Set(EVENT_TYPES.map((t) => t.slice(0, t.indexOf('.'))));

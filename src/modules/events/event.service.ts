@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../../lib/ids.ts';
-import { EventRecord } from './event.entity.ts';
+import { EventRecord } from '../../db/entities/event.entity.ts';
 import type { EventJson, EventType } from './event.types.ts';
 
 /**

@@ -6,8 +6,8 @@ import type { RedisEventTarget } from '../../infra/pubsub.ts';
 import { batchJobId, deliveryJob } from '../../jobs/deliver-webhook.job.ts';
 import { withinOrFail } from '../../lib/deadline.ts';
 import { newId } from '../../lib/ids.ts';
-import { pathIds } from '../verification/key-record.ts';
-import { endpointWants, type EndpointRoute } from '../webhooks/event-filter.ts';
+import { pathIds } from '../principal/key-record.ts';
+import { endpointWants, type EndpointRoute } from './event-filter.ts';
 import type { EventType } from './event.types.ts';
 
 /** Pub/sub routing key of the event stream; an event is published under each ancestor-or-self org. */

@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { notifyFromEvent } from '../notifications/notification.service.ts';
 import type { KeyKind } from '../../lib/token.ts';
-import { DAY_MS, decideExpiry, type ExpiryDecision } from './expiry.ts';
+import { DAY_MS, decideExpiry, type ExpiryDecision } from '../keys/key-expiry.ts';
 import type { Invalidation } from '../verification/key-cache.ts';
 
 /**

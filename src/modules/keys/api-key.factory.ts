@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../../lib/ids.ts';
 import type { Grant } from '../../lib/permissions.ts';
 import { displayStart, hashSecret, mintCredential, type KeyKind } from '../../lib/token.ts';
-import { ApiKey, type CreditsRefill, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
+import { ApiKey, type CreditsRefill, type RateLimit, type SubAccountGrant } from '../../db/entities/api-key.entity.ts';
 
 export type IssueKeyInput = {
   customerId?: string | null;

@@ -1,12 +1,13 @@
 import { counted } from '../../graphql/connection.ts';
-import { ApiKeyKindEnum } from './api-key.enums.ts';
+import { CreditsRefillInput, CreditsRefillRef, RateLimitInput, RateLimitRef } from '../limits/limits.schema.ts';
+import { ApiKeyKindEnum } from '../../graphql/enums.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder, type InputBuilder } from '../../graphql/mutation.ts';
 import type { Grant } from '../../lib/permissions.ts';
 import { OrganizationRef } from '../orgs/organization.schema.ts';
 import { UserRef } from '../users/user.schema.ts';
-import { type ApiKey, type CreditsRefill, KEY_STATUSES, type RateLimit, type SubAccountGrant } from './api-key.entity.ts';
+import { type ApiKey, KEY_STATUSES, type SubAccountGrant } from '../../db/entities/api-key.entity.ts';
 import {
   apiKeyExpiresAt,
   createApiKey,
@@ -32,10 +33,6 @@ export const PermissionGrantRef = builder.objectRef<Grant>('PermissionGrant').im
     permission: t.exposeString('permission'),
     resourceIds: t.stringList({ nullable: true, resolve: (g) => g.resourceIds ?? null }),
   }),
-});
-
-export const RateLimitRef = builder.objectRef<RateLimit>('RateLimit').implement({
-  fields: (t) => ({ limit: t.exposeInt('limit'), windowSeconds: t.exposeInt('windowSeconds') }),
 });
 
 export const SubAccountGrantRef = builder.objectRef<SubAccountGrant>('SubAccountGrant').implement({
@@ -196,34 +193,6 @@ const SubAccountGrantInput = builder.inputType('SubAccountGrantInput', {
     mode: t.field({ type: SubAccountModeEnum, required: true }),
     organizationIds: t.idList({ description: 'With mode SELECTED: sub-accounts below the key’s organization.' }),
   }),
-});
-
-const RefillPeriodEnum = builder.enumType('CreditsRefillPeriod', {
-  description: 'When credits refill.',
-  values: { DAILY: { description: 'Every day at 00:00 UTC.' }, MONTHLY: { description: 'Every month on dayOfMonth at 00:00 UTC.' } } as const,
-});
-
-export const CreditsRefillRef = builder.objectRef<CreditsRefill>('CreditsRefill').implement({
-  description: 'Credits refill to `amount` on the calendar (or, for keys made so, every intervalSeconds at use).',
-  fields: (t) => ({
-    amount: t.exposeInt('amount', { description: 'The credits after a refill.' }),
-    period: t.field({ type: RefillPeriodEnum, nullable: true, description: 'DAILY or MONTHLY; null: an interval refill.', resolve: (r) => r.period ?? null }),
-    dayOfMonth: t.int({ nullable: true, description: 'With MONTHLY: the day (past the month’s end: its last day).', resolve: (r) => r.dayOfMonth ?? null }),
-    intervalSeconds: t.int({ nullable: true, description: 'An interval refill’s period, in seconds.', resolve: (r) => r.intervalSeconds ?? null }),
-  }),
-});
-
-export const CreditsRefillInput = builder.inputType('CreditsRefillInput', {
-  description: 'Refill credits to an amount daily (00:00 UTC) or monthly (on dayOfMonth), exactly once per period.',
-  fields: (t) => ({
-    amount: t.int({ required: true, description: 'The credits after a refill (1 to 1,000,000,000).' }),
-    period: t.field({ type: RefillPeriodEnum, required: true, description: 'DAILY or MONTHLY.' }),
-    dayOfMonth: t.int({ description: 'With MONTHLY: 1 to 31 (default 1; past the month’s end: its last day).' }),
-  }),
-});
-
-export const RateLimitInput = builder.inputType('RateLimitInput', {
-  fields: (t) => ({ limit: t.int({ required: true }), windowSeconds: t.int({ required: true }) }),
 });
 
 const keySettings = (t: InputBuilder) => ({

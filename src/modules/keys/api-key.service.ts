@@ -6,18 +6,19 @@ import { firstNotCovered, fromGrants, toGrants, type Grant } from '../../lib/per
 import { displayStart, hashSecret, mintCredential } from '../../lib/token.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { assertHolds, assertMayManageKey, isUnrestricted, keyPermissionMap, publicActions, reachesAllBelow, userPermissionMap } from '../auth/policy.ts';
-import { assertKnownPermissions } from '../catalog/catalog.service.ts';
+import { assertKnownPermissions } from '../principal/resource-definitions.ts';
 import { recordEvent } from '../events/event.service.ts';
-import { Organization } from '../orgs/organization.entity.ts';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import { Organization } from '../../db/entities/organization.entity.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
+import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { resolveKeyCustomer } from '../customers/customer.service.ts';
-import { assertKeyPolicy, effectiveKeyPolicy, violationSql } from './key-policy.ts';
-import { calendarRefill } from '../usage/credit-refill.ts';
-import type { User } from '../users/user.entity.ts';
-import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from './api-key.entity.ts';
+import { assertKeyPolicy, effectiveKeyPolicy, violationSql } from '../orgs/key-policy.ts';
+import { calendarRefill } from '../limits/credit-refill.ts';
+import type { User } from '../../db/entities/user.entity.ts';
+import { ApiKey, KEY_KINDS, KEY_STATUSES, type SubAccountGrant } from '../../db/entities/api-key.entity.ts';
 import { issueKey } from './api-key.factory.ts';
-import { DAY_MS, keyExpiresAt } from '../expiry/expiry.ts';
+import { DAY_MS, keyExpiresAt } from './key-expiry.ts';
 import { normaliseIpEntry } from '../../lib/ip.ts';
 
 export const MAX_ALLOWED_IPS = 100;

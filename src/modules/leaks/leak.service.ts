@@ -5,12 +5,12 @@ import { parseToken, secretMatches } from '../../lib/token.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { EVENT_SEQ_LOCK } from '../events/event.types.ts';
-import { ApiKey } from '../keys/api-key.entity.ts';
+import { ApiKey } from '../../db/entities/api-key.entity.ts';
 import { apiKeyJson, markRevoked } from '../keys/api-key.service.ts';
 import { notifyFromEvent } from '../notifications/notification.service.ts';
-import { Organization } from '../orgs/organization.entity.ts';
+import { Organization } from '../../db/entities/organization.entity.ts';
 import type { AppDeps } from '../service-context.ts';
-import { effectiveLeakPolicy } from './leak-policy.ts';
+import { effectiveLeakPolicy } from '../orgs/leak-policy.ts';
 
 /** Who told us a key leaked. */
 export type LeakReporter = 'github' | 'report';

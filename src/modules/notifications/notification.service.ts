@@ -5,10 +5,11 @@ import { newId } from '../../lib/ids.ts';
 import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } from '../../lib/pagination.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { READ_PERMISSION } from '../auth/reach.ts';
-import type { EventRecord } from '../events/event.entity.ts';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import type { EventRecord } from '../../db/entities/event.entity.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
+import { parseInput } from '../../lib/validation.ts';
 import { listRead, type ServiceContext } from '../service-context.ts';
-import { Notification } from './notification.entity.ts';
+import { Notification } from '../../db/entities/notification.entity.ts';
 
 /** Who may see an organisation's notifications: its key admins (the reach rule's read permission). */
 export const NOTIFICATION_PERMISSION = READ_PERMISSION.Notification;

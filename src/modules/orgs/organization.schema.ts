@@ -1,11 +1,12 @@
 import { counted } from '../../graphql/connection.ts';
 import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
-import type { KeyPolicySetting, Organization } from './organization.entity.ts';
-import { effectiveKeyPolicies } from '../keys/key-policy.ts';
-import { ApiKeyKindEnum } from '../keys/api-key.enums.ts';
-import { createOrganization, getOrganization, listOrganizations, updateOrganization } from './organization.service.ts';
-import { effectiveLeakPolicies, type LeakPolicy } from '../leaks/leak-policy.ts';
+import type { KeyPolicySetting, Organization } from '../../db/entities/organization.entity.ts';
+import { effectiveKeyPolicies } from './key-policy.ts';
+import { ApiKeyKindEnum } from '../../graphql/enums.ts';
+import { createOrganization, listOrganizations, updateOrganization } from './organization.service.ts';
+import { getOrganization } from '../auth/org-access.ts';
+import { effectiveLeakPolicies, type LeakPolicy } from './leak-policy.ts';
 
 const KeyPolicyRef = builder.objectRef<KeyPolicySetting>('KeyPolicy').implement({
   description: 'Rules every key of an organisation must follow. A field null: no such rule (or, in an organisation’s own setting, as its parent says).',

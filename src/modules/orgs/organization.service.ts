@@ -1,13 +1,15 @@
 import { raw } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { ConflictError, fromZodIssues, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { ConflictError, ValidationError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { reachSql } from '../auth/reach.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
+import { parseInput as parse } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
-import { Organization } from './organization.entity.ts';
+import { Organization } from '../../db/entities/organization.entity.ts';
 
 export const MAX_DEPTH = 8;
 
@@ -38,13 +40,6 @@ const updateSchema = z.object({
     .nullish(),
 });
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const r = schema.safeParse(input);
-  if (!r.success) throw fromZodIssues(r.error.issues);
-  return r.data;
-}
-export { parse as parseInput };
-
 export function organizationJson(o: Organization) {
   return {
     id: o.id,
@@ -55,19 +50,6 @@ export function organizationJson(o: Organization) {
     leakedKeyPolicy: o.leakedKeyPolicy ?? null,
     keyPolicy: o.keyPolicy ?? null,
   };
-}
-
-/** Loads an organisation the caller may act in with `permission`; NotFound otherwise (no existence oracle). */
-export async function getOrganizationFor(ctx: ServiceContext, id: string, permission: string): Promise<Organization> {
-  const org = await ctx.reach.org(id);
-  if (!org || !ctx.actor.canActIn(org)) throw new NotFoundError('Organization', id);
-  ctx.actor.require(permission, org);
-  return org;
-}
-
-/** An organisation the caller may read, or null. */
-export function getOrganization(ctx: ServiceContext, id: string): Promise<Organization | null> {
-  return ctx.reach.load('Organization', id);
 }
 
 /** The caller's organisation and the sub-accounts its key reaches (reach decided in the query, so pages keep their size). */

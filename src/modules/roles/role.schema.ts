@@ -3,8 +3,8 @@ import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
 import { UserRef } from '../users/user.schema.ts';
-import type { User } from '../users/user.entity.ts';
-import type { Role, ResourceLimits } from './role.entity.ts';
+import type { User } from '../../db/entities/user.entity.ts';
+import type { Role, ResourceLimits } from '../../db/entities/role.entity.ts';
 import { assignmentsOf, assignRoles, createRole, deleteRole, findRole, listRoles, updateRole, type Assignment } from './role.service.ts';
 
 export const RoleRef = builder.objectRef<Role>('Role').implement({

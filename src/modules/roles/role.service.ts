@@ -5,14 +5,15 @@ import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../li
 import type { PermissionMap } from '../../lib/permissions.ts';
 import { assertHolds, assertMayManageRole } from '../auth/policy.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
-import { assertKnownPermissions } from '../catalog/catalog.service.ts';
+import { assertKnownPermissions } from '../principal/resource-definitions.ts';
 import { recordEvent } from '../events/event.service.ts';
-import { pathIds, userPermissions } from '../verification/key-record.ts';
-import type { Organization } from '../orgs/organization.entity.ts';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import { pathIds, userPermissions } from '../principal/key-record.ts';
+import type { Organization } from '../../db/entities/organization.entity.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
+import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { getUserFor } from '../users/user.service.ts';
-import { Role, RoleAssignment, type ResourceLimits } from './role.entity.ts';
+import { Role, RoleAssignment, type ResourceLimits } from '../../db/entities/role.entity.ts';
 
 const permissionList = z.array(z.string().max(100)).max(200);
 const createSchema = z.object({

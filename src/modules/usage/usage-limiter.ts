@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RedisClient } from '../../infra/redis.ts';
-import type { KeyRecord } from '../verification/key-record.ts';
-import type { RateLimitState, UsageLimiter } from '../verification/verifier.ts';
-import { limiterKeys, poolKeys } from './usage-keys.ts';
+import type { KeyRecord } from '../principal/key-record.ts';
+import { LimiterUnavailableError, type RateLimitState, type UsageLimiter } from '../verification/verifier.ts';
+import { limiterKeys, poolKeys } from '../limits/usage-keys.ts';
 
 /** The most credits one lease moves from PostgreSQL to Redis: what a Redis loss can withhold. */
 export const MAX_LEASE = 100;
@@ -119,12 +119,6 @@ type LimiterRedis = RedisClient & {
   kpConsume(rl: string, cr: string, prl: string, pcr: string, ...args: (string | number)[]): Promise<[number, number, number, number, number, number]>;
   kpLease(cr: string, ...args: (string | number)[]): Promise<number>;
 };
-
-export class LimiterUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('usage limiter unavailable (Redis or PostgreSQL)', { cause });
-  }
-}
 
 type LeaseRow = { granted: number; unleased: number; epoch: number; refilled_at: string };
 

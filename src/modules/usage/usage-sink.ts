@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../infra/logger.ts';
-import type { UsageSink, VerifyCode } from '../verification/verifier.ts';
-import type { KeyRecord } from '../verification/key-record.ts';
+import type { UsageSink } from '../verification/verifier.ts';
+import type { VerifyCode } from '../../lib/verify-codes.ts';
+import type { KeyRecord } from '../principal/key-record.ts';
 import { applyBatch, type Batch, type CountRow, type CreditRow, type LogRow } from './usage-batch.ts';
 
 /** Outcomes after which the credential was good and its holder in standing: the key counts as used. */

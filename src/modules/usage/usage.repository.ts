@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ReadConnection } from '../../infra/read-router.ts';
-import type { VerifyCode } from '../verification/verifier.ts';
-import { KeyVerification } from './usage.entity.ts';
+import type { VerifyCode } from '../../lib/verify-codes.ts';
+import { KeyVerification } from '../../db/entities/usage.entity.ts';
 
 export const GRANULARITIES = ['MINUTE', 'HOUR', 'DAY'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { isIdOf } from '../../lib/ids.ts';
 import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
-import { ApiKey } from '../keys/api-key.entity.ts';
-import type { Organization } from '../orgs/organization.entity.ts';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import { ApiKey } from '../../db/entities/api-key.entity.ts';
+import type { Organization } from '../../db/entities/organization.entity.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
+import { parseInput } from '../../lib/validation.ts';
 import { listRead, type ServiceContext } from '../service-context.ts';
 import {
   creditSeries,
@@ -16,7 +17,7 @@ import {
   type UsagePoint,
 } from './usage.repository.ts';
 import { getCustomerFor } from '../customers/customer.service.ts';
-import type { KeyVerification } from './usage.entity.ts';
+import type { KeyVerification } from '../../db/entities/usage.entity.ts';
 
 const MINUTE = 60_000;
 const UNIT_MS: Record<Granularity, number> = { MINUTE, HOUR: 60 * MINUTE, DAY: 1440 * MINUTE };

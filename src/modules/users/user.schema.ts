@@ -3,7 +3,7 @@ import { builder, needs, reachable } from '../../graphql/builder.ts';
 import { svc } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
 import { OrganizationRef } from '../orgs/organization.schema.ts';
-import { type User, USER_KINDS, USER_STATUSES } from './user.entity.ts';
+import { type User, USER_KINDS, USER_STATUSES } from '../../db/entities/user.entity.ts';
 import { createUser, findUser, listUsers, updateUser } from './user.service.ts';
 
 export const UserKindEnum = builder.enumType('UserKind', { values: USER_KINDS });

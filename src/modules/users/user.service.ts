@@ -4,11 +4,12 @@ import { newId } from '../../lib/ids.ts';
 import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
-import type { Organization } from '../orgs/organization.entity.ts';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import type { Organization } from '../../db/entities/organization.entity.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
+import { parseInput } from '../../lib/validation.ts';
 import { assertMayManageUser } from '../auth/policy.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
-import { User, USER_KINDS, USER_STATUSES } from './user.entity.ts';
+import { User, USER_KINDS, USER_STATUSES } from '../../db/entities/user.entity.ts';
 
 const createSchema = z.object({
   organizationId: z.string().max(64).nullish(),

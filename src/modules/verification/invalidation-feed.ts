@@ -1,11 +1,11 @@
 import { Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
-import { Actor } from '../auth/actor.ts';
-import { invalidatedBecause } from '../auth/principal-check.ts';
+import { Actor } from '../principal/actor.ts';
+import { invalidatedBecause } from '../principal/principal-check.ts';
 import { verifyReaches } from '../auth/reach.ts';
-import { isConsoleSessionId } from '../console/session-record.ts';
+import { isConsoleSessionId } from '../principal/session-record.ts';
 import type { AppDeps } from '../service-context.ts';
 import type { Invalidation } from './key-cache.ts';
-import { pathIds } from './key-record.ts';
+import { pathIds } from '../principal/key-record.ts';
 
 /**
  * What a host's SDK drops from its cache of key snapshots. READY comes first and means "from now

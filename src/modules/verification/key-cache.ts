@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { pathIds, recordSize, type KeyRecord } from './key-record.ts';
+import { pathIds, recordSize, type KeyRecord } from '../principal/key-record.ts';
 
 export type Invalidation = { scope: 'key'; keyId: string } | { scope: 'user'; userId: string } | { scope: 'org'; organizationId: string } | { scope: 'all' };
 

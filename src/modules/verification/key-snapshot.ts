@@ -1,10 +1,10 @@
-import { hasLimits } from './key-record.ts';
+import { hasLimits } from '../principal/key-record.ts';
 import { secretMatches, type ParsedCredential } from '../../lib/token.ts';
 import { toGrants, type Grant } from '../../lib/permissions.ts';
 import type { KeyKind } from '../../lib/token.ts';
-import type { KeyStatus } from '../keys/api-key.entity.ts';
-import type { KeyRecord } from './key-record.ts';
-import type { UserStatus } from '../users/user.entity.ts';
+import type { KeyStatus } from '../../db/entities/api-key.entity.ts';
+import type { KeyRecord } from '../principal/key-record.ts';
+import type { UserStatus } from '../../db/entities/user.entity.ts';
 
 /**
  * What a host process needs to answer verifications of one key by itself (the SDK's local

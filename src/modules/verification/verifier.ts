@@ -1,28 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { allows } from '../../lib/permissions.ts';
 import { parseKeyIdSecret, parseToken, secretMatches, type ParsedCredential } from '../../lib/token.ts';
+import type { VerifyCode } from '../../lib/verify-codes.ts';
 import type { KeyCache } from './key-cache.ts';
 import type { KeyIdFilter } from './key-id-filter.ts';
-import { isConsoleSessionId, loadSessionRecord } from '../console/session-record.ts';
-import { hasLimits, loadKeyRecord, type KeyRecord } from './key-record.ts';
-import { inAnyCidr, parseIp } from '../../lib/ip.ts';
-
-export const VERIFY_CODES = [
-  'VALID',
-  'MALFORMED',
-  'NOT_FOUND',
-  'ROTATED',
-  'REVOKED',
-  'EXPIRED',
-  'NOT_YET_VALID',
-  'IP_NOT_ALLOWED',
-  'USER_DISABLED',
-  'UNKNOWN_PERMISSION',
-  'INSUFFICIENT_PERMISSIONS',
-  'RATE_LIMITED',
-  'USAGE_EXCEEDED',
-] as const;
-export type VerifyCode = (typeof VERIFY_CODES)[number];
+import { isConsoleSessionId, loadSessionRecord } from '../principal/session-record.ts';
+import { hasLimits, ipAllowed, loadKeyRecord, type KeyRecord } from '../principal/key-record.ts';
 
 export type VerifyRequest = {
   token?: string | null;
@@ -89,13 +72,6 @@ export type VerifyOptions = {
   /** Skip rate limits and credits (request authentication of management calls). */
   skipLimits?: boolean;
 };
-
-export function ipAllowed(record: KeyRecord, ip: string | null | undefined): boolean {
-  if (record.allowedIps.length === 0) return true;
-  const addr = parseIp(ip);
-  if (!addr) return false;
-  return inAnyCidr(addr, record.allowedIps);
-}
 
 /**
  * The single verification path, used by request authentication, GraphQL `verifyKey` and
@@ -276,3 +252,10 @@ const MALFORMED: VerifyOutcome = Object.freeze(fail('MALFORMED'));
 const NOT_FOUND: VerifyOutcome = Object.freeze(fail('NOT_FOUND'));
 /** Marker: every check passed and the key's rate limit or credits must be consumed (in Redis). */
 const LIMITS = Symbol('limits');
+
+/** A limiter that could not decide (Redis or PostgreSQL down); verification fails closed. */
+export class LimiterUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('usage limiter unavailable (Redis or PostgreSQL)', { cause });
+  }
+}

@@ -1,9 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { isDatabaseUnavailable } from '../../infra/db-errors.ts';
 import { builder } from '../../graphql/builder.ts';
-import { LimiterUnavailableError } from '../usage/usage-limiter.ts';
 import { ApiKeyRef, PermissionGrantRef } from '../keys/api-key.schema.ts';
-import { VERIFY_CODES, type RateLimitState } from './verifier.ts';
+import { LimiterUnavailableError, type RateLimitState } from './verifier.ts';
+import { VERIFY_CODES } from '../../lib/verify-codes.ts';
 import { verifyKey, type VerifyKeyResult } from './verify.service.ts';
 
 export const VerifyCodeEnum = builder.enumType('VerifyCode', {

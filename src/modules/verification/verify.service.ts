@@ -1,12 +1,13 @@
 import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.ts';
 import { toGrants, type Grant } from '../../lib/permissions.ts';
-import type { Actor } from '../auth/actor.ts';
+import type { Actor } from '../principal/actor.ts';
 import { verifyReaches } from '../auth/reach.ts';
 import type { KeyKind } from '../../lib/token.ts';
-import type { KeyRecord } from './key-record.ts';
-import type { KeyStatus } from '../keys/api-key.entity.ts';
+import type { KeyRecord } from '../principal/key-record.ts';
+import type { KeyStatus } from '../../db/entities/api-key.entity.ts';
 import type { ServiceContext } from '../service-context.ts';
-import { KeyVerifier, type RateLimitState, type VerifyCode, type VerifyOutcome, type VerifyRequest } from './verifier.ts';
+import { KeyVerifier, type RateLimitState, type VerifyOutcome, type VerifyRequest } from './verifier.ts';
+import type { VerifyCode } from '../../lib/verify-codes.ts';
 import { snapshotOf, type KeySnapshot } from './key-snapshot.ts';
 
 /** Field → longest accepted value. Longer credentials are refused as input, shorter bad ones answer MALFORMED. */

@@ -1,6 +1,6 @@
 import { builder } from '../../graphql/builder.ts';
 import { toGrants } from '../../lib/permissions.ts';
-import type { Actor } from '../auth/actor.ts';
+import type { Actor } from '../principal/actor.ts';
 import { ApiKeyRef, PermissionGrantRef } from '../keys/api-key.schema.ts';
 import { OrganizationRef } from '../orgs/organization.schema.ts';
 import { UserRef } from '../users/user.schema.ts';

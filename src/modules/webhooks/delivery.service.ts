@@ -16,8 +16,8 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import type { EventJson, EventType } from '../events/event.types.ts';
 import { notifyFromEvent } from '../notifications/notification.service.ts';
-import type { DisabledReason } from './webhook-endpoint.entity.ts';
-import { WebhookEndpoint } from './webhook-endpoint.entity.ts';
+import type { DisabledReason } from '../../db/entities/webhook-endpoint.entity.ts';
+import { WebhookEndpoint } from '../../db/entities/webhook-endpoint.entity.ts';
 import { endpointJson, signingSecrets } from './webhook.service.ts';
 
 const ERROR_TEXT = 500;

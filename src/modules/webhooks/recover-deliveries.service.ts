@@ -4,9 +4,9 @@ import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { assertMayManageEndpoint } from '../auth/policy.ts';
 import { reachSql } from '../auth/reach.ts';
-import { parseInput } from '../orgs/organization.service.ts';
+import { parseInput } from '../../lib/validation.ts';
 import type { ServiceContext } from '../service-context.ts';
-import type { WebhookEndpoint } from './webhook-endpoint.entity.ts';
+import type { WebhookEndpoint } from '../../db/entities/webhook-endpoint.entity.ts';
 
 /** Deliveries one call recovers at most; `hasMore` says to call again. */
 export const MAX_RECOVERED = 10_000;

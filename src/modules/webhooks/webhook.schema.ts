@@ -4,8 +4,8 @@ import { MAX_RECOVERED, recoverDeliveries } from './recover-deliveries.service.t
 import { svc, type Context } from '../../graphql/context.ts';
 import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
 import { EventRef } from '../events/event.schema.ts';
-import { type Delivery, type DeliveryAttempt, DELIVERY_STATUSES } from './delivery.entity.ts';
-import { type WebhookEndpoint, DISABLED_REASONS, ENDPOINT_KINDS } from './webhook-endpoint.entity.ts';
+import { type Delivery, type DeliveryAttempt, DELIVERY_STATUSES } from '../../db/entities/delivery.entity.ts';
+import { type WebhookEndpoint, DISABLED_REASONS, ENDPOINT_KINDS } from '../../db/entities/webhook-endpoint.entity.ts';
 import {
   attemptsOf,
   createWebhookEndpoint,

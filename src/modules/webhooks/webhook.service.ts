@@ -9,14 +9,15 @@ import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../li
 import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
-import type { Organization } from '../orgs/organization.entity.ts';
-import { getOrganizationFor, parseInput } from '../orgs/organization.service.ts';
+import type { Organization } from '../../db/entities/organization.entity.ts';
+import { getOrganizationFor } from '../auth/org-access.ts';
+import { parseInput } from '../../lib/validation.ts';
 import { assertMayManageEndpoint } from '../auth/policy.ts';
 import { reachSql } from '../auth/reach.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
-import { Delivery, DeliveryAttempt, DELIVERY_STATUSES, type DeliveryStatus } from './delivery.entity.ts';
-import { invalidEventPattern } from './event-filter.ts';
-import { WebhookEndpoint, ENDPOINT_KINDS, type EndpointKind } from './webhook-endpoint.entity.ts';
+import { Delivery, DeliveryAttempt, DELIVERY_STATUSES, type DeliveryStatus } from '../../db/entities/delivery.entity.ts';
+import { invalidEventPattern } from '../events/event-filter.ts';
+import { WebhookEndpoint, ENDPOINT_KINDS, type EndpointKind } from '../../db/entities/webhook-endpoint.entity.ts';
 import { assertEndpointUrl } from './webhook-url.ts';
 
 export const MAX_ENDPOINTS_PER_ORG = 100;

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SubAccountGrant } from '../keys/api-key.entity.ts';
-import { loadUserPermissions, type KeyRecord } from '../verification/key-record.ts';
+import type { SubAccountGrant } from '../../db/entities/api-key.entity.ts';
+import { loadUserPermissions, type KeyRecord } from './key-record.ts';
 import type { PermissionMap } from '../../lib/permissions.ts';
-import type { UserStatus } from '../users/user.entity.ts';
+import type { UserStatus } from '../../db/entities/user.entity.ts';
 
 /** Console session ids share the key cache and KeyVerifier.lookup with key ids; they never parse as one. */
 export function isConsoleSessionId(id: string): boolean {

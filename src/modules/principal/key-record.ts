@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { addGrant, BUILT_IN_RESOURCES, fromGrants, intersect, WILDCARD, type Grant, type PermissionMap } from '../../lib/permissions.ts';
 import type { KeyKind } from '../../lib/token.ts';
-import { nearestDefinitions } from '../catalog/resource-definitions.ts';
-import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from '../keys/api-key.entity.ts';
-import type { UserStatus } from '../users/user.entity.ts';
-import type { ResourceLimits } from '../roles/role.entity.ts';
-import { type ParsedCidr, parseCidr } from '../../lib/ip.ts';
+import { nearestDefinitions } from './resource-definitions.ts';
+import type { KeyStatus, RateLimit, CreditsRefill, SubAccountGrant } from '../../db/entities/api-key.entity.ts';
+import type { UserStatus } from '../../db/entities/user.entity.ts';
+import type { ResourceLimits } from '../../db/entities/role.entity.ts';
+import { inAnyCidr, type ParsedCidr, parseCidr, parseIp } from '../../lib/ip.ts';
 
 /**
  * Everything verification needs about a key, with effective permissions already resolved.
@@ -204,4 +204,11 @@ export function recordSize(r: KeyRecord): number {
   for (const [p, l] of r.permissions) n += 64 + p.length * 2 + (l ? l.size * 48 : 0);
   for (const [res, f] of r.withheldFields) n += 48 + res.length * 2 + f.length * 40;
   return n;
+}
+
+export function ipAllowed(record: KeyRecord, ip: string | null | undefined): boolean {
+  if (record.allowedIps.length === 0) return true;
+  const addr = parseIp(ip);
+  if (!addr) return false;
+  return inAnyCidr(addr, record.allowedIps);
 }

@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { builder, needs } from '../../graphql/builder.ts';
 import { ValidationError } from '../../lib/errors.ts';
-import { invalidEventPattern } from '../webhooks/event-filter.ts';
-import { EventRef } from './event.schema.ts';
+import { invalidEventPattern } from '../events/event-filter.ts';
+import { EventRef } from '../events/event.schema.ts';
 import type { StreamItem } from './event-stream.ts';
 
 const KeyEventsFilter = builder.inputType('KeyEventsFilter', {

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { SubAccountGrant } from '../keys/api-key.entity.ts';
+import type { SubAccountGrant } from './api-key.entity.ts';
 
 /** A one-time console link and, once exchanged, the cookie session it became. */
 export const ConsoleSession = defineEntity({

@@ -1,7 +1,7 @@
 import { ForbiddenError } from '../../lib/errors.ts';
 import { allows, type PermissionMap } from '../../lib/permissions.ts';
-import type { KeyRecord } from '../verification/key-record.ts';
-import { pathIds } from '../verification/key-record.ts';
+import type { KeyRecord } from './key-record.ts';
+import { pathIds } from './key-record.ts';
 
 export type OrgRef = { id: string; path: string };
 

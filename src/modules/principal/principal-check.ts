@@ -1,5 +1,5 @@
-import type { KeyRecord } from '../verification/key-record.ts';
-import { ipAllowed } from '../verification/verifier.ts';
+import type { KeyRecord } from './key-record.ts';
+import { ipAllowed } from './key-record.ts';
 
 /** WebSocket close codes: credentials no longer authenticate / the principal may no longer act. */
 export const CLOSE_UNAUTHENTICATED = 4401;

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PolicyViolationError } from '../../lib/errors.ts';
 import type { KeyKind } from '../../lib/token.ts';
-import type { KeyPolicySetting } from '../orgs/organization.entity.ts';
-import { ancestorSettings, chainOf } from '../orgs/inherited.ts';
+import type { KeyPolicySetting } from '../../db/entities/organization.entity.ts';
+import { ancestorSettings, chainOf } from './inherited.ts';
 
 const DAY_MS = 86_400_000;
 type OrgWithPolicy = { id: string; path: string; keyPolicy?: KeyPolicySetting | null };

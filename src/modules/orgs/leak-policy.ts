@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ancestorSettings, chainOf } from '../orgs/inherited.ts';
+import { ancestorSettings, chainOf } from './inherited.ts';
 
 export type LeakPolicy = 'REVOKE' | 'NOTIFY';
 type OrgPolicy = { id: string; path: string; leakedKeyPolicy?: LeakPolicy | null };

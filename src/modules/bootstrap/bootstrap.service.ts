@@ -4,9 +4,9 @@ import { WILDCARD } from '../../lib/permissions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { issueKey } from '../keys/api-key.factory.ts';
-import { Role, RoleAssignment } from '../roles/role.entity.ts';
-import { User } from '../users/user.entity.ts';
-import { Organization } from './organization.entity.ts';
+import { Role, RoleAssignment } from '../../db/entities/role.entity.ts';
+import { User } from '../../db/entities/user.entity.ts';
+import { Organization } from '../../db/entities/organization.entity.ts';
 
 export type BootstrapResult = { organizationId: string; userId: string; keyId: string; secret: string; token: string };
 

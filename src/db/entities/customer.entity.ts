@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { CreditsRefill, RateLimit } from '../keys/api-key.entity.ts';
+import type { CreditsRefill, RateLimit } from './api-key.entity.ts';
 
 /**
  * One of the organisation's own customers (its SaaS's customer), known by the organisation's

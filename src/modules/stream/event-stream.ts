@@ -1,12 +1,12 @@
 import { createPubSub, Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
 import type { RedisEventTarget } from '../../infra/pubsub.ts';
-import { Actor } from '../auth/actor.ts';
-import { invalidatedBecause } from '../auth/principal-check.ts';
-import { isConsoleSessionId } from '../console/session-record.ts';
-import type { KeyRecord } from '../verification/key-record.ts';
+import { Actor } from '../principal/actor.ts';
+import { invalidatedBecause } from '../principal/principal-check.ts';
+import { isConsoleSessionId } from '../principal/session-record.ts';
+import type { KeyRecord } from '../principal/key-record.ts';
 import type { KeyVerifier } from '../verification/verifier.ts';
-import { matchesEventTypes } from '../webhooks/event-filter.ts';
-import { EVENT_STREAM_TOPIC, type StreamEvent } from './outbox-relay.ts';
+import { matchesEventTypes } from '../events/event-filter.ts';
+import { EVENT_STREAM_TOPIC, type StreamEvent } from '../events/outbox-relay.ts';
 
 const SUBSCRIBER_BUFFER = 1000;
 

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RedisClient } from '../../infra/redis.ts';
 import { z } from 'zod';
-import type { CreditsRefill } from '../keys/api-key.entity.ts';
+import type { CreditsRefill } from '../../db/entities/api-key.entity.ts';
 import { limiterKeys, poolKeys } from './usage-keys.ts';
 
 type Row = { id: string; credits_refill: CreditsRefill; credits_refilled_at: string | null; customer_id?: string | null };

@@ -2,8 +2,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { recordEvent } from '../events/event.service.ts';
 import { EVENT_SEQ_LOCK } from '../events/event.types.ts';
 import { notifyFromEvent } from '../notifications/notification.service.ts';
-import { Organization } from '../orgs/organization.entity.ts';
-import { effectiveKeyPolicies } from './key-policy.ts';
+import { Organization } from '../../db/entities/organization.entity.ts';
+import { effectiveKeyPolicies } from '../orgs/key-policy.ts';
 
 /** Keys announced per organisation and pass: a pass is bounded, the next one goes on. */
 const BATCH = 500;

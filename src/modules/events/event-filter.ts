@@ -1,5 +1,5 @@
-import { EVENT_TYPES, EVENT_TYPE_SET } from '../events/event.types.ts';
-import { pathIds } from '../verification/key-record.ts';
+import { EVENT_TYPES, EVENT_TYPE_SET } from './event.types.ts';
+import { pathIds } from '../principal/key-record.ts';
 
 export const EVENT_FAMILIES: ReadonlySet<string> = new Set(EVENT_TYPES.map((t) => t.slice(0, t.indexOf('.'))));
 
