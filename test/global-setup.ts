@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -16,6 +17,9 @@ const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
  * far cheaper than migrating again), and `test/context.ts` picks the worker's copy and prefix.
  */
 export default async function setup(project: TestProject) {
+  // The API, workers and CLIs that tests start as processes keep V8's compiled code between
+  // starts (node_modules/.cache, per checkout): a start costs about 0.6 s of CPU instead of 1.
+  process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL('../node_modules/.cache/node-compile', import.meta.url));
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const template = `keyplane_test_${runId}`;
   const urlOf = (db: string) => ADMIN_URL.replace(/\/[^/]*$/, `/${db}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineAction, defineConnector, defineTrigger } from '../_sdk/index.ts';
+import { defineAction, defineConnector, defineTrigger } from './connector-model.ts';
 import { deliverWebhook } from './deliver.ts';
 
 export { generateWebhookSecret, signPayload, buildHeaders, type WebhookHeaders } from './sign.ts';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runAction } from '../_sdk/index.ts';
+import { runAction } from './connector-model.ts';
 import { safeRequest, validateOutgoingUrl } from '../../src/lib/ssrf.ts';
 import { deliverAction, deliverWebhook, generateWebhookSecret, nextAttemptDelayMs, signPayload } from './index.ts';
 import { startReceiver, type Receiver } from './receiver.test-helper.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { matchesEventType, runAction } from '../_sdk/index.ts';
+import { matchesEventType, runAction } from './connector-model.ts';
 import { safeRequest } from '../../src/lib/ssrf.ts';
 import {
   DEFAULT_RETRY_SCHEDULE_MS,

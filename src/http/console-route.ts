@@ -46,6 +46,22 @@ export const CONSOLE_CSP = [
 
 type Asset = { body: Buffer; gzip: Buffer | null; br: Buffer | null; type: string; etag: string; immutable: boolean };
 
+/**
+ * Compressed variants by content digest, made once per process: brotli at quality 11 costs about a
+ * second of CPU for the console's build, and a reload (or another app in the same process, as in
+ * tests) finds most files unchanged. Bounded to a few builds' worth of files.
+ */
+const compressedByDigest = new Map<string, { gzip: Buffer; br: Buffer }>();
+function compressed(digest: string, body: Buffer): { gzip: Buffer; br: Buffer } {
+  let c = compressedByDigest.get(digest);
+  if (!c) {
+    c = { gzip: gzipSync(body, { level: 9 }), br: brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }) };
+    if (compressedByDigest.size >= 256) compressedByDigest.delete(compressedByDigest.keys().next().value!);
+    compressedByDigest.set(digest, c);
+  }
+  return c;
+}
+
 /** Reads the whole build into memory once, with gzip and brotli variants (it is a few hundred kB). */
 function loadAssets(dir: string): Map<string, Asset> | null {
   if (!existsSync(join(dir, 'index.html'))) return null;
@@ -63,13 +79,14 @@ function loadAssets(dir: string): Map<string, Asset> | null {
       const type = TYPES[ext];
       if (!type) continue;
       const body = readFileSync(full);
-      const compress = COMPRESSIBLE.has(ext) && body.length > 512;
+      const digest = createHash('sha256').update(body).digest('base64url');
+      const { gzip, br } = COMPRESSIBLE.has(ext) && body.length > 512 ? compressed(digest, body) : { gzip: null, br: null };
       assets.set(`/${relPath}`, {
         body,
-        gzip: compress ? gzipSync(body, { level: 9 }) : null,
-        br: compress ? brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }) : null,
+        gzip,
+        br,
         type,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+        etag: `"${digest.slice(0, 22)}"`,
         // Vite fingerprints everything under assets/: a new build means new names.
         immutable: relPath.startsWith('assets/'),
       });

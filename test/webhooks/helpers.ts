@@ -48,18 +48,24 @@ export async function dropRedisNamespace(config: Config): Promise<void> {
   }
 }
 
+/**
+ * Polls `probe` until it answers. Without `everyMs`, polls at 20 ms and backs off to 250 ms:
+ * a probe is often a GraphQL list or SQL query, and the suite shares two cores.
+ */
 export async function waitFor<T>(
   probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
   what: string,
   timeoutMs = 15_000,
-  everyMs = 50,
+  everyMs?: number,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
+  let wait = everyMs ?? 20;
   for (;;) {
     const v = await probe();
     if (v) return v as T;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    await new Promise((r) => setTimeout(r, wait));
+    if (everyMs === undefined) wait = Math.min(250, Math.ceil(wait * 1.5));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../lib/lru.ts';
 import { Actor, type RequestMeta } from '../principal/actor.ts';
 import type { AppDeps } from '../service-context.ts';
 import { csrfMatches, parseSecretToken, sessionSecretMatches, type SecretToken } from './console-session.service.ts';
@@ -57,7 +57,7 @@ export class ConsoleSessions {
 
   private readonly deps: AppDeps;
   /** Session id → when this process last recorded its activity (bounded: forgotten ones are re-checked). */
-  private readonly touched = new LRUCache<string, number>({ max: 50_000 });
+  private readonly touched = boundedLru<string, number>({ entries: 50_000 });
 
   constructor(deps: AppDeps) {
     this.deps = deps;

@@ -1,4 +1,5 @@
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../lib/lru.ts';
 import { pathIds, recordSize, type KeyRecord } from '../principal/key-record.ts';
 
 export type Invalidation = { scope: 'key'; keyId: string } | { scope: 'user'; userId: string } | { scope: 'org'; organizationId: string } | { scope: 'all' };
@@ -18,13 +19,8 @@ export class KeyCache {
   private generation = 0;
 
   constructor(opts: { max: number; maxBytes?: number; ttlMs: number; negativeMax?: number; negativeTtlMs?: number }) {
-    this.positive = new LRUCache<string, KeyRecord>({
-      max: opts.max,
-      maxSize: opts.maxBytes ?? opts.max * 4096,
-      sizeCalculation: recordSize,
-      ttl: opts.ttlMs,
-    });
-    this.negative = new LRUCache<string, true>({ max: opts.negativeMax ?? 100_000, ttl: opts.negativeTtlMs ?? 30_000 });
+    this.positive = boundedLru<string, KeyRecord>({ entries: opts.max, bytes: opts.maxBytes ?? opts.max * 4096, size: recordSize, ttlMs: opts.ttlMs });
+    this.negative = boundedLru<string, true>({ entries: opts.negativeMax ?? 100_000, ttlMs: opts.negativeTtlMs ?? 30_000 });
   }
 
   get(keyId: string): KeyRecord | undefined {

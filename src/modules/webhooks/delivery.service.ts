@@ -9,7 +9,7 @@ import type { RedisClient } from '../../infra/redis.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { deliverAction, keyEventTrigger, nextAttemptDelayMs, type DeliveryResult } from '../../../connectors/webhook/index.ts';
-import { runAction } from '../../../connectors/_sdk/index.ts';
+import { runAction } from '../../../connectors/webhook/connector-model.ts';
 import { type DeliverWebhookPayload, deliveryJob } from '../../jobs/deliver-webhook.job.ts';
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';

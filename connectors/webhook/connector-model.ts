@@ -2,9 +2,10 @@ import type { z } from 'zod';
 import type { PrivateNetworks } from '../../src/lib/ssrf.ts';
 
 /**
- * The small connector model (after activepieces): a connector declares its auth, the triggers
- * that feed Keyplane events into an integration and the actions it performs. Connectors import
- * only this SDK and src/lib; the composition root hands them everything else through contexts.
+ * The webhook connector's model (after activepieces): it declares its auth, the trigger that feeds
+ * Keyplane events out and the action it performs, and imports only this file and src/lib; the
+ * composition root hands it everything else through contexts. (This was connectors/_sdk, a
+ * framework with this one user: the Zapier app is a zapier-platform-core app with its own model.)
  */
 
 /** A lifecycle event as it leaves Keyplane (the `events` JSON of the API contract). */
