@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Files that touch what every worker shares (the PostgreSQL cluster's roles and databases,
- * fixed processes, a whole browser) run alone, after the parallel group.
+ * The browser tests run alone, after the parallel group: a whole Chromium each. The process
+ * tests (npm start, the README, SIGTERM, SIGKILLed workers) run in the parallel group: each has
+ * its own free ports, database or Redis prefix, and what they grant is per database.
  */
-const serial = ['test/process/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+const serial = ['test/e2e/**/*.test.ts'];
 
 export default defineConfig({
   resolve: {
