@@ -1,6 +1,8 @@
-import type { FieldMap, InputFieldMap, InputShapeFromFields, ObjectRef } from '@pothos/core';
+import type { FieldMap, InputFieldMap, InputShapeFromFields } from '@pothos/core';
 import { builder, needs } from './builder.ts';
 import type { Context } from './context.ts';
+import type { z } from 'zod';
+import { parseInput } from '../lib/validation.ts';
 import { MUTATION_ERRORS } from './errors.ts';
 
 const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
@@ -22,24 +24,36 @@ export function defineMutation<Fields extends InputFieldMap, Success extends obj
     permission: string;
     description?: string;
     input: (t: InputBuilder) => Fields;
-    /** Field parents are annotated where declared (the resolved success value). */
-    success: (t: SuccessFieldBuilder<never>) => FieldMap;
+    /**
+     * The service's own schema for this input (the one it parses with), declared once beside the
+     * service: checked here after the scope check and before the resolver, so a bad input is the
+     * payload's typed ValidationError before anything is loaded. (@pothos/plugin-validation runs
+     * its checks as argument mappers, outside the errors plugin and before the scope check.)
+     */
+    validate: z.ZodType;
+    /** Fields of the success type, whose parent is what `resolve` returns (declared after it so that it is inferred from it). */
+    success: (t: SuccessFieldBuilder<NoInfer<Success>>) => FieldMap;
     resolve: (input: InputShapeFromFields<Fields>, ctx: Context) => Promise<Success>;
     /** Skip the management scope (e.g. verifyKey). */
     scopes?: Record<string, unknown>;
   },
 ) {
   const Pascal = pascal(name);
-  const Input = builder.inputType(`${Pascal}Input`, { fields: opts.input as never });
-  const Success = builder.objectRef<Success>(`${Pascal}Success`).implement({ fields: opts.success as never });
+  const Input = builder.inputType(`${Pascal}Input`, { fields: opts.input });
+  const Success = builder.objectRef<Success>(`${Pascal}Success`).implement({ fields: opts.success });
   builder.mutationField(name, (t) =>
     t.field({
-      type: Success as ObjectRef<Types, Success>,
+      type: Success,
       description: opts.description,
       args: { input: t.arg({ type: Input, required: true }) },
-      authScopes: (opts.scopes ?? needs(opts.permission)) as never,
+      authScopes: opts.scopes ?? needs(opts.permission),
       errors: { types: MUTATION_ERRORS, directResult: true, union: { name: `${Pascal}Payload` } },
-      resolve: (_root: unknown, args: { input: unknown }, ctx: Context) => opts.resolve(args.input as InputShapeFromFields<Fields>, ctx),
-    } as never),
+      // A generic Success cannot be matched against Pothos's conditional resolver result type;
+      // each call site's resolve is checked against its own success type above.
+      resolve: (async (_root: unknown, args: { input: InputShapeFromFields<Fields> }, ctx: Context) => {
+        parseInput(opts.validate, args.input);
+        return opts.resolve(args.input, ctx);
+      }) as never,
+    }),
   );
 }

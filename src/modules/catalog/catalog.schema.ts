@@ -3,6 +3,7 @@ import { svc } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
 import { defineResource, permissionCatalog } from './catalog.service.ts';
 import type { CatalogResource } from '../principal/resource-definitions.ts';
+import { defineResourceInput } from './catalog.service.ts';
 
 export const ResourceRef = builder.objectRef<CatalogResource>('Resource').implement({
   description: 'A resource of the permission catalogue and its actions (`resource:action`).',
@@ -28,6 +29,7 @@ builder.queryField('permissionCatalog', (t) =>
 );
 
 defineMutation('defineResource', {
+  validate: defineResourceInput,
   permission: 'organizations:write',
   description: 'Adds or replaces a host-application resource; sub-accounts inherit it.',
   input: (t) => ({
@@ -38,6 +40,6 @@ defineMutation('defineResource', {
     publicActions: t.stringList(),
     sensitiveFields: t.stringList(),
   }),
-  success: (t) => ({ resource: t.field({ type: ResourceRef, resolve: (p: { resource: CatalogResource }) => p.resource }) }),
   resolve: async (input, ctx) => ({ resource: await defineResource(svc(ctx), input) }),
+  success: (t) => ({ resource: t.field({ type: ResourceRef, resolve: (p: { resource: CatalogResource }) => p.resource }) }),
 });

@@ -62,3 +62,6 @@ export async function defineResource(ctx: ServiceContext, input: unknown): Promi
   await commit(ctx, [{ scope: 'org', organizationId: org.id }]);
   return { ...json, description: def.description ?? null, builtIn: false, organizationId: org.id };
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export { defineSchema as defineResourceInput };

@@ -191,3 +191,6 @@ export async function endConsoleSession(deps: AppDeps, actor: Actor): Promise<vo
   });
   await deps.invalidate({ scope: 'key', keyId: actor.key.id });
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export { createSchema as createConsoleSessionInput };

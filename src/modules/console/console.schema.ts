@@ -1,6 +1,7 @@
 import { svc, type Context } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
 import { createConsoleSession } from './console-session.service.ts';
+import { createConsoleSessionInput } from './console-session.service.ts';
 
 type Link = { url: string; expiresAt: Date };
 
@@ -20,6 +21,7 @@ function consoleOrigin(ctx: Context): string {
 }
 
 defineMutation('createConsoleSession', {
+  validate: createConsoleSessionInput,
   permission: 'users:write',
   description:
     'A one-time link that signs the user in to the web console (valid for minutes, single use). The caller must hold users:write where the user lives and every permission the user holds.',
@@ -27,12 +29,12 @@ defineMutation('createConsoleSession', {
     userId: t.id({ required: true }),
     returnPath: t.string({ description: 'Console page to open after sign-in, e.g. /keys (default: the key list).' }),
   }),
-  success: (t) => ({
-    url: t.string({ description: 'Send the user’s browser here once; it becomes an httpOnly session cookie.', resolve: (p: Link) => p.url }),
-    expiresAt: t.field({ type: 'DateTime', description: 'The link is refused after this instant.', resolve: (p: Link) => p.expiresAt }),
-  }),
   resolve: async (input, ctx): Promise<Link> => {
     const { token, expiresAt } = await createConsoleSession(svc(ctx), { ...input, userId: String(input.userId) });
     return { url: `${consoleOrigin(ctx)}/console/auth?token=${encodeURIComponent(token)}`, expiresAt };
   },
+  success: (t) => ({
+    url: t.string({ description: 'Send the user’s browser here once; it becomes an httpOnly session cookie.', resolve: (p: Link) => p.url }),
+    expiresAt: t.field({ type: 'DateTime', description: 'The link is refused after this instant.', resolve: (p: Link) => p.expiresAt }),
+  }),
 });

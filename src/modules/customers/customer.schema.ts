@@ -5,6 +5,7 @@ import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation
 import { CreditsRefillInput, CreditsRefillRef, RateLimitInput, RateLimitRef } from '../limits/limits.schema.ts';
 import type { Customer } from '../../db/entities/customer.entity.ts';
 import { createCustomer, deleteCustomer, findCustomer, listCustomers, updateCustomer } from './customer.service.ts';
+import { createCustomerInput, updateCustomerInput, deleteCustomerInput } from './customer.service.ts';
 
 export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
   description: 'One of the organisation’s own customers. Its keys may share its rate limit and draw on its credit pool.',
@@ -95,11 +96,12 @@ builder.queryField('customer', (t) =>
   }),
 );
 
-const CustomerField = (t: SuccessFieldBuilder<never>) => ({
-  customer: t.field({ type: CustomerRef, description: 'The customer.', resolve: (p: { customer: Customer }) => p.customer }),
+const CustomerField = <P extends { customer: Customer }>(t: SuccessFieldBuilder<P>) => ({
+  customer: t.field({ type: CustomerRef, description: 'The customer.', resolve: (p) => p.customer }),
 });
 
 defineMutation('createCustomer', {
+  validate: createCustomerInput,
   permission: 'customers:write',
   description: 'Creates a customer record; keys may then belong to it (createApiKey and updateApiKey take customerId).',
   input: (t) => ({
@@ -111,11 +113,12 @@ defineMutation('createCustomer', {
     credits: t.int({ description: 'A credit pool every key of the customer draws on; null: none.' }),
     creditsRefill: t.field({ type: CreditsRefillInput, description: 'Refill the pool daily or monthly.' }),
   }),
-  success: CustomerField,
   resolve: async (input, ctx) => ({ customer: await createCustomer(svc(ctx), input) }),
+  success: CustomerField,
 });
 
 defineMutation('updateCustomer', {
+  validate: updateCustomerInput,
   permission: 'customers:write',
   description: 'Changes a customer; an omitted field is kept, null clears it. Setting credits starts a new pool grant.',
   input: (t) => ({
@@ -127,14 +130,15 @@ defineMutation('updateCustomer', {
     credits: t.int({ description: 'A new pool; null removes it.' }),
     creditsRefill: t.field({ type: CreditsRefillInput, description: 'A new refill; null: never.' }),
   }),
-  success: CustomerField,
   resolve: async (input, ctx) => ({ customer: await updateCustomer(svc(ctx), input) }),
+  success: CustomerField,
 });
 
 defineMutation('deleteCustomer', {
+  validate: deleteCustomerInput,
   permission: 'customers:write',
   description: 'Deletes a customer; its keys keep working, belonging to no customer and sharing no limits.',
   input: (t) => ({ id: t.id({ required: true, description: 'The customer to delete.' }) }),
-  success: CustomerField,
   resolve: async (input, ctx) => ({ customer: await deleteCustomer(svc(ctx), input) }),
+  success: CustomerField,
 });

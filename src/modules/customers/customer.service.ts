@@ -42,6 +42,8 @@ const updateSchema = z.object({
 });
 
 /** A customer as events and audit entries carry it. */
+const deleteSchema = z.object({ id });
+
 export function customerJson(c: Customer) {
   return {
     id: c.id,
@@ -150,7 +152,7 @@ export async function updateCustomer(ctx: ServiceContext, input: unknown): Promi
 
 /** Deletes a customer; its keys stay, belonging to no customer (and sharing no limits) from now on. */
 export async function deleteCustomer(ctx: ServiceContext, input: unknown): Promise<Customer> {
-  const data = parseInput(z.object({ id }), input);
+  const data = parseInput(deleteSchema, input);
   const { customer, org } = await getCustomerFor(ctx, data.id, 'customers:write');
   const json = customerJson(customer);
   // Its keys keep working, belonging to no customer (the foreign key sets theirs to null).
@@ -168,3 +170,6 @@ export async function resolveKeyCustomer(ctx: ServiceContext, customerId: string
   if (customer.organizationId !== org.id) throw ValidationError.field(field, 'the customer belongs to another organisation than the key');
   return customer;
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export { createSchema as createCustomerInput, updateSchema as updateCustomerInput, deleteSchema as deleteCustomerInput };

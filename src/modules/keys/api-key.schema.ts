@@ -22,6 +22,7 @@ import {
   updateApiKey,
   type IssuedApiKey,
 } from './api-key.service.ts';
+import { createApiKeyInput, updateApiKeyInput, rotateApiKeyInput, revokeApiKeyInput, deleteApiKeyInput } from './api-key.service.ts';
 
 export { ApiKeyKindEnum };
 export const ApiKeyStatusEnum = builder.enumType('ApiKeyStatus', { values: KEY_STATUSES });
@@ -214,14 +215,15 @@ const keySettings = (t: InputBuilder) => ({
   }),
 });
 
-const Issued = (t: SuccessFieldBuilder<never>) => ({
-  apiKey: t.field({ type: ApiKeyRef, resolve: (p: IssuedApiKey) => p.apiKey }),
-  token: t.string({ description: 'Shown once: store it now.', resolve: (p: IssuedApiKey) => p.token }),
-  secret: t.string({ description: 'Shown once: the password half of Basic auth (keyId:secret).', resolve: (p: IssuedApiKey) => p.secret }),
+const Issued = <P extends IssuedApiKey>(t: SuccessFieldBuilder<P>) => ({
+  apiKey: t.field({ type: ApiKeyRef, resolve: (p) => p.apiKey }),
+  token: t.string({ description: 'Shown once: store it now.', resolve: (p) => p.token }),
+  secret: t.string({ description: 'Shown once: the password half of Basic auth (keyId:secret).', resolve: (p) => p.secret }),
 });
-const KeyField = (t: SuccessFieldBuilder<never>) => ({ apiKey: t.field({ type: ApiKeyRef, resolve: (p: { apiKey: ApiKey }) => p.apiKey }) });
+const KeyField = <P extends { apiKey: ApiKey }>(t: SuccessFieldBuilder<P>) => ({ apiKey: t.field({ type: ApiKeyRef, resolve: (p) => p.apiKey }) });
 
 defineMutation('createApiKey', {
+  validate: createApiKeyInput,
   permission: 'keys:write',
   description:
     'Creates a key acting as userId (default: the caller’s user) in organizationId (default: the caller’s). The token and secret are returned only here.',
@@ -232,38 +234,42 @@ defineMutation('createApiKey', {
     organizationId: t.id(),
     ...keySettings(t),
   }),
-  success: Issued,
   resolve: (input, ctx) => createApiKey(svc(ctx), input),
+  success: Issued,
 });
 
 defineMutation('updateApiKey', {
+  validate: updateApiKeyInput,
   permission: 'keys:write',
   description: 'Changes a key; an omitted field is kept, null clears it. userId moves the key to act as another user.',
   input: (t) => ({ id: t.id({ required: true }), name: t.string(), userId: t.id(), ...keySettings(t) }),
-  success: KeyField,
   resolve: async (input, ctx) => ({ apiKey: await updateApiKey(svc(ctx), input) }),
+  success: KeyField,
 });
 
 defineMutation('rotateApiKey', {
+  validate: rotateApiKeyInput,
   permission: 'keys:write',
   description: `A new secret for the same key id; the old one keeps working for gracePeriodSeconds (default 0, at most ${MAX_GRACE_SECONDS}).`,
   input: (t) => ({ id: t.id({ required: true }), gracePeriodSeconds: t.int() }),
-  success: Issued,
   resolve: (input, ctx) => rotateApiKey(svc(ctx), input),
+  success: Issued,
 });
 
 defineMutation('revokeApiKey', {
+  validate: revokeApiKeyInput,
   permission: 'keys:write',
   description: 'Stops the key at once, for good.',
   input: (t) => ({ id: t.id({ required: true }), reason: t.string() }),
-  success: KeyField,
   resolve: async (input, ctx) => ({ apiKey: await revokeApiKey(svc(ctx), input) }),
+  success: KeyField,
 });
 
 defineMutation('deleteApiKey', {
+  validate: deleteApiKeyInput,
   permission: 'keys:write',
   description: 'Removes the key for clients (it stops working); the audit log keeps its history.',
   input: (t) => ({ id: t.id({ required: true }) }),
-  success: KeyField,
   resolve: async (input, ctx) => ({ apiKey: await deleteApiKey(svc(ctx), input) }),
+  success: KeyField,
 });

@@ -508,3 +508,12 @@ export async function deleteApiKey(ctx: ServiceContext, input: unknown): Promise
   await commit(ctx, [{ scope: 'key', keyId: key.keyId }]);
   return key;
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export {
+  createSchema as createApiKeyInput,
+  updateSchema as updateApiKeyInput,
+  rotateSchema as rotateApiKeyInput,
+  revokeSchema as revokeApiKeyInput,
+  deleteSchema as deleteApiKeyInput,
+};

@@ -4,6 +4,7 @@ import { svc } from '../../graphql/context.ts';
 import { defineMutation } from '../../graphql/mutation.ts';
 import { ApiKeyRef } from '../keys/api-key.schema.ts';
 import { listNotifications, markNotificationsRead, NOTIFICATION_PERMISSION, type NotificationView } from './notification.service.ts';
+import { markNotificationsReadInput } from './notification.service.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -78,9 +79,10 @@ builder.queryField('notifications', (t) =>
 );
 
 defineMutation('markNotificationsRead', {
+  validate: markNotificationsReadInput,
   permission: NOTIFICATION_PERMISSION,
   description: 'Marks notifications read for the calling user (at most 100 ids).',
   input: (t) => ({ ids: t.idList({ required: true }) }),
-  success: (t) => ({ notifications: t.field({ type: [NotificationRef], resolve: (p: { notifications: NotificationView[] }) => p.notifications }) }),
   resolve: async (input, ctx) => ({ notifications: await markNotificationsRead(svc(ctx), { ids: input.ids.map(String) }) }),
+  success: (t) => ({ notifications: t.field({ type: [NotificationRef], resolve: (p: { notifications: NotificationView[] }) => p.notifications }) }),
 });

@@ -207,3 +207,6 @@ export async function markNotificationsRead(ctx: ServiceContext, input: unknown)
   const rows = await ctx.em.execute<Row[]>(`${VIEW_SQL} where n.id = any(array[?]::text[]) order by n.created_at desc, n.id desc`, [userId, ids]);
   return rows.map(toView);
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export { markSchema as markNotificationsReadInput };

@@ -54,6 +54,7 @@ export const LeakedKeyPolicySettingEnum = builder.enumType('LeakedKeyPolicySetti
   } as const,
 });
 import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation.ts';
+import { createOrganizationInput, updateOrganizationInput } from './organization.service.ts';
 
 export const OrganizationRef = builder.objectRef<Organization>('Organization').implement({
   description: 'A tenant. Agencies own sub-accounts (child organisations).',
@@ -125,19 +126,21 @@ builder.queryField('organizations', (t) =>
   ),
 );
 
-const OrgField = (t: SuccessFieldBuilder<never>) => ({
-  organization: t.field({ type: OrganizationRef, resolve: (p: { organization: Organization }) => p.organization }),
+const OrgField = <P extends { organization: Organization }>(t: SuccessFieldBuilder<P>) => ({
+  organization: t.field({ type: OrganizationRef, resolve: (p) => p.organization }),
 });
 
 defineMutation('createOrganization', {
+  validate: createOrganizationInput,
   permission: 'organizations:write',
   description: 'Creates a sub-account under parentId (default: the caller’s organisation).',
   input: (t) => ({ name: t.string({ required: true }), parentId: t.id() }),
-  success: OrgField,
   resolve: async (input, ctx) => ({ organization: await createOrganization(svc(ctx), input) }),
+  success: OrgField,
 });
 
 defineMutation('updateOrganization', {
+  validate: updateOrganizationInput,
   permission: 'organizations:write',
   input: (t) => ({
     id: t.id({ required: true }),
@@ -150,6 +153,6 @@ defineMutation('updateOrganization', {
       description: 'Key policies for this organisation and the sub-accounts that inherit them; replaces its own setting.',
     }),
   }),
-  success: OrgField,
   resolve: async (input, ctx) => ({ organization: await updateOrganization(svc(ctx), input) }),
+  success: OrgField,
 });

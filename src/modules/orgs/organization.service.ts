@@ -128,3 +128,6 @@ export async function updateOrganization(ctx: ServiceContext, input: unknown): P
 export function assertNotSame(a: string, b: string, message: string): void {
   if (a === b) throw new ConflictError(message);
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export { createSchema as createOrganizationInput, updateSchema as updateOrganizationInput };

@@ -6,6 +6,7 @@ import { UserRef } from '../users/user.schema.ts';
 import type { User } from '../../db/entities/user.entity.ts';
 import type { Role, ResourceLimits } from '../../db/entities/role.entity.ts';
 import { assignmentsOf, assignRoles, createRole, deleteRole, findRole, listRoles, updateRole, type Assignment } from './role.service.ts';
+import { createRoleInput, updateRoleInput, deleteRoleInput, assignRolesInput } from './role.service.ts';
 
 export const RoleRef = builder.objectRef<Role>('Role').implement({
   description: 'A named set of `resource:action` permissions in an organisation.',
@@ -76,27 +77,30 @@ builder.queryField('role', (t) =>
   }),
 );
 
-const RoleField = (t: SuccessFieldBuilder<never>) => ({ role: t.field({ type: RoleRef, resolve: (p: { role: Role }) => p.role }) });
+const RoleField = <P extends { role: Role }>(t: SuccessFieldBuilder<P>) => ({ role: t.field({ type: RoleRef, resolve: (p) => p.role }) });
 
 defineMutation('createRole', {
+  validate: createRoleInput,
   permission: 'roles:write',
   input: (t) => ({ name: t.string({ required: true }), description: t.string(), permissions: t.stringList({ required: true }), organizationId: t.id() }),
-  success: RoleField,
   resolve: async (input, ctx) => ({ role: await createRole(svc(ctx), input) }),
+  success: RoleField,
 });
 
 defineMutation('updateRole', {
+  validate: updateRoleInput,
   permission: 'roles:write',
   input: (t) => ({ id: t.id({ required: true }), name: t.string(), description: t.string(), permissions: t.stringList() }),
-  success: RoleField,
   resolve: async (input, ctx) => ({ role: await updateRole(svc(ctx), input) }),
+  success: RoleField,
 });
 
 defineMutation('deleteRole', {
+  validate: deleteRoleInput,
   permission: 'roles:write',
   input: (t) => ({ id: t.id({ required: true }) }),
-  success: RoleField,
   resolve: async (input, ctx) => ({ role: await deleteRole(svc(ctx), input) }),
+  success: RoleField,
 });
 
 const ResourceLimitInput = builder.inputType('ResourceLimitInput', {
@@ -107,12 +111,13 @@ const RoleAssignmentInput = builder.inputType('RoleAssignmentInput', {
 });
 
 defineMutation('assignRoles', {
+  validate: assignRolesInput,
   permission: 'roles:write',
   description: 'Replaces the user’s role assignments, each optionally limited to resource instances.',
   input: (t) => ({ userId: t.id({ required: true }), roles: t.field({ type: [RoleAssignmentInput], required: true }) }),
+  resolve: async (input, ctx) => assignRoles(svc(ctx), input),
   success: (t) => ({
     user: t.field({ type: UserRef, resolve: (p: { user: User }) => p.user }),
     assignments: t.field({ type: [RoleAssignmentRef], resolve: (p: { assignments: Assignment[] }) => p.assignments }),
   }),
-  resolve: async (input, ctx) => assignRoles(svc(ctx), input),
 });

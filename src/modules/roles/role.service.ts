@@ -43,6 +43,8 @@ const assignSchema = z.object({
     .max(100),
 });
 
+const deleteSchema = z.object({ id: z.string().max(64) });
+
 export function roleJson(r: Role) {
   return { id: r.id, organizationId: r.organizationId, name: r.name, description: r.description, permissions: r.permissions };
 }
@@ -121,7 +123,7 @@ export async function updateRole(ctx: ServiceContext, input: unknown): Promise<R
 }
 
 export async function deleteRole(ctx: ServiceContext, input: unknown): Promise<Role> {
-  const data = parseInput(z.object({ id: z.string().max(64) }), input);
+  const data = parseInput(deleteSchema, input);
   const { role, org } = await getRoleFor(ctx, data.id, 'roles:write');
   assertMayManageRole(ctx.actor, role);
   const json = roleJson(role);
@@ -218,3 +220,6 @@ export async function assignRoles(ctx: ServiceContext, input: unknown) {
   await ctx.deps.invalidate({ scope: 'user', userId: user.id });
   return { user, assignments: next.map((n) => ({ role: n.role, resourceLimits: n.limits })) };
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export { createSchema as createRoleInput, updateSchema as updateRoleInput, deleteSchema as deleteRoleInput, assignSchema as assignRolesInput };

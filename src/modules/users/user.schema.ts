@@ -5,6 +5,7 @@ import { defineMutation, type SuccessFieldBuilder } from '../../graphql/mutation
 import { OrganizationRef } from '../orgs/organization.schema.ts';
 import { type User, USER_KINDS, USER_STATUSES } from '../../db/entities/user.entity.ts';
 import { createUser, findUser, listUsers, updateUser } from './user.service.ts';
+import { createUserInput, updateUserInput } from './user.service.ts';
 
 export const UserKindEnum = builder.enumType('UserKind', { values: USER_KINDS });
 export const UserStatusEnum = builder.enumType('UserStatus', { values: USER_STATUSES });
@@ -63,19 +64,21 @@ builder.queryField('user', (t) =>
   }),
 );
 
-const UserField = (t: SuccessFieldBuilder<never>) => ({ user: t.field({ type: UserRef, resolve: (p: { user: User }) => p.user }) });
+const UserField = <P extends { user: User }>(t: SuccessFieldBuilder<P>) => ({ user: t.field({ type: UserRef, resolve: (p) => p.user }) });
 
 defineMutation('createUser', {
+  validate: createUserInput,
   permission: 'users:write',
   input: (t) => ({ name: t.string({ required: true }), email: t.string(), kind: t.field({ type: UserKindEnum }), organizationId: t.id() }),
-  success: UserField,
   resolve: async (input, ctx) => ({ user: await createUser(svc(ctx), input) }),
+  success: UserField,
 });
 
 defineMutation('updateUser', {
+  validate: updateUserInput,
   permission: 'users:write',
   description: 'Disabling or deleting a user stops all of their keys on the next request.',
   input: (t) => ({ id: t.id({ required: true }), name: t.string(), email: t.string(), status: t.field({ type: UserStatusEnum }) }),
-  success: UserField,
   resolve: async (input, ctx) => ({ user: await updateUser(svc(ctx), input) }),
+  success: UserField,
 });

@@ -127,3 +127,6 @@ export async function updateUser(ctx: ServiceContext, input: unknown): Promise<U
   await commit(ctx, [{ scope: 'user', userId: user.id }]);
   return user;
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export { createSchema as createUserInput, updateSchema as updateUserInput };

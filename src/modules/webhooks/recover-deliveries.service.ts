@@ -70,3 +70,6 @@ export async function recoverDeliveries(ctx: ServiceContext, input: unknown): Pr
   }
   return { endpoint, recovered: rows.taken.length, hasMore: rows.hasMore };
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export { recoverSchema as recoverDeliveriesInput };

@@ -16,6 +16,8 @@ import {
   replayDelivery,
   updateWebhookEndpoint,
 } from './webhook.service.ts';
+import { createWebhookEndpointInput, updateWebhookEndpointInput, deleteWebhookEndpointInput, replayDeliveryInput } from './webhook.service.ts';
+import { recoverDeliveriesInput } from './recover-deliveries.service.ts';
 
 export const WebhookEndpointKindEnum = builder.enumType('WebhookEndpointKind', {
   values: ENDPOINT_KINDS,
@@ -191,11 +193,12 @@ builder.queryField('deliveries', (t) =>
   ),
 );
 
-const EndpointField = (t: SuccessFieldBuilder<never>) => ({
-  webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p: { endpoint: WebhookEndpoint }) => p.endpoint }),
+const EndpointField = <P extends { endpoint: WebhookEndpoint }>(t: SuccessFieldBuilder<P>) => ({
+  webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p) => p.endpoint }),
 });
 
 defineMutation('createWebhookEndpoint', {
+  validate: createWebhookEndpointInput,
   permission: 'webhooks:write',
   description:
     'Creates an endpoint; `secret` (whsec_…) is returned this once. The URL must pass the SSRF guard (https, a public address). Needs events:read as well.',
@@ -210,14 +213,15 @@ defineMutation('createWebhookEndpoint', {
       description: 'At most this many delivery attempts per second, 1 to 10000 (a slow receiver is not flooded); omitted: no limit.',
     }),
   }),
+  resolve: async (input, ctx) => createWebhookEndpoint(svc(ctx), input),
   success: (t) => ({
     ...EndpointField(t),
     secret: t.string({ description: 'The signing secret (whsec_…); shown only here.', resolve: (p: { secret: string }) => p.secret }),
   }),
-  resolve: async (input, ctx) => createWebhookEndpoint(svc(ctx), input),
 });
 
 defineMutation('updateWebhookEndpoint', {
+  validate: updateWebhookEndpointInput,
   permission: 'webhooks:write',
   description: 'Changes an endpoint, enables or disables it, or rotates its secret (the old one still signs during the overlap).',
   input: (t) => ({
@@ -231,6 +235,7 @@ defineMutation('updateWebhookEndpoint', {
     rotateSecret: t.boolean(),
     secretOverlapSeconds: t.int({ description: 'How long the previous secret keeps signing; default 86400, at most 604800, 0 for none.' }),
   }),
+  resolve: async (input, ctx) => updateWebhookEndpoint(svc(ctx), input),
   success: (t) => ({
     ...EndpointField(t),
     secret: t.string({
@@ -239,27 +244,29 @@ defineMutation('updateWebhookEndpoint', {
       resolve: (p: { secret: string | null }) => p.secret,
     }),
   }),
-  resolve: async (input, ctx) => updateWebhookEndpoint(svc(ctx), input),
 });
 
 defineMutation('deleteWebhookEndpoint', {
+  validate: deleteWebhookEndpointInput,
   permission: 'webhooks:write',
   input: (t) => ({ id: t.id({ required: true }) }),
-  success: EndpointField,
   resolve: async (input, ctx) => ({ endpoint: await deleteWebhookEndpoint(svc(ctx), input) }),
+  success: EndpointField,
 });
 
 defineMutation('replayDelivery', {
+  validate: replayDeliveryInput,
   permission: 'webhooks:write',
   description: 'Sends a finished delivery again with the same webhook-id, starting a new round of attempts.',
   input: (t) => ({ id: t.id({ required: true }) }),
-  success: (t) => ({ delivery: t.field({ type: DeliveryRef, resolve: (p: { delivery: Delivery }) => p.delivery }) }),
   resolve: async (input, ctx) => ({ delivery: await replayDelivery(svc(ctx), input) }),
+  success: (t) => ({ delivery: t.field({ type: DeliveryRef, resolve: (p: { delivery: Delivery }) => p.delivery }) }),
 });
 
 type RecoverResult = Awaited<ReturnType<typeof recoverDeliveries>>;
 
 defineMutation('recoverDeliveries', {
+  validate: recoverDeliveriesInput,
   permission: 'webhooks:write',
   description: `Sends again every failed delivery of an endpoint created since a time (e.g. after the receiver was down), at most ${MAX_RECOVERED} per call; each keeps its webhook-id and starts a new round of attempts. Needs events:read too.`,
   input: (t) => ({
@@ -267,10 +274,10 @@ defineMutation('recoverDeliveries', {
     since: t.field({ type: 'DateTime', required: true, description: 'Deliveries created at or after this instant.' }),
     limit: t.int({ description: `At most this many (1 to ${MAX_RECOVERED}, the default), oldest first.` }),
   }),
+  resolve: (input, ctx) => recoverDeliveries(svc(ctx), { endpointId: String(input.endpointId), since: input.since, limit: input.limit }),
   success: (t) => ({
     webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p: RecoverResult) => p.endpoint }),
     recovered: t.int({ description: 'Deliveries put back to PENDING by this call.', resolve: (p: RecoverResult) => p.recovered }),
     hasMore: t.boolean({ description: 'More failed deliveries remain: call again.', resolve: (p: RecoverResult) => p.hasMore }),
   }),
-  resolve: (input, ctx) => recoverDeliveries(svc(ctx), { endpointId: String(input.endpointId), since: input.since, limit: input.limit }),
 });

@@ -334,3 +334,11 @@ export async function replayDelivery(ctx: ServiceContext, input: unknown): Promi
     .catch((err: unknown) => ctx.deps.log.warn({ err, deliveryId: delivery.id }, 'replay enqueue failed; the sweep will retry'));
   return delivery;
 }
+
+/** The inputs this service parses, also validated on the GraphQL input types. */
+export {
+  createSchema as createWebhookEndpointInput,
+  updateSchema as updateWebhookEndpointInput,
+  idSchema as deleteWebhookEndpointInput,
+  idSchema as replayDeliveryInput,
+};
