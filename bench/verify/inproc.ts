@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { Actor } from '../../src/modules/principal/actor.ts';
 import { KeyCache } from '../../src/modules/verification/key-cache.ts';
-import type { KeyRecord } from '../../src/modules/principal/key-record.ts';
+import type { PrincipalRecord } from '../../src/modules/principal/key-record.ts';
 import { verifyKey } from '../../src/modules/verification/verify.service.ts';
 import { mintCredential } from '../../src/lib/token.ts';
 
@@ -51,7 +51,7 @@ const timings = [
 // Memory: N clones of the real record, every string and buffer its own, stored in a KeyCache.
 const real = (await verifier.lookup(JSON.parse(process.env.BENCH_KEYID!) as string))!;
 const fresh = (s: string) => Buffer.from(s).toString();
-function clone(r: KeyRecord, i: number): KeyRecord {
+function clone(r: PrincipalRecord, i: number): PrincipalRecord {
   const id = fresh(`key_${String(i).padStart(20, '0')}`);
   return {
     ...r,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { schema } from '../../src/graphql/schema.ts';
 import { Actor } from '../../src/modules/principal/actor.ts';
 import { OWNED_TYPES } from '../../src/modules/auth/reach.ts';
-import type { KeyRecord } from '../../src/modules/principal/key-record.ts';
+import type { PrincipalRecord } from '../../src/modules/principal/key-record.ts';
 
 /**
  * Reach is enforced by type, not by field: every organisation-owned object type re-checks each
@@ -34,7 +34,7 @@ describe('reach on every organisation-owned type', () => {
         organizationPath: 'org_a',
         subAccounts: { mode: 'NONE' },
         permissions: new Map(),
-      } as unknown as KeyRecord,
+      } as unknown as PrincipalRecord,
       { requestId: 'r', ip: null, userAgent: null },
     );
     const asked: string[] = [];

@@ -1,6 +1,6 @@
 import { ForbiddenError } from '../../lib/errors.ts';
 import { allows, type PermissionMap } from '../../lib/permissions.ts';
-import type { KeyRecord } from './key-record.ts';
+import type { PrincipalRecord } from './key-record.ts';
 import { pathIds } from './key-record.ts';
 
 export type OrgRef = { id: string; path: string };
@@ -12,10 +12,10 @@ export type RequestMeta = { requestId: string; ip: string | null; userAgent: str
  * permissions, in its own organisation and the sub-accounts it is granted.
  */
 export class Actor {
-  readonly key: KeyRecord;
+  readonly key: PrincipalRecord;
   readonly meta: RequestMeta;
 
-  constructor(key: KeyRecord, meta: RequestMeta) {
+  constructor(key: PrincipalRecord, meta: RequestMeta) {
     this.key = key;
     this.meta = meta;
   }

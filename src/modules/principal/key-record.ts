@@ -8,10 +8,16 @@ import type { ResourceLimits } from '../../db/entities/role.entity.ts';
 import { inAnyCidr, type ParsedCidr, parseCidr, parseIp } from '../../lib/ip.ts';
 
 /**
- * Everything verification needs about a key, with effective permissions already resolved.
- * Built by one loader, cached in-process, never holds a secret (only its keyed hash).
+ * Who is calling, as verification and every service see it: an API key or a console session,
+ * with effective permissions already resolved. Built by one loader each, cached in-process, never
+ * holds a secret (only its keyed hash).
  */
-export type KeyRecord = {
+export type PrincipalRecord = {
+  /**
+   * What the caller is: an API key, or a console session acting as its user with the user's full
+   * permissions (no key limits, credits or IP allowlist of its own; named `console:<user>`).
+   */
+  principal: 'key' | 'console_session';
   id: string;
   keyId: string;
   kind: KeyKind;
@@ -49,7 +55,7 @@ export type KeyRecord = {
 };
 
 /** Whether verifying the key spends or counts something: its own limits, or its customer's shared ones. */
-export function hasLimits(record: KeyRecord): boolean {
+export function hasLimits(record: PrincipalRecord): boolean {
   return Boolean(record.rateLimit || record.hasCredits || record.customer?.rateLimit || record.customer?.hasCredits);
 }
 
@@ -138,7 +144,7 @@ function epochMs(v: Date | string | null): number | null {
   return v === null ? null : new Date(v).getTime();
 }
 
-export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<KeyRecord | null> {
+export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<PrincipalRecord | null> {
   const conn = em.getConnection();
   const rows = await conn.execute<KeyRow[]>(KEY_SQL, [keyId]);
   const row = rows[0];
@@ -162,6 +168,7 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
   }
 
   return {
+    principal: 'key',
     id: row.id,
     keyId: row.key_id,
     kind: row.kind,
@@ -199,14 +206,14 @@ export async function loadKeyRecord(em: EntityManager, keyId: string): Promise<K
 }
 
 /** Rough in-memory size of a record, for the cache's byte bound. */
-export function recordSize(r: KeyRecord): number {
+export function recordSize(r: PrincipalRecord): number {
   let n = 600 + r.name.length * 2 + r.organizationPath.length * 2 + r.userOrganizationPath.length * 2 + r.allowedIps.length * 64;
   for (const [p, l] of r.permissions) n += 64 + p.length * 2 + (l ? l.size * 48 : 0);
   for (const [res, f] of r.withheldFields) n += 48 + res.length * 2 + f.length * 40;
   return n;
 }
 
-export function ipAllowed(record: KeyRecord, ip: string | null | undefined): boolean {
+export function ipAllowed(record: PrincipalRecord, ip: string | null | undefined): boolean {
   if (record.allowedIps.length === 0) return true;
   const addr = parseIp(ip);
   if (!addr) return false;

@@ -1,4 +1,4 @@
-import type { KeyRecord } from './key-record.ts';
+import type { PrincipalRecord } from './key-record.ts';
 import { ipAllowed } from './key-record.ts';
 
 /** WebSocket close codes: credentials no longer authenticate / the principal may no longer act. */
@@ -12,7 +12,7 @@ export type Invalidated = { code: typeof CLOSE_UNAUTHENTICATED | typeof CLOSE_FO
  * longer act, judged on its current record (null: gone), or null while it still may. The rule for
  * everything long-lived that authenticated once: open sockets and subscriptions.
  */
-export function invalidatedBecause(opened: KeyRecord, now: KeyRecord | null, at: number, ip: string | null): Invalidated | null {
+export function invalidatedBecause(opened: PrincipalRecord, now: PrincipalRecord | null, at: number, ip: string | null): Invalidated | null {
   if (!now) return { code: CLOSE_UNAUTHENTICATED, reason: 'the key was deleted' };
   if (now.status !== 'ACTIVE') return { code: CLOSE_UNAUTHENTICATED, reason: `the key is ${now.status.toLowerCase()}` };
   if (now.validUntil !== null && at >= now.validUntil) return { code: CLOSE_UNAUTHENTICATED, reason: 'the key expired' };

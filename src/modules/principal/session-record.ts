@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SubAccountGrant } from '../../db/entities/api-key.entity.ts';
-import { loadUserPermissions, type KeyRecord } from './key-record.ts';
+import { loadUserPermissions, type PrincipalRecord } from './key-record.ts';
 import type { PermissionMap } from '../../lib/permissions.ts';
 import type { UserStatus } from '../../db/entities/user.entity.ts';
 
@@ -32,12 +32,13 @@ select s.id, s.user_id, u.name as user_name, u.status as user_status, u.organiza
  where s.id = ? and s.session_hash is not null`;
 
 /**
- * The principal a console session acts as, in the shape every service already understands: a
- * secret-kind "key" of the user with no restriction (the user's full effective permissions),
- * named `console:<user>` so audit entries show where a change came from.
+ * The principal a console session acts as: its user with no restriction (the user's full
+ * effective permissions), no key limits or credits, named `console:<user>` so audit entries show
+ * where a change came from.
  */
-export function sessionRecord(row: Omit<SessionRow, 'session_hash'> & { session_hash: Buffer }, permissions: PermissionMap): KeyRecord {
-  const record = {
+export function sessionRecord(row: Omit<SessionRow, 'session_hash'> & { session_hash: Buffer }, permissions: PermissionMap): PrincipalRecord {
+  return {
+    principal: 'console_session',
     id: row.id,
     keyId: row.id,
     kind: 'SECRET',
@@ -64,12 +65,10 @@ export function sessionRecord(row: Omit<SessionRow, 'session_hash'> & { session_
     withheldFields: new Map(),
     loadedAt: Date.now(),
   };
-  // `as`: KeyRecord grows fields for keys (credits bookkeeping) that mean nothing for a session.
-  return record as KeyRecord;
 }
 
 /** Loads a session's principal beside loadKeyRecord, reusing its permission resolution. Null: no such (exchanged) session. */
-export async function loadSessionRecord(em: EntityManager, sessionId: string): Promise<KeyRecord | null> {
+export async function loadSessionRecord(em: EntityManager, sessionId: string): Promise<PrincipalRecord | null> {
   const rows = await em.getConnection().execute<SessionRow[]>(SESSION_SQL, [sessionId]);
   const row = rows[0];
   if (!row) return null;

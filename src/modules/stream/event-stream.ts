@@ -2,8 +2,7 @@ import { createPubSub, Repeater, SlidingBuffer } from '@graphql-yoga/subscriptio
 import type { RedisEventTarget } from '../../infra/pubsub.ts';
 import { Actor } from '../principal/actor.ts';
 import { invalidatedBecause } from '../principal/principal-check.ts';
-import { isConsoleSessionId } from '../principal/session-record.ts';
-import type { KeyRecord } from '../principal/key-record.ts';
+import type { PrincipalRecord } from '../principal/key-record.ts';
 import type { KeyVerifier } from '../verification/verifier.ts';
 import { matchesEventTypes } from '../events/event-filter.ts';
 import { EVENT_STREAM_TOPIC, type StreamEvent } from '../events/outbox-relay.ts';
@@ -15,7 +14,7 @@ export type StreamFilter = { types?: readonly string[] | null; keyId?: string | 
 export type StreamItem = { event: StreamEvent } | { closed: string };
 
 /** Why the key a subscription was opened with may no longer read events, or null. */
-export function revokedBecause(opened: KeyRecord, now: KeyRecord | null, at: number, ip: string | null = null): string | null {
+export function revokedBecause(opened: PrincipalRecord, now: PrincipalRecord | null, at: number, ip: string | null = null): string | null {
   const invalid = invalidatedBecause(opened, now, at, ip);
   if (invalid) return invalid.reason;
   if (now!.kind === 'PUBLISHABLE' || !now!.permissions.has('events:read')) return 'the key no longer holds events:read';
@@ -71,7 +70,7 @@ export class EventStream {
         await push({ closed: reason });
         stop();
       };
-      const sessionActive = isConsoleSessionId(actor.key.keyId) ? this.opts.sessionActive : undefined;
+      const sessionActive = actor.key.principal === 'console_session' ? this.opts.sessionActive : undefined;
       let sessionCheckedAt = now();
       const check = async (): Promise<boolean> => {
         if (ended) return false;

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RedisClient } from '../../infra/redis.ts';
-import type { KeyRecord } from '../principal/key-record.ts';
+import type { PrincipalRecord } from '../principal/key-record.ts';
 import { LimiterUnavailableError, type RateLimitState, type UsageLimiter } from '../verification/verifier.ts';
 import { limiterKeys, poolKeys } from '../limits/usage-keys.ts';
 
@@ -195,7 +195,7 @@ export class RedisUsageLimiter implements UsageLimiter {
     this.redis = redis as LimiterRedis;
   }
 
-  async consume(record: KeyRecord, _now?: number, cost = 1) {
+  async consume(record: PrincipalRecord, _now?: number, cost = 1) {
     const customer = record.customer;
     const [rlKey, crKey] = limiterKeys(this.prefix, record.id, customer?.id ?? null);
     // Without a customer the script still names four keys, in the key's own slot, untouched.
@@ -285,7 +285,7 @@ export class RedisUsageLimiter implements UsageLimiter {
   }
 
   /** What the key has left, spending nothing: the rate window's count and the credits (lease + PostgreSQL). */
-  async peek(record: KeyRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null; poolRemaining: number | null }> {
+  async peek(record: PrincipalRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null; poolRemaining: number | null }> {
     const customer = record.customer;
     const [rlKey, crKey] = limiterKeys(this.prefix, record.id, customer?.id ?? null);
     const [, pcrKey] = customer ? poolKeys(this.prefix, customer.id) : [null, `${crKey}:-`];

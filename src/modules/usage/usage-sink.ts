@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../infra/logger.ts';
 import type { UsageSink } from '../verification/verifier.ts';
 import type { VerifyCode } from '../../lib/verify-codes.ts';
-import type { KeyRecord } from '../principal/key-record.ts';
+import type { PrincipalRecord } from '../principal/key-record.ts';
 import { applyBatch, type Batch, type CountRow, type CreditRow, type LogRow } from './usage-batch.ts';
 
 /** Outcomes after which the credential was good and its holder in standing: the key counts as used. */
@@ -45,7 +45,7 @@ export class PgUsageSink implements UsageSink {
   /** Sampled verifications this minute, by key: [valid, not valid]. */
   private samples = new Map<string, [number, number]>();
   private samplesMinute = 0;
-  private readonly fields = new WeakMap<KeyRecord, Fields>();
+  private readonly fields = new WeakMap<PrincipalRecord, Fields>();
   /** The batch a failed flush left, retried first and unchanged. */
   private unsent: { id: string; batch: Batch } | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -69,7 +69,7 @@ export class PgUsageSink implements UsageSink {
     return this;
   }
 
-  record(rec: KeyRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number, spent = 0): void {
+  record(rec: PrincipalRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number, spent = 0): void {
     this.opts.onOutcome?.(code);
     if (!rec) return;
     const minute = Math.floor(at / 60_000);
@@ -100,13 +100,13 @@ export class PgUsageSink implements UsageSink {
   }
 
   /** The counter row of a key, minute and outcome: one object per combination, so the map key is its identity. */
-  private rowOf(rec: KeyRecord, minute: number, code: VerifyCode): CountRow {
+  private rowOf(rec: PrincipalRecord, minute: number, code: VerifyCode): CountRow {
     let f = this.fields.get(rec);
     if (!f || f.minute !== minute) this.fields.set(rec, (f = { minute, byCode: {} }));
     return (f.byCode[code] ??= [rec.id, rec.organizationId, minute, code, 0]);
   }
 
-  private sample(rec: KeyRecord, code: VerifyCode, permission: string | null, minute: number, at: number, ip: string | null): void {
+  private sample(rec: PrincipalRecord, code: VerifyCode, permission: string | null, minute: number, at: number, ip: string | null): void {
     if (minute !== this.samplesMinute) {
       this.samples.clear();
       this.samplesMinute = minute;

@@ -1,6 +1,6 @@
 import type { LRUCache } from 'lru-cache';
 import { boundedLru } from '../../lib/lru.ts';
-import { pathIds, recordSize, type KeyRecord } from '../principal/key-record.ts';
+import { pathIds, recordSize, type PrincipalRecord } from '../principal/key-record.ts';
 
 export type Invalidation = { scope: 'key'; keyId: string } | { scope: 'user'; userId: string } | { scope: 'org'; organizationId: string } | { scope: 'all' };
 
@@ -14,16 +14,16 @@ export const INVALIDATION_TOPIC = 'key-cache:invalidate';
  * invalidation must not store its (stale) result after it.
  */
 export class KeyCache {
-  private readonly positive: LRUCache<string, KeyRecord>;
+  private readonly positive: LRUCache<string, PrincipalRecord>;
   private readonly negative: LRUCache<string, true>;
   private generation = 0;
 
   constructor(opts: { max: number; maxBytes?: number; ttlMs: number; negativeMax?: number; negativeTtlMs?: number }) {
-    this.positive = boundedLru<string, KeyRecord>({ entries: opts.max, bytes: opts.maxBytes ?? opts.max * 4096, size: recordSize, ttlMs: opts.ttlMs });
+    this.positive = boundedLru<string, PrincipalRecord>({ entries: opts.max, bytes: opts.maxBytes ?? opts.max * 4096, size: recordSize, ttlMs: opts.ttlMs });
     this.negative = boundedLru<string, true>({ entries: opts.negativeMax ?? 100_000, ttlMs: opts.negativeTtlMs ?? 30_000 });
   }
 
-  get(keyId: string): KeyRecord | undefined {
+  get(keyId: string): PrincipalRecord | undefined {
     return this.positive.get(keyId);
   }
 
@@ -36,7 +36,7 @@ export class KeyCache {
     return this.generation;
   }
 
-  store(keyId: string, record: KeyRecord | null, loadGeneration: number): void {
+  store(keyId: string, record: PrincipalRecord | null, loadGeneration: number): void {
     if (loadGeneration !== this.generation) return;
     if (record) this.positive.set(keyId, record);
     else this.negative.set(keyId, true);

@@ -3,7 +3,7 @@ import { secretMatches, type ParsedCredential } from '../../lib/token.ts';
 import { toGrants, type Grant } from '../../lib/permissions.ts';
 import type { KeyKind } from '../../lib/token.ts';
 import type { KeyStatus } from '../../db/entities/api-key.entity.ts';
-import type { KeyRecord } from '../principal/key-record.ts';
+import type { PrincipalRecord } from '../principal/key-record.ts';
 import type { UserStatus } from '../../db/entities/user.entity.ts';
 
 /**
@@ -40,7 +40,7 @@ export const SNAPSHOT_MAX_AGE_MS = 5 * 60_000;
  * locally: keys with a rate limit or credits (every call counts in Redis, so hosts ask the server),
  * and credentials that match neither the current nor a still-valid previous secret.
  */
-export function snapshotOf(record: KeyRecord, cred: ParsedCredential, pepper: Buffer, now: number): KeySnapshot | null {
+export function snapshotOf(record: PrincipalRecord, cred: ParsedCredential, pepper: Buffer, now: number): KeySnapshot | null {
   if (hasLimits(record)) return null;
   if (cred.keyId !== record.keyId || (cred.kind !== null && cred.kind !== record.kind)) return null;
   let secretValidUntil: number | null = null;

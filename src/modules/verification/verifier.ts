@@ -5,7 +5,7 @@ import type { VerifyCode } from '../../lib/verify-codes.ts';
 import type { KeyCache } from './key-cache.ts';
 import type { KeyIdFilter } from './key-id-filter.ts';
 import { isConsoleSessionId, loadSessionRecord } from '../principal/session-record.ts';
-import { hasLimits, ipAllowed, loadKeyRecord, type KeyRecord } from '../principal/key-record.ts';
+import { hasLimits, ipAllowed, loadKeyRecord, type PrincipalRecord } from '../principal/key-record.ts';
 
 export type VerifyRequest = {
   token?: string | null;
@@ -24,7 +24,7 @@ export type VerifyOutcome = {
   valid: boolean;
   code: VerifyCode;
   /** Present once the key is known to exist and its secret matched. */
-  record: KeyRecord | null;
+  record: PrincipalRecord | null;
   remaining: number | null;
   rateLimit: RateLimitState | null;
   /** Credits left in the key's customer's pool; null: no pool. */
@@ -34,9 +34,9 @@ export type VerifyOutcome = {
 /** Rate limits and credits, enforced in Redis so they hold across replicas. */
 export interface UsageLimiter {
   /** What the key has left, without spending anything (for answers that fail before the limits). */
-  peek?(record: KeyRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null; poolRemaining?: number | null }>;
+  peek?(record: PrincipalRecord): Promise<{ remaining: number | null; rateLimit: RateLimitState | null; poolRemaining?: number | null }>;
   consume(
-    record: KeyRecord,
+    record: PrincipalRecord,
     now: number,
     cost?: number,
   ): Promise<
@@ -52,7 +52,7 @@ export interface UsageLimiter {
  */
 export interface UsageSink {
   /** `spent`: the credits the verification consumed (its cost, when it spent key or pool credits). */
-  record(subject: KeyRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number, spent?: number): void;
+  record(subject: PrincipalRecord | null, code: VerifyCode, ip: string | null, permission: string | null, at: number, spent?: number): void;
 }
 
 export type VerifierDeps = {
@@ -68,7 +68,7 @@ export type VerifierDeps = {
 
 export type VerifyOptions = {
   /** Extra existence condition (e.g. the caller's organisation): failing it answers NOT_FOUND. */
-  visible?: (record: KeyRecord) => boolean;
+  visible?: (record: PrincipalRecord) => boolean;
   /** Skip rate limits and credits (request authentication of management calls). */
   skipLimits?: boolean;
 };
@@ -80,7 +80,7 @@ export type VerifyOptions = {
  * A warm key costs one LRU lookup and one HMAC: no SQL.
  */
 export class KeyVerifier {
-  private readonly inflight = new Map<string, Promise<KeyRecord | null>>();
+  private readonly inflight = new Map<string, Promise<PrincipalRecord | null>>();
   private readonly now: () => number;
 
   private readonly deps: VerifierDeps;
@@ -122,7 +122,7 @@ export class KeyVerifier {
   }
 
   private async verifyLoaded(
-    loading: Promise<KeyRecord | null>,
+    loading: Promise<PrincipalRecord | null>,
     cred: ParsedCredential,
     req: VerifyRequest,
     opts: VerifyOptions,
@@ -133,7 +133,7 @@ export class KeyVerifier {
 
   /** The answer once the lookup is done: checks, then the limiter when the key has limits, then metering. */
   private decide(
-    record: KeyRecord | null,
+    record: PrincipalRecord | null,
     cred: ParsedCredential,
     req: VerifyRequest,
     opts: VerifyOptions,
@@ -147,7 +147,7 @@ export class KeyVerifier {
     return this.counted(outcome, record, req, at);
   }
 
-  private async withLimits(outcome: VerifyOutcome, record: KeyRecord, req: VerifyRequest, at: number): Promise<VerifyOutcome> {
+  private async withLimits(outcome: VerifyOutcome, record: PrincipalRecord, req: VerifyRequest, at: number): Promise<VerifyOutcome> {
     try {
       const state = await this.deps.limiter!.peek!(record);
       outcome = { ...outcome, remaining: state.remaining, rateLimit: state.rateLimit, poolRemaining: state.poolRemaining ?? null };
@@ -157,7 +157,7 @@ export class KeyVerifier {
     return this.counted(outcome, record, req, at);
   }
 
-  private async limited(record: KeyRecord, req: VerifyRequest, at: number): Promise<VerifyOutcome> {
+  private async limited(record: PrincipalRecord, req: VerifyRequest, at: number): Promise<VerifyOutcome> {
     const r = await this.deps.limiter!.consume(record, at, req.cost ?? 1);
     const poolRemaining = r.poolRemaining ?? null;
     const outcome: VerifyOutcome = r.ok
@@ -170,14 +170,14 @@ export class KeyVerifier {
    * Usage is counted against the key whenever its id exists (a wrong secret too: its owner
    * should see guessing), although the caller learns nothing about it.
    */
-  private counted(outcome: VerifyOutcome, subject: KeyRecord | null, req: VerifyRequest, at: number): VerifyOutcome {
+  private counted(outcome: VerifyOutcome, subject: PrincipalRecord | null, req: VerifyRequest, at: number): VerifyOutcome {
     const spent = outcome.valid && (outcome.remaining !== null || (outcome.poolRemaining ?? null) !== null) ? (req.cost ?? 1) : 0;
     this.deps.usage?.record(subject, outcome.code, req.ip ?? null, req.permission ?? null, at, spent);
     return outcome;
   }
 
   /** The checks after existence, in the contract's order; LIMITS when rate limit or credits remain to be consumed. */
-  private check(record: KeyRecord, cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, now: number): VerifyOutcome | typeof LIMITS {
+  private check(record: PrincipalRecord, cred: ParsedCredential, req: VerifyRequest, opts: VerifyOptions, now: number): VerifyOutcome | typeof LIMITS {
     if (opts.visible && !opts.visible(record)) return NOT_FOUND;
     if (cred.kind !== null && cred.kind !== record.kind) return NOT_FOUND;
     if (!this.secretOk(record, cred, now)) return this.rotatedOut(record, cred, now) ? fail('ROTATED', record) : NOT_FOUND;
@@ -194,7 +194,7 @@ export class KeyVerifier {
   }
 
   /** The key's previous secret, after its grace period ended: the caller holds a real but retired secret. */
-  private rotatedOut(record: KeyRecord, cred: ParsedCredential, now: number): boolean {
+  private rotatedOut(record: PrincipalRecord, cred: ParsedCredential, now: number): boolean {
     return (
       record.previousSecretHash !== null &&
       record.previousSecretExpiresAt !== null &&
@@ -203,7 +203,7 @@ export class KeyVerifier {
     );
   }
 
-  private secretOk(record: KeyRecord, cred: ParsedCredential, now: number): boolean {
+  private secretOk(record: PrincipalRecord, cred: ParsedCredential, now: number): boolean {
     const { pepper } = this.deps;
     if (secretMatches(pepper, cred.keyId, cred.secret, record.secretHash)) return true;
     return (
@@ -218,7 +218,7 @@ export class KeyVerifier {
    * Cache, then negative cache and key id filter, synchronously (a record, or null for an id known
    * or judged missing); otherwise one coalesced load per key id (a promise).
    */
-  lookup(keyId: string): KeyRecord | null | Promise<KeyRecord | null> {
+  lookup(keyId: string): PrincipalRecord | null | Promise<PrincipalRecord | null> {
     const { cache, filter } = this.deps;
     const hit = cache.get(keyId);
     if (hit) return hit;
@@ -243,7 +243,7 @@ export class KeyVerifier {
   }
 }
 
-function fail(code: VerifyCode, record: KeyRecord | null = null): VerifyOutcome {
+function fail(code: VerifyCode, record: PrincipalRecord | null = null): VerifyOutcome {
   return { valid: false, code, record, remaining: null, rateLimit: null };
 }
 

@@ -3,7 +3,7 @@ import { toGrants, type Grant } from '../../lib/permissions.ts';
 import type { Actor } from '../principal/actor.ts';
 import { verifyReaches } from '../auth/reach.ts';
 import type { KeyKind } from '../../lib/token.ts';
-import type { KeyRecord } from '../principal/key-record.ts';
+import type { PrincipalRecord } from '../principal/key-record.ts';
 import type { KeyStatus } from '../../db/entities/api-key.entity.ts';
 import type { ServiceContext } from '../service-context.ts';
 import { KeyVerifier, type RateLimitState, type VerifyOutcome, type VerifyRequest } from './verifier.ts';
@@ -84,17 +84,17 @@ export function assertMayVerify(actor: Actor): void {
  * True when `record` lives in the caller's organisation or below it, and the caller's
  * `keys:verify` covers it (a grant limited to chosen keys verifies only those).
  */
-export function withinReach(actor: Actor, record: KeyRecord): boolean {
+export function withinReach(actor: Actor, record: PrincipalRecord): boolean {
   return verifyReaches(actor, record.organizationPath, record.id);
 }
 
-const grantsCache = new WeakMap<KeyRecord, Grant[]>();
+const grantsCache = new WeakMap<PrincipalRecord, Grant[]>();
 /** Shared empty answers (frozen: nothing may add to them). */
 const NONE = Object.freeze([]) as unknown as string[];
 const NO_GRANTS = Object.freeze([]) as unknown as Grant[];
 
 /** Effective permissions in their public form, computed once per cached record. */
-function grantsOf(record: KeyRecord): Grant[] {
+function grantsOf(record: PrincipalRecord): Grant[] {
   let g = grantsCache.get(record);
   if (!g) {
     g = toGrants(record.permissions);
