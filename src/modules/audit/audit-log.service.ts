@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fromZodIssues, ValidationError } from '../../lib/errors.ts';
 import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { listRead, type ServiceContext } from '../service-context.ts';
 import { AuditEntry } from '../../db/entities/audit-entry.entity.ts';
 
@@ -33,7 +33,7 @@ export async function listAuditEntries(ctx: ServiceContext, filter: AuditLogFilt
   const r = filterSchema.safeParse(filter ?? {});
   if (!r.success) throw fromZodIssues(r.error.issues, 'filter');
   const f = r.data;
-  const org = await getOrganizationFor(ctx, f.organizationId ?? ctx.actor.organizationId, 'audit:read');
+  const org = await targetOrganization(ctx, f.organizationId, 'audit:read');
   const limit = pageSize(page.first);
   const after = seqCursor(page.after);
   const where = {

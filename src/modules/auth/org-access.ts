@@ -14,3 +14,8 @@ export async function getOrganizationFor(ctx: ServiceContext, id: string, permis
 export function getOrganization(ctx: ServiceContext, id: string): Promise<Organization | null> {
   return ctx.reach.load('Organization', id);
 }
+
+/** The organisation an operation names, or the caller's own when it names none; NotFound when out of reach. */
+export function targetOrganization(ctx: ServiceContext, organizationId: string | null | undefined, permission: string): Promise<Organization> {
+  return getOrganizationFor(ctx, organizationId ?? ctx.actor.organizationId, permission);
+}

@@ -4,7 +4,7 @@ import { newId } from '../../lib/ids.ts';
 import { BUILT_IN_RESOURCE_NAMES } from '../../lib/permissions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
 import { ResourceDefinition } from '../../db/entities/resource.entity.ts';
@@ -31,7 +31,7 @@ const defineSchema = z
   });
 
 export async function permissionCatalog(ctx: ServiceContext, organizationId?: string | null): Promise<CatalogResource[]> {
-  const org = await getOrganizationFor(ctx, organizationId ?? ctx.actor.organizationId, 'organizations:read');
+  const org = await targetOrganization(ctx, organizationId, 'organizations:read');
   return catalogFor(ctx.em, org);
 }
 
@@ -39,7 +39,7 @@ export async function permissionCatalog(ctx: ServiceContext, organizationId?: st
 export async function defineResource(ctx: ServiceContext, input: unknown): Promise<CatalogResource> {
   const data = parseInput(defineSchema, input);
   if (BUILT_IN_RESOURCE_NAMES.has(data.name)) throw ValidationError.field('input.name', `${data.name} is a built-in resource`);
-  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'organizations:write');
+  const org = await targetOrganization(ctx, data.organizationId, 'organizations:write');
   const fields = {
     description: data.description ?? null,
     actions: [...new Set(data.actions ?? ['read', 'write'])],

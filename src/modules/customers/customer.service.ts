@@ -5,7 +5,7 @@ import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../li
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import type { Organization } from '../../db/entities/organization.entity.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { Customer } from '../../db/entities/customer.entity.ts';
@@ -71,7 +71,7 @@ export async function findCustomer(
 ): Promise<Customer | null> {
   if ((by.id == null) === (by.externalId == null)) throw ValidationError.field(by.id == null ? 'id' : 'externalId', 'give id or externalId, not both');
   if (by.id != null) return ctx.reach.load('Customer', by.id);
-  const org = await getOrganizationFor(ctx, by.organizationId ?? ctx.actor.organizationId, 'customers:read');
+  const org = await targetOrganization(ctx, by.organizationId, 'customers:read');
   if (by.externalId!.length > 200) return null;
   const found = await ctx.em.findOne(Customer, { organizationId: org.id, externalId: by.externalId! });
   return found ? ctx.reach.load('Customer', found.id) : null;
@@ -81,7 +81,7 @@ export type CustomerFilter = { organizationId?: string | null; search?: string |
 
 /** One organisation's customers (default: the caller's), oldest first. */
 export async function listCustomers(ctx: ServiceContext, filter: CustomerFilter, page: PageArgs) {
-  const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'customers:read');
+  const org = await targetOrganization(ctx, filter.organizationId, 'customers:read');
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
   if (filter.search && filter.search.length > 200) throw ValidationError.field('filter.search', 'at most 200 characters');
@@ -100,7 +100,7 @@ async function assertExternalIdFree(ctx: ServiceContext, organizationId: string,
 
 export async function createCustomer(ctx: ServiceContext, input: unknown): Promise<Customer> {
   const data = parseInput(createSchema, input);
-  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'customers:write');
+  const org = await targetOrganization(ctx, data.organizationId, 'customers:write');
   await assertExternalIdFree(ctx, org.id, data.externalId, null);
   const customer = ctx.em.create(Customer, {
     id: newId('customer'),

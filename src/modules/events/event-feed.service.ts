@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { fromZodIssues } from '../../lib/errors.ts';
 import { pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { seqCursor } from '../audit/audit-log.service.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { listRead, type ServiceContext } from '../service-context.ts';
 import { EventRecord } from '../../db/entities/event.entity.ts';
 import { EVENT_TYPE_SET, EVENT_TYPES } from './event.types.ts';
@@ -43,7 +43,7 @@ export async function listEvents(ctx: ServiceContext, filter: EventFilter | null
   const r = filterSchema.safeParse(filter ?? {});
   if (!r.success) throw fromZodIssues(r.error.issues, 'filter');
   const f = r.data;
-  const org = await getOrganizationFor(ctx, f.organizationId ?? ctx.actor.organizationId, 'events:read');
+  const org = await targetOrganization(ctx, f.organizationId, 'events:read');
   const limit = pageSize(page.first);
   const after = seqCursor(page.after);
   const filters = [{ organizationId: org.id }, f.keyId ? { keyId: f.keyId } : {}, f.since ? { occurredAt: { $gte: f.since } } : {}, typeCondition(f.types)];

@@ -9,7 +9,7 @@ import { assertHolds, assertMayManageKey, isUnrestricted, keyPermissionMap, publ
 import { assertKnownPermissions } from '../principal/resource-definitions.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { Organization } from '../../db/entities/organization.entity.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { resolveKeyCustomer } from '../customers/customer.service.ts';
@@ -193,7 +193,7 @@ export type ApiKeyFilter = z.input<typeof filterSchema>;
  */
 export async function listApiKeys(ctx: ServiceContext, filter: ApiKeyFilter | null | undefined, page: PageArgs) {
   const f = parseFilter(filterSchema, filter);
-  const org = await getOrganizationFor(ctx, f.organizationId ?? ctx.actor.organizationId, 'keys:read');
+  const org = await targetOrganization(ctx, f.organizationId, 'keys:read');
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
   const search = f.search ? `%${f.search.replace(/[\\%_]/g, '\\$&')}%` : null;
@@ -328,7 +328,7 @@ const source = (ctx: ServiceContext) => ({ createdByUserId: ctx.actor.userId, cr
 export async function createApiKey(ctx: ServiceContext, input: unknown): Promise<IssuedApiKey> {
   const data = parseInput(createSchema, input);
   const now = ctx.deps.now();
-  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'keys:write');
+  const org = await targetOrganization(ctx, data.organizationId, 'keys:write');
   const kind = data.kind ?? 'SECRET';
   const user = await resolveKeyUser(ctx, data.userId ?? ctx.actor.userId, org, 'input.userId');
   const permissions = await checkRestriction(ctx, { org, user, kind, permissions: data.permissions ?? null }, 'input.permissions');

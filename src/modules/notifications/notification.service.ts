@@ -6,7 +6,7 @@ import { decodeCursor, pageSize, toConnection, type Connection, type PageArgs } 
 import { recordAudit } from '../audit/audit.service.ts';
 import { READ_PERMISSION } from '../auth/reach.ts';
 import type { EventRecord } from '../../db/entities/event.entity.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { listRead, type ServiceContext } from '../service-context.ts';
 import { Notification } from '../../db/entities/notification.entity.ts';
@@ -134,7 +134,7 @@ export async function listNotifications(
   filter: NotificationFilter,
   page: PageArgs,
 ): Promise<Connection<NotificationView> & { unreadCount: number }> {
-  const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, NOTIFICATION_PERMISSION);
+  const org = await targetOrganization(ctx, filter.organizationId, NOTIFICATION_PERMISSION);
   const limit = pageSize(page.first);
   const after = decodeCursor(page.after, 2);
   const userId = ctx.actor.userId;

@@ -9,7 +9,7 @@ import { assertKnownPermissions } from '../principal/resource-definitions.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { pathIds, userPermissions } from '../principal/key-record.ts';
 import type { Organization } from '../../db/entities/organization.entity.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { getUserFor } from '../users/user.service.ts';
@@ -67,7 +67,7 @@ export function findRole(ctx: ServiceContext, id: string): Promise<Role | null> 
 }
 
 export async function listRoles(ctx: ServiceContext, filter: { organizationId?: string | null }, page: PageArgs) {
-  const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'roles:read');
+  const org = await targetOrganization(ctx, filter.organizationId, 'roles:read');
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
   // A list page: from the read replica unless the caller just wrote (read-your-writes).
@@ -78,7 +78,7 @@ export async function listRoles(ctx: ServiceContext, filter: { organizationId?: 
 
 export async function createRole(ctx: ServiceContext, input: unknown): Promise<Role> {
   const data = parseInput(createSchema, input);
-  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'roles:write');
+  const org = await targetOrganization(ctx, data.organizationId, 'roles:write');
   await assertKnownPermissions(ctx.em, org, data.permissions, 'input.permissions');
   const permissions = normalise(data.permissions);
   assertHeld(ctx, userPermissions([{ permissions, resource_limits: null }]), 'The role');

@@ -4,7 +4,7 @@ import { isIdOf } from '../../lib/ids.ts';
 import { decodeCursor, pageSize, toConnection, type PageArgs } from '../../lib/pagination.ts';
 import { ApiKey } from '../../db/entities/api-key.entity.ts';
 import type { Organization } from '../../db/entities/organization.entity.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { listRead, type ServiceContext } from '../service-context.ts';
 import {
@@ -72,7 +72,7 @@ export async function getUsage(ctx: ServiceContext, input: unknown): Promise<Usa
     throw ValidationError.field('filter.from', `at most ${MAX_SPAN[granularity] / (1440 * MINUTE)} days at ${granularity} granularity`);
   const scope = f.keyId
     ? { apiKeyId: (await getKeyForUsage(ctx, f.keyId)).key.id }
-    : { organizationId: (await getOrganizationFor(ctx, f.organizationId ?? ctx.actor.organizationId, 'usage:read')).id };
+    : { organizationId: (await targetOrganization(ctx, f.organizationId, 'usage:read')).id };
   return usageSeries(ctx.em, scope, new Date(from), new Date(to), granularity, (await listRead(ctx)).connectionType);
 }
 

@@ -5,7 +5,7 @@ import { createdAtKeyset, pageSize, toConnection, type PageArgs } from '../../li
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import type { Organization } from '../../db/entities/organization.entity.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { assertMayManageUser } from '../auth/policy.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
@@ -42,7 +42,7 @@ export function findUser(ctx: ServiceContext, id: string): Promise<User | null> 
 export type UserFilter = { organizationId?: string | null; status?: User['status'] | null; kind?: User['kind'] | null; search?: string | null };
 
 export async function listUsers(ctx: ServiceContext, filter: UserFilter, page: PageArgs) {
-  const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'users:read');
+  const org = await targetOrganization(ctx, filter.organizationId, 'users:read');
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
   if (filter.search && filter.search.length > 200) throw ValidationError.field('filter.search', 'at most 200 characters');
@@ -72,7 +72,7 @@ async function assertEmailFree(ctx: ServiceContext, organizationId: string, emai
 /** Creates a person (HUMAN) or a standalone API user (SERVICE). New users hold no role. */
 export async function createUser(ctx: ServiceContext, input: unknown): Promise<User> {
   const data = parseInput(createSchema, input);
-  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'users:write');
+  const org = await targetOrganization(ctx, data.organizationId, 'users:write');
   if (data.email) await assertEmailFree(ctx, org.id, data.email);
   const user = ctx.em.create(User, {
     id: newId('user'),

@@ -10,7 +10,7 @@ import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
 import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import type { Organization } from '../../db/entities/organization.entity.ts';
-import { getOrganizationFor } from '../auth/org-access.ts';
+import { targetOrganization } from '../auth/org-access.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { assertMayManageEndpoint } from '../auth/policy.ts';
 import { reachSql } from '../auth/reach.ts';
@@ -105,7 +105,7 @@ export type EndpointFilter = { organizationId?: string | null; kind?: EndpointKi
 
 /** The endpoints of one organisation (default: the caller's). */
 export async function listWebhookEndpoints(ctx: ServiceContext, filter: EndpointFilter, page: PageArgs) {
-  const org = await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'webhooks:read');
+  const org = await targetOrganization(ctx, filter.organizationId, 'webhooks:read');
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
   const filters = [
@@ -125,7 +125,7 @@ export async function listWebhookEndpoints(ctx: ServiceContext, filter: Endpoint
  */
 export async function createWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const data = parseInput(createSchema, input);
-  const org = await getOrganizationFor(ctx, data.organizationId ?? ctx.actor.organizationId, 'webhooks:write');
+  const org = await targetOrganization(ctx, data.organizationId, 'webhooks:write');
   assertMayManageEndpoint(ctx.actor, org, { includeSubAccounts: data.includeSubAccounts ?? false });
   assertEventTypes(data.eventTypes);
   await assertEndpointUrl(ctx.deps.config, data.url);
@@ -259,7 +259,7 @@ export async function listDeliveries(ctx: ServiceContext, filter: DeliveryFilter
     if (!endpoint || !(await ctx.reach.sees('WebhookEndpoint', endpoint))) throw new NotFoundError('WebhookEndpoint', filter.endpointId);
     organizationId = endpoint.organizationId;
   } else {
-    organizationId = (await getOrganizationFor(ctx, filter.organizationId ?? ctx.actor.organizationId, 'webhooks:read')).id;
+    organizationId = (await targetOrganization(ctx, filter.organizationId, 'webhooks:read')).id;
   }
   const limit = pageSize(page.first);
   const ks = createdAtKeyset(page.after);
