@@ -1,3 +1,4 @@
+import type { VerifyCode as SchemaVerifyCode } from './gql/graphql.ts';
 /** The verification codes, in the order the checks run (Keyplane's contract). */
 export const VERIFY_CODES = [
   'VALID',
@@ -15,6 +16,13 @@ export const VERIFY_CODES = [
   'USAGE_EXCEEDED',
 ] as const;
 export type VerifyCode = (typeof VERIFY_CODES)[number];
+
+/**
+ * The SDK carries its own list (it decides locally, without the server's code), held to the
+ * schema's VerifyCode enum by the compiler: a code added or removed on one side fails the build.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _codesMatchSchema: Same<VerifyCode, SchemaVerifyCode> = true;
 
 export type KeyKind = 'SECRET' | 'PUBLISHABLE' | 'INTEGRATION';
 export type KeyStatus = 'ACTIVE' | 'REVOKED' | 'EXPIRED';
