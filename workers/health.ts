@@ -33,7 +33,17 @@ export function startHealthServer(deps: WorkerDeps, workers: Worker[], port: num
             }
           : null;
       const checks = Object.fromEntries(deps.checks);
-      const ok = db.status === 'fulfilled' && redis.status === 'fulfilled' && states.every((s) => s.running) && Object.values(checks).every(Boolean);
+      // Why it is degraded, in words an operator can act on (no secrets: connection errors are
+      // reduced to their message, which names no credentials).
+      const problems = [
+        ...(db.status === 'rejected' ? [`postgres: ${reason(db.reason)}`] : []),
+        ...(redis.status === 'rejected' ? [`redis: ${reason(redis.reason)}`] : []),
+        ...states.filter((s) => !s.running).map((s) => `worker ${s.name} not running`),
+        ...Object.entries(checks)
+          .filter(([, passing]) => !passing)
+          .map(([name]) => `check ${name} failing`),
+      ];
+      const ok = problems.length === 0;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json; charset=utf-8' });
       res.end(
         JSON.stringify({
@@ -43,6 +53,7 @@ export function startHealthServer(deps: WorkerDeps, workers: Worker[], port: num
           workers: states,
           checks,
           outbox,
+          ...(ok ? {} : { problems }),
         }),
       );
     })().catch(() => {
@@ -55,6 +66,11 @@ export function startHealthServer(deps: WorkerDeps, workers: Worker[], port: num
 }
 
 const PROBE_MS = 500;
+
+function reason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.slice(0, 200);
+}
 
 function bounded<T>(p: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -46,7 +46,11 @@ afterAll(async () => {
 async function healthz() {
   const started = performance.now();
   const res = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
-  return { status: res.status, ms: performance.now() - started, body: (await res.json()) as { redis: string; checks: Record<string, boolean> } };
+  return {
+    status: res.status,
+    ms: performance.now() - started,
+    body: (await res.json()) as { redis: string; checks: Record<string, boolean>; problems?: string[] },
+  };
 }
 
 describe('job schedulers and Redis loss', () => {
@@ -64,6 +68,8 @@ describe('job schedulers and Redis loss', () => {
     await redis.kill();
     const down = await healthz();
     expect(down).toMatchObject({ status: 503, body: { redis: 'down' } });
+    // It says why, so an operator need not guess.
+    expect(down.body.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^redis: /)]));
     expect(down.ms).toBeLessThan(1000);
     // A Redis without persistence comes back empty.
     await redis.start();
