@@ -30,7 +30,17 @@ export type App = {
   close(): Promise<void>;
 };
 
-export type AppOptions = { log?: Logger; migrate?: boolean; now?: () => number };
+export type AppOptions = {
+  log?: Logger;
+  migrate?: boolean;
+  now?: () => number;
+  /**
+   * A database the caller opened and keeps (migrations are then the caller's business, and
+   * `close()` leaves it open): several apps in one process (tests, an embedding host) share one
+   * pool instead of opening connections each.
+   */
+  orm?: MikroORM;
+};
 
 /**
  * Composition root for the API process: ORM, Redis (commands + a subscriber), the key cache
@@ -38,7 +48,7 @@ export type AppOptions = { log?: Logger; migrate?: boolean; now?: () => number }
  */
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.log ?? createLogger(config.logLevel);
-  const orm = await openDatabase(config, { migrate: opts.migrate ?? true });
+  const orm = opts.orm ?? (await openDatabase(config, { migrate: opts.migrate ?? true }));
   // Connection names carry the prefix: `CLIENT LIST` tells deployments sharing a Redis apart.
   const redis = createRedis(config, `api:${config.redisPrefix}`);
   const subscriber = createRedis(config, `api-sub:${config.redisPrefix}`);
@@ -69,7 +79,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     onOutcome: metrics.verification,
   }).start();
   const filter = new KeyIdFilter({ orm, missLoadsPerSecond: config.unknownKeyLoadsPerSecond, rebuildMs: 10 * 60_000, log, now }).start();
-  announceNewKeys(orm, filter, (keyId) => pubsub.publish(KEY_ADDED_TOPIC, { keyId }), log);
+  const stopAnnouncing = announceNewKeys(orm, filter, (keyId) => pubsub.publish(KEY_ADDED_TOPIC, { keyId }), log);
   pubsub.addEventListener(KEY_ADDED_TOPIC, (e) => {
     const keyId = (e.detail as { keyId?: unknown } | null)?.keyId;
     if (typeof keyId === 'string' && keyId.length <= 64) filter.add(keyId);
@@ -173,13 +183,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     metrics,
     usage,
     async close() {
+      stopAnnouncing();
       await bus.stop();
       await filter.stop();
       await usage.close();
       limiterRedis.disconnect();
       await jobs.close();
       await Promise.allSettled([subscriber.quit(), redis.quit()]);
-      await orm.close(true);
+      if (!opts.orm) await orm.close(true);
     },
   };
 }

@@ -31,8 +31,17 @@ export const SCHEDULER_CHECK_MS = 5_000;
 /** A worker module: starts its BullMQ Worker(s) (and repeatable schedules) from the shared deps. */
 export type WorkerModule = { name: string; start(deps: WorkerDeps): Promise<Worker[]> };
 
-export async function startWorkers(config: Config, opts: { log: Logger; now?: () => Date; modules: readonly WorkerModule[] }) {
-  const orm = await openDatabase(config);
+export async function startWorkers(
+  config: Config,
+  opts: {
+    log: Logger;
+    now?: () => Date;
+    modules: readonly WorkerModule[];
+    /** A database the caller opened and keeps (migrated by it; left open by close()). */
+    orm?: MikroORM;
+  },
+) {
+  const orm = opts.orm ?? (await openDatabase(config));
   const redis = createRedis(config, 'workers');
   const subscriber = createRedis(config, 'workers-sub');
   const pubsub = new RedisEventTarget(redis, subscriber, config.redisPrefix);
@@ -83,7 +92,7 @@ export async function startWorkers(config: Config, opts: { log: Logger; now?: ()
         r.disconnect();
       }
       // A query stuck on its connection must not hold the exit either.
-      await settlesWithin(orm.close(true), 2_000);
+      if (!opts.orm) await settlesWithin(orm.close(true), 2_000);
     },
   };
 }

@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { workerModules } from '../../workers/registry.ts';
 import { startWorkers } from '../../workers/runtime.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { gql, seedOrg, startTestServer, type TestServer, workerOrm } from '../harness.ts';
 import { CreateUser } from '../ops.ts';
 import {
   createEndpoint,
@@ -97,7 +97,11 @@ describe('outbox relay and deliveries under failure', () => {
     const { secret, webhookEndpoint } = await createEndpoint(server, org.token, { url: r.url, eventTypes: ['user.created'] });
     // Only the relay runs: the event becomes a Delivery row and a job nobody takes.
     const log = createLogger(server.config.logLevel);
-    const relay = await startWorkers(server.config, { log, modules: workerModules.filter((m) => m.name === 'outbox-relay') });
+    const relay = await startWorkers(server.config, {
+      orm: await workerOrm(server.config, 'workers'),
+      log,
+      modules: workerModules.filter((m) => m.name === 'outbox-relay'),
+    });
     await gql(server, org.token, CreateUser, { input: { name: 'Lost job', kind: 'HUMAN' } });
     const eventId = await userCreatedEventId(org.organizationId, 'Lost job');
     await waitFor(() => eventRelayed(eventId), 'the relay');

@@ -6,7 +6,7 @@ import { queuePrefix } from '../../src/jobs/define-job.ts';
 import { EXPIRY_SWEEP_SCHEDULER_ID, expirySweepJob } from '../../src/jobs/expiry-sweep.job.ts';
 import { workerModules } from '../../workers/registry.ts';
 import { startWorkers } from '../../workers/runtime.ts';
-import { seedOrg, startTestServer, testConfig, type TestServer } from '../harness.ts';
+import { seedOrg, startTestServer, testConfig, type TestServer, workerOrm } from '../harness.ts';
 import { day, expiryEvents, keyStatus, makeKey, summary } from './helpers.ts';
 import { testRedisPrefix } from '../context.ts';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   const config = testConfig(env);
   const module = workerModules.find((m) => m.name === 'expiry-sweep');
   if (!module) throw new Error('expiry-sweep worker module is not registered');
-  workers = await startWorkers(config, { log: createLogger(config.logLevel), now: () => clock, modules: [module] });
+  workers = await startWorkers(config, { orm: await workerOrm(config, 'workers'), log: createLogger(config.logLevel), now: () => clock, modules: [module] });
 });
 
 afterAll(async () => {

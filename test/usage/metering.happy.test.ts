@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { gql, seedOrg, startTestServer, type TestServer, workerOrm } from '../harness.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { ApiKey } from '../../src/db/entities/api-key.entity.ts';
 import { limiterKeys } from '../../src/modules/limits/usage-keys.ts';
@@ -160,7 +160,11 @@ describe('the usage roll-up worker', () => {
     const row = await server.app.orm.em.fork().findOneOrFail(ApiKey, { id: key.id });
     const old = Math.floor((Date.now() - (server.config.usageMinuteDays + 2) * 86_400_000) / 3_600_000) * 60 + 7;
     await applyBatch(server.app.orm.em.fork(), `old-${key.id}`, { counts: [[key.id, row.organizationId, old, 'VALID', 6]], last: [], log: [] });
-    const workers = await startWorkers(server.config, { log: createLogger('silent'), modules: [usageRollupWorker] });
+    const workers = await startWorkers(server.config, {
+      orm: await workerOrm(server.config, 'workers'),
+      log: createLogger('silent'),
+      modules: [usageRollupWorker],
+    });
     const minuteOf = async () =>
       (
         await server.app.orm.em

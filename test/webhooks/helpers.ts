@@ -7,7 +7,7 @@ import { createLogger } from '../../src/infra/logger.ts';
 import { workerModules } from '../../workers/registry.ts';
 import { startWorkers } from '../../workers/runtime.ts';
 import type { Config } from '../../src/config/config.ts';
-import { gql, success, type Auth, type TestServer } from '../harness.ts';
+import { gql, success, type Auth, type TestServer, workerOrm } from '../harness.ts';
 import { CreateWebhookEndpoint } from './ops.ts';
 import { testRedisPrefix } from '../context.ts';
 
@@ -28,7 +28,7 @@ export function webhookEnv(suffix: string, extra: Record<string, string> = {}): 
 /** The outbox relay and the delivery worker, in this process. */
 export async function startEventWorkers(config: Config) {
   const modules = workerModules.filter((m) => m.name === 'outbox-relay' || m.name === 'deliver-webhook');
-  return startWorkers(config, { log: createLogger(config.logLevel), modules });
+  return startWorkers(config, { orm: await workerOrm(config, 'workers'), log: createLogger(config.logLevel), modules });
 }
 
 /** Removes every key of a test file's namespace (its queues and their jobs). */

@@ -9,7 +9,7 @@ import { workerModules } from '../../workers/registry.ts';
 import { SCHEDULER_CHECK_MS, startWorkers } from '../../workers/runtime.ts';
 import { testRedisPrefix } from '../context.ts';
 import { freePort, privateRedis, type PrivateRedis } from '../engines.ts';
-import { testConfig } from '../harness.ts';
+import { testConfig, workerOrm } from '../harness.ts';
 import { bootstrapOrganization } from '../../src/modules/bootstrap/bootstrap.service.ts';
 
 /**
@@ -27,7 +27,11 @@ let client: Redis;
 beforeAll(async () => {
   redis = await privateRedis();
   const config = testConfig({ REDIS_URL: redis.url, KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:sched` });
-  workers = await startWorkers(config, { log: createLogger('silent'), modules: workerModules.filter((m) => m.name === 'console-prune') });
+  workers = await startWorkers(config, {
+    orm: await workerOrm(config, 'workers'),
+    log: createLogger('silent'),
+    modules: workerModules.filter((m) => m.name === 'console-prune'),
+  });
   healthPort = await freePort();
   health = startHealthServer(workers.deps, workers.workers, healthPort, '127.0.0.1');
   client = new Redis(redis.url, { maxRetriesPerRequest: null });
@@ -84,7 +88,7 @@ describe('closing the workers during a Redis outage', () => {
   it('is bounded: close() returns within its grace while Redis is down', async () => {
     const down = await privateRedis();
     const config = testConfig({ REDIS_URL: down.url, KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:sched-close` });
-    const runtime = await startWorkers(config, { log: createLogger('silent'), modules: workerModules });
+    const runtime = await startWorkers(config, { orm: await workerOrm(config, 'workers'), log: createLogger('silent'), modules: workerModules });
     await down.kill();
     // Events waiting in the outbox while Redis is away (the relay must not hold close on them).
     await bootstrapOrganization(runtime.deps.orm, config.pepper, `Outage ${Math.random().toString(36).slice(2, 8)}`);

@@ -138,22 +138,41 @@ export class KeyIdFilter {
   }
 }
 
+type KeyCreated = (keyId: string) => void;
+
+/** One flush subscriber per ORM, whatever number of apps share it (MikroORM cannot unregister one). */
+const keyCreatedListeners = new WeakMap<MikroORM, Set<KeyCreated>>();
+
+function onKeyCreated(orm: MikroORM, listener: KeyCreated): () => void {
+  let listeners = keyCreatedListeners.get(orm);
+  if (!listeners) {
+    const set = new Set<KeyCreated>();
+    listeners = set;
+    keyCreatedListeners.set(orm, set);
+    orm.em.getEventManager().registerSubscriber({
+      afterFlush({ uow }: FlushEventArgs) {
+        if (set.size === 0) return;
+        for (const cs of uow.getChangeSets()) {
+          if (cs.type !== 'create' || cs.meta.className !== 'ApiKey') continue;
+          const keyId = (cs.entity as { keyId?: unknown }).keyId;
+          if (typeof keyId === 'string') for (const l of set) l(keyId);
+        }
+      },
+    });
+  }
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+}
+
 /**
  * Teaches the filter every key row this process creates (any code path that flushes an ApiKey)
  * and announces it to the other replicas. Adding before the commit is harmless: an id that never
- * commits is one false positive.
+ * commits is one false positive. Returns the way to stop (an app closing over a shared ORM).
  */
-export function announceNewKeys(orm: MikroORM, filter: KeyIdFilter, publish: (keyId: string) => Promise<void>, log?: Logger): void {
-  orm.em.getEventManager().registerSubscriber({
-    afterFlush({ uow }: FlushEventArgs) {
-      for (const cs of uow.getChangeSets()) {
-        if (cs.type !== 'create' || cs.meta.className !== 'ApiKey') continue;
-        const keyId = (cs.entity as { keyId?: unknown }).keyId;
-        if (typeof keyId !== 'string') continue;
-        filter.add(keyId);
-        publish(keyId).catch((err: unknown) => log?.warn({ err }, 'key id filter: announcing a new key failed'));
-      }
-    },
+export function announceNewKeys(orm: MikroORM, filter: KeyIdFilter, publish: (keyId: string) => Promise<void>, log?: Logger): () => void {
+  return onKeyCreated(orm, (keyId) => {
+    filter.add(keyId);
+    publish(keyId).catch((err: unknown) => log?.warn({ err }, 'key id filter: announcing a new key failed'));
   });
 }
 
