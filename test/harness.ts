@@ -4,6 +4,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { createApp, type App, type AppOptions } from '../src/app.ts';
+import type { Command } from '../src/cli/command.ts';
 import { loadConfig, type Config } from '../src/config/config.ts';
 import { createHttpServer, type Route } from '../src/http/server.ts';
 import { createLogger } from '../src/infra/logger.ts';
@@ -126,4 +127,16 @@ export async function gql<TResult, TVars>(
 export function success<T extends { __typename?: string }, N extends string>(payload: T | null | undefined, typename: N): Extract<T, { __typename?: N }> {
   if (!payload || payload.__typename !== typename) throw new Error(`expected ${typename}, got ${JSON.stringify(payload)}`);
   return payload as never;
+}
+
+/**
+ * Runs an operator command (src/cli) in this process, as `npm run …` would: its exit code and
+ * what it wrote. Each CLI is also started once as a process elsewhere (its entry point, npm's
+ * wiring); the rest of its behaviour is tested here, without a Node start per case.
+ */
+export async function runCommand(command: Command, argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await command({ argv, env, out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
 }

@@ -1,42 +1,47 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../infra/orm.ts';
 import { bootstrapOrganization, rootOrganizationsNamed } from '../modules/bootstrap/bootstrap.service.ts';
 import { announceKey } from './announce.ts';
+import { runIfMain, type Command } from './command.ts';
 
 const USAGE = `usage: npm run bootstrap -- --org NAME [--allow-duplicate]
   Creates a root organisation, its owner and an owner key (printed once, as JSON).
   A root organisation of that name already existing is refused unless --allow-duplicate;
   for a new key of an existing organisation: npm run keys -- create --org ID|NAME`;
 
-let values: { org?: string; 'allow-duplicate'?: boolean };
-try {
-  ({ values } = parseArgs({ options: { org: { type: 'string' }, 'allow-duplicate': { type: 'boolean' } } }));
-} catch (e) {
-  console.error(`${(e as Error).message}\n\n${USAGE}`);
-  process.exit(2);
-}
-if (!values.org) {
-  console.error(USAGE);
-  process.exit(2);
-}
-try {
-  const config = loadConfig();
-  const orm = await openDatabase(config);
-  const existing = await rootOrganizationsNamed(orm, values.org);
-  if (existing.length && !values['allow-duplicate']) {
-    await orm.close(true);
-    console.error(`a root organisation named ${JSON.stringify(values.org.trim())} exists already (${existing.join(', ')}): nothing was created.
-To mint a key for it: npm run keys -- create --org ${existing[0]}
-To create a second one anyway: add --allow-duplicate`);
-    process.exit(3);
+export const bootstrapCommand: Command = async (io) => {
+  let values: { org?: string; 'allow-duplicate'?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...io.argv], options: { org: { type: 'string' }, 'allow-duplicate': { type: 'boolean' } } }));
+  } catch (e) {
+    io.err(`${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
   }
-  const result = await bootstrapOrganization(orm, config.pepper, values.org);
-  await orm.close(true);
-  await announceKey(config, result.keyId);
+  if (!values.org) {
+    io.err(`${USAGE}\n`);
+    return 2;
+  }
+  const config = loadConfig(io.env);
+  const orm = await openDatabase(config);
+  let result: Awaited<ReturnType<typeof bootstrapOrganization>>;
+  try {
+    const existing = await rootOrganizationsNamed(orm, values.org);
+    if (existing.length && !values['allow-duplicate']) {
+      io.err(`a root organisation named ${JSON.stringify(values.org.trim())} exists already (${existing.join(', ')}): nothing was created.
+To mint a key for it: npm run keys -- create --org ${existing[0]}
+To create a second one anyway: add --allow-duplicate
+`);
+      return 3;
+    }
+    result = await bootstrapOrganization(orm, config.pepper, values.org);
+  } finally {
+    await orm.close(true);
+  }
+  await announceKey(config, result.keyId, io);
   // The one place a secret is printed: to the operator who ran this, once.
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-} catch (e) {
-  console.error(e instanceof ConfigError ? e.message : e);
-  process.exit(1);
-}
+  io.out(`${JSON.stringify(result)}\n`);
+  return 0;
+};
+
+runIfMain(import.meta, bootstrapCommand);

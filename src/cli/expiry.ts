@@ -1,9 +1,8 @@
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { loadConfig } from '../config/config.ts';
 import { initORM } from '../infra/orm.ts';
 import { planExpiry, type PlannedAction } from '../modules/expiry/expiry-sweep.service.ts';
+import { runIfMain, type Command } from './command.ts';
 
 const USAGE = `usage: npm run expiry -- --as-of DATE [--org ORGANIZATION_ID] [--json]
 
@@ -51,31 +50,31 @@ const row = (cells: string[]) =>
     .join(' ')
     .trimEnd();
 
-async function main(): Promise<number> {
+export const expiryCommand: Command = async (io) => {
   const options = { 'as-of': { type: 'string' }, org: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
   try {
-    ({ values } = parseArgs({ options }));
+    ({ values } = parseArgs({ args: [...io.argv], options }));
   } catch (e) {
-    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    io.err(`${(e as Error).message}\n\n${USAGE}\n`);
     return 2;
   }
   if (values.help) {
-    console.log(USAGE);
+    io.out(`${USAGE}\n`);
     return 0;
   }
   const now = values['as-of'] ? parseAsOf(values['as-of']) : null;
   if (!now) {
-    console.error(values['as-of'] ? `invalid --as-of: ${values['as-of']}\n\n${USAGE}` : USAGE);
+    io.err(`${values['as-of'] ? `invalid --as-of: ${values['as-of']}\n\n${USAGE}` : USAGE}\n`);
     return 2;
   }
   if (values.org !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(values.org)) {
-    console.error(`invalid --org: ${values.org}`);
+    io.err(`invalid --org: ${values.org}\n`);
     return 2;
   }
-  const config = loadConfig();
+  const config = loadConfig(io.env);
   const orm = await initORM(config.databaseAppUrl, { migrate: false, poolMax: 2 });
-  const out = process.stdout;
+  const out = { write: io.out };
   try {
     if (!values.json) {
       out.write(`Expiry dry run as of ${now.toISOString()}: nothing is changed.\n\n`);
@@ -106,15 +105,6 @@ async function main(): Promise<number> {
   } finally {
     await orm.close(true);
   }
-}
+};
 
-// Run only as a script, so tests can import parseAsOf.
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e instanceof ConfigError ? e.message : e);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta, expiryCommand);

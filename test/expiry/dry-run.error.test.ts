@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseAsOf } from '../../src/cli/expiry.ts';
+import { expiryCommand, parseAsOf } from '../../src/cli/expiry.ts';
 import { testDatabaseUrl } from '../context.ts';
+import { runCommand } from '../harness.ts';
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATABASE_URL: testDatabaseUrl(), NODE_ENV: 'test', KEYPLANE_LOG_LEVEL: 'silent' };
-  return new Promise((resolve) => {
-    execFile('npm', ['run', '-s', 'expiry', '--', ...args], { env, cwd: process.cwd() }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+// In this process: `npm run expiry` itself is started as a process in dry-run.happy.
+function cli(args: string[]) {
+  return runCommand(expiryCommand, args, { DATABASE_URL: testDatabaseUrl(), NODE_ENV: 'test', KEYPLANE_LOG_LEVEL: 'silent' });
 }
 
 describe('expiry dry run errors', () => {
@@ -26,16 +22,16 @@ describe('expiry dry run errors', () => {
       cli(['--as-of', '2027-03-01', '--apply']),
     ]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('usage: npm run expiry -- --as-of DATE');
+    expect(missing.err).toContain('usage: npm run expiry -- --as-of DATE');
 
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toContain('invalid --as-of: 2027-02-30');
+    expect(invalid.err).toContain('invalid --as-of: 2027-02-30');
 
     expect(org.code).toBe(2);
-    expect(org.stderr).toContain('invalid --org');
+    expect(org.err).toContain('invalid --org');
 
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Unknown option '--apply'/);
-    for (const r of [missing, invalid, org, unknown]) expect(r.stdout).toBe('');
+    expect(unknown.err).toMatch(/Unknown option '--apply'/);
+    for (const r of [missing, invalid, org, unknown]) expect(r.out).toBe('');
   });
 });

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAsOf } from '../../src/cli/expiry.ts';
+import { expiryCommand, parseAsOf } from '../../src/cli/expiry.ts';
 import { planExpiry, type PlannedAction } from '../../src/modules/expiry/expiry-sweep.service.ts';
-import { seedOrg, startTestServer, type TestServer } from '../harness.ts';
+import { runCommand, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { day, makeKey, sweep } from './helpers.ts';
 import { testDatabaseUrl } from '../context.ts';
 
@@ -91,15 +91,17 @@ describe('expiry dry run', () => {
     expect(actions.find((a) => a.id === keys.window.id)).toMatchObject({ action: 'expire', reason: 'validity_window', expiresAt: day(70).toISOString() });
     expect(actions.some((a) => a.id === keys.quiet.id)).toBe(false);
 
-    const table = await run('npm', args, { env, cwd: process.cwd() });
-    expect(table.stdout).toContain(`Expiry dry run as of ${day(80).toISOString()}: nothing is changed.`);
-    expect(table.stdout).toMatch(new RegExp(`WARN +${keys.warn.id} +${keys.warn.keyId} .*"to-warn": 10 day\\(s\\) left \\(warning threshold 15\\)`));
-    expect(table.stdout).toMatch(new RegExp(`EXPIRE +${keys.inactive.id} .*"to-expire": unused for 90 days`));
-    expect(table.stdout).toMatch(new RegExp(`EXPIRE +${keys.window.id} .*"window-ended": validity window ended`));
-    expect(table.stdout).not.toContain(keys.quiet.id);
-    expect(table.stdout).toContain('1 key(s) would be warned, 2 would expire.');
+    // The table in this process (the same command npm ran above).
+    const table = await runCommand(expiryCommand, args.slice(4), env);
+    expect(table.code).toBe(0);
+    expect(table.out).toContain(`Expiry dry run as of ${day(80).toISOString()}: nothing is changed.`);
+    expect(table.out).toMatch(new RegExp(`WARN +${keys.warn.id} +${keys.warn.keyId} .*"to-warn": 10 day\\(s\\) left \\(warning threshold 15\\)`));
+    expect(table.out).toMatch(new RegExp(`EXPIRE +${keys.inactive.id} .*"to-expire": unused for 90 days`));
+    expect(table.out).toMatch(new RegExp(`EXPIRE +${keys.window.id} .*"window-ended": validity window ended`));
+    expect(table.out).not.toContain(keys.quiet.id);
+    expect(table.out).toContain('1 key(s) would be warned, 2 would expire.');
     // Never a secret in the output.
-    for (const k of Object.values(keys)) expect(table.stdout + json.stdout).not.toContain(k.token.slice(-20));
+    for (const k of Object.values(keys)) expect(table.out + json.stdout).not.toContain(k.token.slice(-20));
 
     expect(await snapshot(org.organizationId)).toBe(before);
   });
