@@ -1,12 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import LongFilesFirst from './test/sequencer.ts';
 
 /**
- * The browser tests run alone, after the parallel group: a whole Chromium each. The process
- * tests (npm start, the README, SIGTERM, SIGKILLed workers) run in the parallel group: each has
- * its own free ports, database or Redis prefix, and what they grant is per database.
+ * One group, in parallel: each file has its own organisations, free ports, Redis prefix or
+ * private engines, and what a process test grants is per database. The browser tests run in it
+ * too (a Chromium each, started first with the other long files: test/sequencer.ts).
  */
-const serial = ['test/e2e/**/*.test.ts'];
-
 export default defineConfig({
   resolve: {
     // Tests call graphql-js directly; make sure there is exactly one copy of it.
@@ -28,15 +27,7 @@ export default defineConfig({
     // Modules load once per worker, not once per file (import was 36 % of the serial run).
     isolate: false,
     reporters: ['default'],
-    projects: [
-      {
-        extends: true,
-        test: { name: 'parallel', include: ['test/**/*.test.ts', 'connectors/**/*.test.ts'], exclude: ['**/node_modules/**', 'console/**', ...serial] },
-      },
-      {
-        extends: true,
-        test: { name: 'serial', include: serial, fileParallelism: false, sequence: { groupOrder: 1 } },
-      },
-    ],
+    sequence: { sequencer: LongFilesFirst },
+    include: ['test/**/*.test.ts', 'connectors/**/*.test.ts'],
   },
 });
