@@ -18,14 +18,15 @@ import { testDatabaseUrl, testRedisPrefix, testRedisUrl } from './context.ts';
  * use this. Parameters are pg-style ($1, $2, …).
  */
 export async function ownerSql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query(query, params)).rows as T[];
-  } finally {
-    await client.end();
+  // One small pool per worker: a connection per call cost PostgreSQL a backend start each time.
+  if (!ownerPool) {
+    ownerPool = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2, idleTimeoutMillis: 300_000, allowExitOnIdle: true });
+    // An idle connection cut (the run's teardown drops the database) is no test's failure.
+    ownerPool.on('error', () => {});
   }
+  return (await ownerPool.query(query, params)).rows as T[];
 }
+let ownerPool: pg.Pool | null = null;
 
 /** Config for this test run's database and Redis prefix; `overrides` are env-style strings. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -62,7 +63,8 @@ export async function workerOrm(config: Config, role: 'api' | 'workers' = 'api')
   // The workers' pool apart from the API's, as in production: one cannot starve the other.
   let orm = sharedOrms.get(role);
   if (!orm) {
-    orm = initORM(standard.databaseAppUrl, { migrate: false });
+    // Kept for the whole run: connections idle between files are not closed and opened again.
+    orm = initORM(standard.databaseAppUrl, { migrate: false, poolIdleMs: 300_000 });
     orm.catch(() => sharedOrms.delete(role));
     sharedOrms.set(role, orm);
   }

@@ -3,7 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities/index.ts';
 import { migrationsList } from './migrations/index.ts';
 
-export function ormConfig(databaseUrl: string, opts: { debug?: boolean; poolMax?: number; replicaUrl?: string | null } = {}) {
+export function ormConfig(databaseUrl: string, opts: { debug?: boolean; poolMax?: number; poolIdleMs?: number; replicaUrl?: string | null } = {}) {
   return defineConfig({
     clientUrl: databaseUrl,
     // A replica serves only what asks for it (list pages and reports, `connectionType: 'read'`):
@@ -13,7 +13,8 @@ export function ormConfig(databaseUrl: string, opts: { debug?: boolean; poolMax?
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
     debug: opts.debug ?? false,
-    pool: { min: 0, max: opts.poolMax ?? 10 },
+    // Idle connections close after 10 s (node-postgres's default) unless told otherwise.
+    pool: { min: 0, max: opts.poolMax ?? 10, ...(opts.poolIdleMs ? { idleTimeoutMillis: opts.poolIdleMs } : {}) },
     // Entities are plain defineEntity schemas; nothing to discover from the file system.
     discovery: { warnWhenNoEntities: true },
     allowGlobalContext: false,

@@ -4,8 +4,11 @@ import type { Config } from '../config/config.ts';
 import { ormConfig } from '../db/orm.config.ts';
 
 /** Creates the database if missing, applies pending migrations, returns a connected ORM. */
-export async function initORM(databaseUrl: string, opts: { migrate?: boolean; poolMax?: number; replicaUrl?: string | null } = {}): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormConfig(databaseUrl, { poolMax: opts.poolMax, replicaUrl: opts.replicaUrl }));
+export async function initORM(
+  databaseUrl: string,
+  opts: { migrate?: boolean; poolMax?: number; poolIdleMs?: number; replicaUrl?: string | null } = {},
+): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(databaseUrl, { poolMax: opts.poolMax, poolIdleMs: opts.poolIdleMs, replicaUrl: opts.replicaUrl }));
   if (opts.migrate ?? true) {
     await orm.schema.ensureDatabase({ create: true });
     await orm.migrator.up();
