@@ -178,6 +178,30 @@ function redisCli(args: string[]): string {
 }
 
 /**
+ * One command to the node on `port`, over a connection of its own (no cluster redirection): the
+ * polls below ran `redis-cli` each time, a process start per poll from a large test worker.
+ */
+async function redisAt(port: number, ...args: string[]): Promise<string> {
+  const r = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+    enableOfflineQueue: false,
+  });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    const reply = await r.call(args[0]!, ...args.slice(1));
+    return String(reply);
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
  * A Redis Cluster of the test's own: 3 masters and 3 replicas (`redis-server --cluster-enabled
  * yes` on loopback ports, joined with `redis-cli --cluster create`), a 1 s node timeout so a
  * killed master fails over within a couple of seconds. Nothing is persisted.
@@ -219,7 +243,7 @@ export async function privateRedisCluster(): Promise<PrivateRedisCluster> {
       const until = Date.now() + 10_000;
       for (;;) {
         try {
-          if (redisCli(['-p', String(n.port), 'ping']).trim() === 'PONG') break;
+          if ((await redisAt(n.port, 'ping')) === 'PONG') break;
         } catch {
           /* not up yet */
         }
@@ -233,7 +257,7 @@ export async function privateRedisCluster(): Promise<PrivateRedisCluster> {
     const until = Date.now() + 30_000;
     for (const n of nodes) {
       for (;;) {
-        const info = redisCli(['-p', String(n.port), 'info', 'replication']);
+        const info = await redisAt(n.port, 'info', 'replication');
         if (info.includes('role:master') || info.includes('master_link_status:up')) break;
         if (Date.now() > until) throw new Error(`replica ${n.port} did not sync with its master`);
         await new Promise((r) => setTimeout(r, 50));
@@ -250,8 +274,8 @@ export async function privateRedisCluster(): Promise<PrivateRedisCluster> {
     seeds: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
     nodes,
     async masterOf(key) {
-      const slot = Number(redisCli(['-p', String(alive()[0]!.port), 'cluster', 'keyslot', key]).trim());
-      for (const line of redisCli(['-p', String(alive()[0]!.port), 'cluster', 'nodes']).split('\n')) {
+      const slot = Number(await redisAt(alive()[0]!.port, 'cluster', 'keyslot', key));
+      for (const line of (await redisAt(alive()[0]!.port, 'cluster', 'nodes')).split('\n')) {
         const f = line.trim().split(' ');
         if (!f[2]?.includes('master') || f[2].includes('fail')) continue;
         for (const range of f.slice(8)) {
@@ -292,10 +316,10 @@ async function waitClusterOk(nodes: RedisClusterNode[], gonePort?: number): Prom
     let ok = true;
     try {
       for (const n of nodes) {
-        if (!redisCli(['-p', String(n.port), 'cluster', 'info']).includes('cluster_state:ok')) ok = false;
+        if (!(await redisAt(n.port, 'cluster', 'info')).includes('cluster_state:ok')) ok = false;
         if (gonePort !== undefined) {
           // id addr flags master ping pong epoch link slots…: masters serving slots, not failed.
-          const masters = redisCli(['-p', String(n.port), 'cluster', 'nodes'])
+          const masters = (await redisAt(n.port, 'cluster', 'nodes'))
             .split('\n')
             .map((l) => l.trim().split(' '))
             .filter((f) => f[2]?.split(',').includes('master') && !f[2].includes('fail') && f.length > 8);
