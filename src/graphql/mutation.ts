@@ -18,7 +18,7 @@ export type InputBuilder = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObje
  * Declares a contract mutation: one `input` argument, a `<Name>Success` type and a
  * `<Name>Payload` union of it with the typed errors. Resolvers stay thin: parse, call a service.
  */
-export function defineMutation<Fields extends InputFieldMap, Success extends object>(
+export function defineMutation<Fields extends InputFieldMap, S extends z.ZodType, Success extends object>(
   name: string,
   opts: {
     permission: string;
@@ -30,10 +30,11 @@ export function defineMutation<Fields extends InputFieldMap, Success extends obj
      * payload's typed ValidationError before anything is loaded. (@pothos/plugin-validation runs
      * its checks as argument mappers, outside the errors plugin and before the scope check.)
      */
-    validate: z.ZodType;
+    validate: S;
     /** Fields of the success type, whose parent is what `resolve` returns (declared after it so that it is inferred from it). */
     success: (t: SuccessFieldBuilder<NoInfer<Success>>) => FieldMap;
-    resolve: (input: InputShapeFromFields<Fields>, ctx: Context) => Promise<Success>;
+    /** Gets the input as `validate` parsed it (defaults applied, strings trimmed): services take it typed. */
+    resolve: (input: z.output<S>, ctx: Context) => Promise<Success>;
     /** Skip the management scope (e.g. verifyKey). */
     scopes?: Record<string, unknown>;
   },
@@ -51,8 +52,7 @@ export function defineMutation<Fields extends InputFieldMap, Success extends obj
       // A generic Success cannot be matched against Pothos's conditional resolver result type;
       // each call site's resolve is checked against its own success type above.
       resolve: (async (_root: unknown, args: { input: InputShapeFromFields<Fields> }, ctx: Context) => {
-        parseInput(opts.validate, args.input);
-        return opts.resolve(args.input, ctx);
+        return opts.resolve(parseInput(opts.validate, args.input), ctx);
       }) as never,
     }),
   );

@@ -5,7 +5,6 @@ import { BUILT_IN_RESOURCE_NAMES } from '../../lib/permissions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { targetOrganization } from '../auth/org-access.ts';
-import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext } from '../service-context.ts';
 import { ResourceDefinition } from '../../db/entities/resource.entity.ts';
 import { catalogFor, type CatalogResource } from '../principal/resource-definitions.ts';
@@ -36,8 +35,7 @@ export async function permissionCatalog(ctx: ServiceContext, organizationId?: st
 }
 
 /** Adds or replaces a host-application resource in an organisation's catalogue (inherited below it). */
-export async function defineResource(ctx: ServiceContext, input: unknown): Promise<CatalogResource> {
-  const data = parseInput(defineSchema, input);
+export async function defineResource(ctx: ServiceContext, data: z.output<typeof defineSchema>): Promise<CatalogResource> {
   if (BUILT_IN_RESOURCE_NAMES.has(data.name)) throw ValidationError.field('input.name', `${data.name} is a built-in resource`);
   const org = await targetOrganization(ctx, data.organizationId, 'organizations:write');
   const fields = {

@@ -7,7 +7,6 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { Actor, type RequestMeta } from '../principal/actor.ts';
 import type { SubAccountGrant } from '../../db/entities/api-key.entity.ts';
 import { Organization } from '../../db/entities/organization.entity.ts';
-import { parseInput } from '../../lib/validation.ts';
 import { assertMayManageUser } from '../auth/policy.ts';
 import { commit, type AppDeps, type ServiceContext } from '../service-context.ts';
 import { User } from '../../db/entities/user.entity.ts';
@@ -73,8 +72,10 @@ export function sessionSecretMatches(pepper: Buffer, session: SecretToken, store
  * holds, and the session reaches no sub-account the caller's key does not: a link is never a
  * way to gain permissions.
  */
-export async function createConsoleSession(ctx: ServiceContext, input: unknown): Promise<{ token: string; expiresAt: Date; returnPath: string | null }> {
-  const data = parseInput(createSchema, input);
+export async function createConsoleSession(
+  ctx: ServiceContext,
+  data: z.output<typeof createSchema>,
+): Promise<{ token: string; expiresAt: Date; returnPath: string | null }> {
   const { user, org } = await getUserFor(ctx, data.userId, 'users:write');
   if (user.status !== 'ACTIVE') throw new ConflictError(`User ${user.id} is ${user.status.toLowerCase()}: only an active user can sign in`);
   // A session acts with all of the user's permissions: opening one is acting as them.

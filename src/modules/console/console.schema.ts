@@ -30,7 +30,7 @@ defineMutation('createConsoleSession', {
     returnPath: t.string({ description: 'Console page to open after sign-in, e.g. /keys (default: the key list).' }),
   }),
   resolve: async (input, ctx): Promise<Link> => {
-    const { token, expiresAt } = await createConsoleSession(svc(ctx), { ...input, userId: String(input.userId) });
+    const { token, expiresAt } = await createConsoleSession(svc(ctx), input);
     return { url: `${consoleOrigin(ctx)}/console/auth?token=${encodeURIComponent(token)}`, expiresAt };
   },
   success: (t) => ({

@@ -6,7 +6,6 @@ import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import type { Organization } from '../../db/entities/organization.entity.ts';
 import { targetOrganization } from '../auth/org-access.ts';
-import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { Customer } from '../../db/entities/customer.entity.ts';
 import { calendarRefill } from '../limits/credit-refill.ts';
@@ -98,8 +97,7 @@ async function assertExternalIdFree(ctx: ServiceContext, organizationId: string,
   if (taken && taken.id !== except) throw new ConflictError(`A customer with externalId “${externalId}” already exists in this organisation`);
 }
 
-export async function createCustomer(ctx: ServiceContext, input: unknown): Promise<Customer> {
-  const data = parseInput(createSchema, input);
+export async function createCustomer(ctx: ServiceContext, data: z.output<typeof createSchema>): Promise<Customer> {
   const org = await targetOrganization(ctx, data.organizationId, 'customers:write');
   await assertExternalIdFree(ctx, org.id, data.externalId, null);
   const customer = ctx.em.create(Customer, {
@@ -128,8 +126,7 @@ export async function createCustomer(ctx: ServiceContext, input: unknown): Promi
 }
 
 /** Changes a customer; its organisation's keys (some share its limits) are dropped from every replica's cache. */
-export async function updateCustomer(ctx: ServiceContext, input: unknown): Promise<Customer> {
-  const data = parseInput(updateSchema, input);
+export async function updateCustomer(ctx: ServiceContext, data: z.output<typeof updateSchema>): Promise<Customer> {
   const { customer, org } = await getCustomerFor(ctx, data.id, 'customers:write');
   const before = customerJson(customer);
   if (data.externalId != null && data.externalId !== customer.externalId) {
@@ -151,8 +148,7 @@ export async function updateCustomer(ctx: ServiceContext, input: unknown): Promi
 }
 
 /** Deletes a customer; its keys stay, belonging to no customer (and sharing no limits) from now on. */
-export async function deleteCustomer(ctx: ServiceContext, input: unknown): Promise<Customer> {
-  const data = parseInput(deleteSchema, input);
+export async function deleteCustomer(ctx: ServiceContext, data: z.output<typeof deleteSchema>): Promise<Customer> {
   const { customer, org } = await getCustomerFor(ctx, data.id, 'customers:write');
   const json = customerJson(customer);
   // Its keys keep working, belonging to no customer (the foreign key sets theirs to null).

@@ -10,7 +10,6 @@ import { assertKnownPermissions } from '../principal/resource-definitions.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { Organization } from '../../db/entities/organization.entity.ts';
 import { targetOrganization } from '../auth/org-access.ts';
-import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { resolveKeyCustomer } from '../customers/customer.service.ts';
 import { assertKeyPolicy, effectiveKeyPolicy, violationSql } from '../orgs/key-policy.ts';
@@ -325,8 +324,7 @@ const source = (ctx: ServiceContext) => ({ createdByUserId: ctx.actor.userId, cr
  * `organizationId` (default: the caller's). Its restriction, sub-account grant and user are all
  * checked against what the caller holds. The token and secret are returned here only.
  */
-export async function createApiKey(ctx: ServiceContext, input: unknown): Promise<IssuedApiKey> {
-  const data = parseInput(createSchema, input);
+export async function createApiKey(ctx: ServiceContext, data: z.output<typeof createSchema>): Promise<IssuedApiKey> {
   const now = ctx.deps.now();
   const org = await targetOrganization(ctx, data.organizationId, 'keys:write');
   const kind = data.kind ?? 'SECRET';
@@ -375,8 +373,7 @@ export async function createApiKey(ctx: ServiceContext, input: unknown): Promise
  * against the caller (who must hold what the key can do before and after), and the key is
  * dropped from every replica's cache so the next request sees it.
  */
-export async function updateApiKey(ctx: ServiceContext, input: unknown): Promise<ApiKey> {
-  const data = parseInput(updateSchema, input);
+export async function updateApiKey(ctx: ServiceContext, data: z.output<typeof updateSchema>): Promise<ApiKey> {
   const now = ctx.deps.now();
   const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
   assertActive(key, 'changed');
@@ -417,8 +414,7 @@ export async function updateApiKey(ctx: ServiceContext, input: unknown): Promise
  * Issues a new secret for the same key id. The old secret keeps working for
  * `gracePeriodSeconds` (0 by default: it stops at once; at most 7 days), then fails.
  */
-export async function rotateApiKey(ctx: ServiceContext, input: unknown): Promise<IssuedApiKey> {
-  const data = parseInput(rotateSchema, input);
+export async function rotateApiKey(ctx: ServiceContext, data: z.output<typeof rotateSchema>): Promise<IssuedApiKey> {
   const now = ctx.deps.now();
   const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
   assertActive(key, 'rotated');
@@ -469,8 +465,7 @@ export function markRevoked(em: EntityManager, key: ApiKey, reason: string | nul
 }
 
 /** Revokes a key at once and for good: its next request gets 401 on every replica. */
-export async function revokeApiKey(ctx: ServiceContext, input: unknown): Promise<ApiKey> {
-  const data = parseInput(revokeSchema, input);
+export async function revokeApiKey(ctx: ServiceContext, data: z.output<typeof revokeSchema>): Promise<ApiKey> {
   const now = ctx.deps.now();
   const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
   if (key.status === 'REVOKED') throw new ConflictError('The key is already revoked');
@@ -489,8 +484,7 @@ export async function revokeApiKey(ctx: ServiceContext, input: unknown): Promise
 }
 
 /** Deletes a key: gone for clients (queries, verification), kept for the audit trail. */
-export async function deleteApiKey(ctx: ServiceContext, input: unknown): Promise<ApiKey> {
-  const data = parseInput(deleteSchema, input);
+export async function deleteApiKey(ctx: ServiceContext, data: z.output<typeof deleteSchema>): Promise<ApiKey> {
   const now = ctx.deps.now();
   const { key, org } = await getApiKeyFor(ctx, data.id, 'keys:write');
   await assertMayManageKey(ctx, key, org, { actAsUser: false });

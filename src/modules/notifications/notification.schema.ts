@@ -83,6 +83,6 @@ defineMutation('markNotificationsRead', {
   permission: NOTIFICATION_PERMISSION,
   description: 'Marks notifications read for the calling user (at most 100 ids).',
   input: (t) => ({ ids: t.idList({ required: true }) }),
-  resolve: async (input, ctx) => ({ notifications: await markNotificationsRead(svc(ctx), { ids: input.ids.map(String) }) }),
+  resolve: async (input, ctx) => ({ notifications: await markNotificationsRead(svc(ctx), input) }),
   success: (t) => ({ notifications: t.field({ type: [NotificationRef], resolve: (p: { notifications: NotificationView[] }) => p.notifications }) }),
 });

@@ -7,7 +7,6 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { READ_PERMISSION } from '../auth/reach.ts';
 import type { EventRecord } from '../../db/entities/event.entity.ts';
 import { targetOrganization } from '../auth/org-access.ts';
-import { parseInput } from '../../lib/validation.ts';
 import { listRead, type ServiceContext } from '../service-context.ts';
 import { Notification } from '../../db/entities/notification.entity.ts';
 
@@ -175,8 +174,8 @@ const markSchema = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max
  * Every id must be a notification the caller may see; otherwise nothing changes (NotFound).
  * Marking an already-read notification again is a no-op. One transaction with its audit entries.
  */
-export async function markNotificationsRead(ctx: ServiceContext, input: unknown): Promise<NotificationView[]> {
-  const ids = [...new Set(parseInput(markSchema, input).ids)];
+export async function markNotificationsRead(ctx: ServiceContext, data: z.output<typeof markSchema>): Promise<NotificationView[]> {
+  const ids = [...new Set(data.ids)];
   const found = await Promise.all(ids.map((id) => ctx.reach.load('Notification', id)));
   const byId = new Map(found.flatMap((n) => (n ? [[n.id, n] as const] : [])));
   const missing = ids.find((id) => !byId.has(id));

@@ -7,7 +7,6 @@ import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import { reachSql } from '../auth/reach.ts';
 import { getOrganizationFor } from '../auth/org-access.ts';
-import { parseInput as parse } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { Organization } from '../../db/entities/organization.entity.ts';
 
@@ -66,8 +65,7 @@ export async function listOrganizations(ctx: ServiceContext, args: PageArgs & { 
 }
 
 /** Creates a sub-account under `parentId` (default: the caller's organisation). */
-export async function createOrganization(ctx: ServiceContext, input: unknown): Promise<Organization> {
-  const data = parse(createSchema, input);
+export async function createOrganization(ctx: ServiceContext, data: z.output<typeof createSchema>): Promise<Organization> {
   const parent = await getOrganizationFor(ctx, data.parentId ?? ctx.actor.organizationId, 'organizations:write');
   if (parent.depth + 1 > MAX_DEPTH) throw ValidationError.field('input.parentId', `organizations nest at most ${MAX_DEPTH} deep`);
   const id = newId('organization');
@@ -94,8 +92,7 @@ export async function createOrganization(ctx: ServiceContext, input: unknown): P
   return org;
 }
 
-export async function updateOrganization(ctx: ServiceContext, input: unknown): Promise<Organization> {
-  const data = parse(updateSchema, input);
+export async function updateOrganization(ctx: ServiceContext, data: z.output<typeof updateSchema>): Promise<Organization> {
   const org = await getOrganizationFor(ctx, data.id, 'organizations:write');
   const before = organizationJson(org);
   if (data.name != null) org.name = data.name;

@@ -10,7 +10,6 @@ import { recordEvent } from '../events/event.service.ts';
 import { pathIds, userPermissions } from '../principal/key-record.ts';
 import type { Organization } from '../../db/entities/organization.entity.ts';
 import { targetOrganization } from '../auth/org-access.ts';
-import { parseInput } from '../../lib/validation.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { getUserFor } from '../users/user.service.ts';
 import { Role, RoleAssignment, type ResourceLimits } from '../../db/entities/role.entity.ts';
@@ -76,8 +75,7 @@ export async function listRoles(ctx: ServiceContext, filter: { organizationId?: 
   return toConnection(rows, limit, ks.cursorOf, ks.hasPrevious, () => ctx.em.count(Role, { organizationId: org.id }, read));
 }
 
-export async function createRole(ctx: ServiceContext, input: unknown): Promise<Role> {
-  const data = parseInput(createSchema, input);
+export async function createRole(ctx: ServiceContext, data: z.output<typeof createSchema>): Promise<Role> {
   const org = await targetOrganization(ctx, data.organizationId, 'roles:write');
   await assertKnownPermissions(ctx.em, org, data.permissions, 'input.permissions');
   const permissions = normalise(data.permissions);
@@ -96,8 +94,7 @@ export async function createRole(ctx: ServiceContext, input: unknown): Promise<R
   return role;
 }
 
-export async function updateRole(ctx: ServiceContext, input: unknown): Promise<Role> {
-  const data = parseInput(updateSchema, input);
+export async function updateRole(ctx: ServiceContext, data: z.output<typeof updateSchema>): Promise<Role> {
   const { role, org } = await getRoleFor(ctx, data.id, 'roles:write');
   const before = roleJson(role);
   // Changing a role changes what its holders can do: the caller must hold all of it, before and after.
@@ -122,8 +119,7 @@ export async function updateRole(ctx: ServiceContext, input: unknown): Promise<R
   return role;
 }
 
-export async function deleteRole(ctx: ServiceContext, input: unknown): Promise<Role> {
-  const data = parseInput(deleteSchema, input);
+export async function deleteRole(ctx: ServiceContext, data: z.output<typeof deleteSchema>): Promise<Role> {
   const { role, org } = await getRoleFor(ctx, data.id, 'roles:write');
   assertMayManageRole(ctx.actor, role);
   const json = roleJson(role);
@@ -164,8 +160,7 @@ export function assignmentsOf(ctx: ServiceContext, userId: string): Promise<Assi
  * Replaces a user's role assignments. Roles must belong to the user's organisation or an
  * ancestor; the caller must hold everything granted and everything taken away.
  */
-export async function assignRoles(ctx: ServiceContext, input: unknown) {
-  const data = parseInput(assignSchema, input);
+export async function assignRoles(ctx: ServiceContext, data: z.output<typeof assignSchema>) {
   const { user, org } = await getUserFor(ctx, data.userId, 'roles:write');
   if (user.status === 'DELETED') throw new ConflictError('A deleted user cannot be given roles');
   const roleIds = data.roles.map((r) => r.roleId);

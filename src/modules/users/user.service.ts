@@ -6,7 +6,6 @@ import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import type { Organization } from '../../db/entities/organization.entity.ts';
 import { targetOrganization } from '../auth/org-access.ts';
-import { parseInput } from '../../lib/validation.ts';
 import { assertMayManageUser } from '../auth/policy.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
 import { User, USER_KINDS, USER_STATUSES } from '../../db/entities/user.entity.ts';
@@ -70,8 +69,7 @@ async function assertEmailFree(ctx: ServiceContext, organizationId: string, emai
 }
 
 /** Creates a person (HUMAN) or a standalone API user (SERVICE). New users hold no role. */
-export async function createUser(ctx: ServiceContext, input: unknown): Promise<User> {
-  const data = parseInput(createSchema, input);
+export async function createUser(ctx: ServiceContext, data: z.output<typeof createSchema>): Promise<User> {
   const org = await targetOrganization(ctx, data.organizationId, 'users:write');
   if (data.email) await assertEmailFree(ctx, org.id, data.email);
   const user = ctx.em.create(User, {
@@ -98,8 +96,7 @@ export async function createUser(ctx: ServiceContext, input: unknown): Promise<U
  * Renames, re-addresses, disables, re-enables or deletes a user. Disabling or deleting takes
  * effect for that user's keys on their next request (cache invalidated on every replica).
  */
-export async function updateUser(ctx: ServiceContext, input: unknown): Promise<User> {
-  const data = parseInput(updateSchema, input);
+export async function updateUser(ctx: ServiceContext, data: z.output<typeof updateSchema>): Promise<User> {
   const { user, org } = await getUserFor(ctx, data.id, 'users:write');
   if (user.status === 'DELETED') throw new ConflictError('A deleted user cannot be changed');
   // Re-enabling, disabling or re-addressing someone is acting on everything they hold.

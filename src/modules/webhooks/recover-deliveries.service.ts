@@ -4,7 +4,6 @@ import { deliverWebhookJob } from '../../jobs/deliver-webhook.job.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { assertMayManageEndpoint } from '../auth/policy.ts';
 import { reachSql } from '../auth/reach.ts';
-import { parseInput } from '../../lib/validation.ts';
 import type { ServiceContext } from '../service-context.ts';
 import type { WebhookEndpoint } from '../../db/entities/webhook-endpoint.entity.ts';
 
@@ -20,8 +19,10 @@ const recoverSchema = z.object({ endpointId: z.string().max(64), since: z.date()
  * webhook-id, so receivers de-duplicate what they did get. Only deliveries of events the caller
  * may read, as for `deliveries` and `replayDelivery`.
  */
-export async function recoverDeliveries(ctx: ServiceContext, input: unknown): Promise<{ endpoint: WebhookEndpoint; recovered: number; hasMore: boolean }> {
-  const data = parseInput(recoverSchema, input);
+export async function recoverDeliveries(
+  ctx: ServiceContext,
+  data: z.output<typeof recoverSchema>,
+): Promise<{ endpoint: WebhookEndpoint; recovered: number; hasMore: boolean }> {
   const { obj: endpoint, org } = await ctx.reach.require('WebhookEndpoint', data.endpointId, 'webhooks:write');
   // Needs events:read, and a key reaching every sub-account when the endpoint receives theirs.
   assertMayManageEndpoint(ctx.actor, org, endpoint);

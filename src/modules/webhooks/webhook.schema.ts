@@ -274,7 +274,7 @@ defineMutation('recoverDeliveries', {
     since: t.field({ type: 'DateTime', required: true, description: 'Deliveries created at or after this instant.' }),
     limit: t.int({ description: `At most this many (1 to ${MAX_RECOVERED}, the default), oldest first.` }),
   }),
-  resolve: (input, ctx) => recoverDeliveries(svc(ctx), { endpointId: String(input.endpointId), since: input.since, limit: input.limit }),
+  resolve: (input, ctx) => recoverDeliveries(svc(ctx), input),
   success: (t) => ({
     webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (p: RecoverResult) => p.endpoint }),
     recovered: t.int({ description: 'Deliveries put back to PENDING by this call.', resolve: (p: RecoverResult) => p.recovered }),

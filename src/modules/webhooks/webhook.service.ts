@@ -11,7 +11,6 @@ import { diff, recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../events/event.service.ts';
 import type { Organization } from '../../db/entities/organization.entity.ts';
 import { targetOrganization } from '../auth/org-access.ts';
-import { parseInput } from '../../lib/validation.ts';
 import { assertMayManageEndpoint } from '../auth/policy.ts';
 import { reachSql } from '../auth/reach.ts';
 import { commit, type ServiceContext, listRead } from '../service-context.ts';
@@ -123,8 +122,7 @@ export async function listWebhookEndpoints(ctx: ServiceContext, filter: Endpoint
  * Creates an endpoint and its `whsec_` signing secret, returned this once and stored sealed.
  * The URL passes the SSRF guard (shape and resolved addresses) or the input is refused.
  */
-export async function createWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-  const data = parseInput(createSchema, input);
+export async function createWebhookEndpoint(ctx: ServiceContext, data: z.output<typeof createSchema>): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const org = await targetOrganization(ctx, data.organizationId, 'webhooks:write');
   assertMayManageEndpoint(ctx.actor, org, { includeSubAccounts: data.includeSubAccounts ?? false });
   assertEventTypes(data.eventTypes);
@@ -172,8 +170,10 @@ export async function createWebhookEndpoint(ctx: ServiceContext, input: unknown)
  * restarts). `rotateSecret` returns a new secret once; the old one keeps signing alongside it
  * for `secretOverlapSeconds` (default 24 h) so receivers can switch without losing events.
  */
-export async function updateWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<{ endpoint: WebhookEndpoint; secret: string | null }> {
-  const data = parseInput(updateSchema, input);
+export async function updateWebhookEndpoint(
+  ctx: ServiceContext,
+  data: z.output<typeof updateSchema>,
+): Promise<{ endpoint: WebhookEndpoint; secret: string | null }> {
   const { endpoint, org } = await getEndpointFor(ctx, data.id, 'webhooks:write');
   // Before and after: an endpoint that receives sub-accounts' events is theirs too.
   assertMayManageEndpoint(ctx.actor, org, endpoint);
@@ -222,8 +222,7 @@ export async function updateWebhookEndpoint(ctx: ServiceContext, input: unknown)
 }
 
 /** Deletes an endpoint: nothing more is sent to it; its delivery log stays readable by id. */
-export async function deleteWebhookEndpoint(ctx: ServiceContext, input: unknown): Promise<WebhookEndpoint> {
-  const data = parseInput(idSchema, input);
+export async function deleteWebhookEndpoint(ctx: ServiceContext, data: z.output<typeof idSchema>): Promise<WebhookEndpoint> {
   const { endpoint, org } = await getEndpointFor(ctx, data.id, 'webhooks:write');
   assertMayManageEndpoint(ctx.actor, org, endpoint);
   endpoint.deletedAt = ctx.deps.now();
@@ -305,8 +304,7 @@ export async function attemptsOf(ctx: ServiceContext, deliveryIds: readonly stri
  * Sends a finished delivery again, with the same `webhook-id` so receivers can de-duplicate; a
  * new round of attempts with the full retry schedule starts at once.
  */
-export async function replayDelivery(ctx: ServiceContext, input: unknown): Promise<Delivery> {
-  const data = parseInput(idSchema, input);
+export async function replayDelivery(ctx: ServiceContext, data: z.output<typeof idSchema>): Promise<Delivery> {
   // Reach covers the delivery's event too: a replay re-sends that event's data.
   const { obj: delivery, org } = await ctx.reach.require('Delivery', data.id, 'webhooks:write');
   const endpoint = await ctx.em.findOne(WebhookEndpoint, { id: delivery.endpointId });
