@@ -66,7 +66,9 @@ async function sh(line: string, vars: Record<string, string>): Promise<string> {
 }
 
 describe('the README, run in order on a fresh database', () => {
-  it('every command and curl works as it says', async () => {
+  // A dozen commands in a row, most of them a Node process start (npm start, the CLIs): seconds
+  // each on a loaded 2-core machine, past Vitest's 30 s default (seen at 30.0 s in a ten-run series).
+  it('every command and curl works as it says', { timeout: 120_000 }, async () => {
     const blocks = shBlocks();
     const all = blocks.flat().map(withoutComment);
     port = await freePort();

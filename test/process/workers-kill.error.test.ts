@@ -55,7 +55,8 @@ afterAll(async () => {
 });
 
 describe('workers SIGKILLed twice under load', () => {
-  it('delivers every event at least once, counts duplicates, and usage stays exact', async () => {
+  // Three workers process starts and waits of up to 20 s for deliveries each: 27 s seen under load.
+  it('delivers every event at least once, counts duplicates, and usage stays exact', { timeout: 150_000 }, async () => {
     const org = await seedOrg(server);
     await createEndpoint(server, org.token, { url: `${receiver.url}/hook`, eventTypes: ['user.created'] });
     const { userId } = await makeUser(server.app.orm, org.organizationId, ['keys:read']);
