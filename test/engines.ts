@@ -6,12 +6,24 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /** A free loopback port (the kernel's pick). */
+/**
+ * A free loopback port for a process a test starts, below Linux's ephemeral range (32768+): a
+ * port from listen(0) is free only until the probe closes, and another test's server on port 0
+ * may be given it before the child binds it (seen: a test read another server's /healthz).
+ * Ports here are never handed out for port 0, and a random pick rarely meets another test's.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
 }
 
 export type PrivateRedis = { url: string; port: number; start(): Promise<void>; kill(): Promise<void>; stop(): Promise<void> };

@@ -1,5 +1,5 @@
+import { freePort } from '../engines.ts';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, type TestServer } from '../harness.ts';
 import { CreateUser } from '../ops.ts';
@@ -27,14 +27,6 @@ afterAll(async () => {
   await server.close();
   await dropRedisNamespace(server.config);
 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('the workers process', () => {
   it('reports its health, and on SIGTERM finishes the delivery in flight before exiting', async () => {

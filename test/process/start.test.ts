@@ -1,21 +1,12 @@
+import { freePort } from '../engines.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDatabaseUrl, testRedisPrefix, testRedisUrl } from '../context.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function env(port: number, workersPort = 0): NodeJS.ProcessEnv {
   return {

@@ -1,5 +1,5 @@
+import { freePort } from '../engines.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, seedOrg, startTestServer, success, type TestServer } from '../harness.ts';
 import type { BootstrapResult } from '../../src/modules/bootstrap/bootstrap.service.ts';
@@ -14,15 +14,6 @@ const root = new URL('../../', import.meta.url).pathname;
 const prefix = `${testRedisPrefix()}:replicas`;
 let seeder: TestServer;
 const replicas: { url: string; child: ChildProcess; output: () => string }[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startReplica(): Promise<(typeof replicas)[number]> {
   const port = await freePort();
