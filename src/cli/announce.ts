@@ -21,3 +21,12 @@ export async function announceKey(config: Config, keyId: string, io: Pick<Comman
     redis.disconnect();
   }
 }
+
+/**
+ * Hands a freshly minted key to the operator: running API processes are told of its id, then the
+ * result (with its secret) is printed as JSON. The one place a CLI prints a secret, once.
+ */
+export async function handOverKey(config: Config, result: { keyId: string }, io: Pick<CommandIo, 'out' | 'err'>): Promise<void> {
+  await announceKey(config, result.keyId, io);
+  io.out(`${JSON.stringify(result)}\n`);
+}

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../infra/orm.ts';
 import { bootstrapOrganization, rootOrganizationsNamed } from '../modules/bootstrap/bootstrap.service.ts';
-import { announceKey } from './announce.ts';
+import { handOverKey } from './announce.ts';
 import { runIfMain, type Command } from './command.ts';
 
 const USAGE = `usage: npm run bootstrap -- --org NAME [--allow-duplicate]
@@ -38,9 +38,7 @@ To create a second one anyway: add --allow-duplicate
   } finally {
     await orm.close(true);
   }
-  await announceKey(config, result.keyId, io);
-  // The one place a secret is printed: to the operator who ran this, once.
-  io.out(`${JSON.stringify(result)}\n`);
+  await handOverKey(config, result, io);
   return 0;
 };
 

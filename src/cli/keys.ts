@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../infra/orm.ts';
 import { issueOperatorKey } from '../modules/bootstrap/bootstrap.service.ts';
-import { announceKey } from './announce.ts';
+import { handOverKey } from './announce.ts';
 import { runIfMain, type Command } from './command.ts';
 
 const USAGE = `usage: npm run keys -- create --org ID|NAME [--user USER_ID] [--name NAME]
@@ -41,8 +41,7 @@ export const keysCommand: Command = async (io) => {
   } finally {
     await orm.close(true);
   }
-  await announceKey(config, result.keyId, io);
-  io.out(`${JSON.stringify(result)}\n`);
+  await handOverKey(config, result, io);
   return 0;
 };
 
