@@ -1,4 +1,4 @@
-import type { FieldMap, InputFieldMap, InputShapeFromFields } from '@pothos/core';
+import type { FieldMap, InputFieldMap, InputObjectRef, ObjectRef } from '@pothos/core';
 import { builder, needs } from './builder.ts';
 import type { Context } from './context.ts';
 import type { z } from 'zod';
@@ -40,8 +40,10 @@ export function defineMutation<Fields extends InputFieldMap, S extends z.ZodType
   },
 ) {
   const Pascal = pascal(name);
-  const Input = builder.inputType(`${Pascal}Input`, { fields: opts.input });
-  const Success = builder.objectRef<Success>(`${Pascal}Success`).implement({ fields: opts.success });
+  // The refs the field sees are widened (an upcast, checked): the resolver parses the input with
+  // `validate` whatever its declared shape, and returns a Success, which is an object.
+  const Input: InputObjectRef<Types, object> = builder.inputType(`${Pascal}Input`, { fields: opts.input });
+  const Success: ObjectRef<Types, object> = builder.objectRef<Success>(`${Pascal}Success`).implement({ fields: opts.success });
   builder.mutationField(name, (t) =>
     t.field({
       type: Success,
@@ -49,11 +51,7 @@ export function defineMutation<Fields extends InputFieldMap, S extends z.ZodType
       args: { input: t.arg({ type: Input, required: true }) },
       authScopes: opts.scopes ?? needs(opts.permission),
       errors: { types: MUTATION_ERRORS, directResult: true, union: { name: `${Pascal}Payload` } },
-      // A generic Success cannot be matched against Pothos's conditional resolver result type;
-      // each call site's resolve is checked against its own success type above.
-      resolve: (async (_root: unknown, args: { input: InputShapeFromFields<Fields> }, ctx: Context) => {
-        return opts.resolve(parseInput(opts.validate, args.input), ctx);
-      }) as never,
+      resolve: (_root, args, ctx) => opts.resolve(parseInput(opts.validate, args.input), ctx),
     }),
   );
 }

@@ -165,7 +165,7 @@ export function createGraphqlWs(
         };
         const errors = validate(args.schema, args.document);
         if (errors.length) return errors;
-        return args as never;
+        return args;
       },
     },
     wss,

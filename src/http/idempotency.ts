@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM, QueryResult } from '@mikro-orm/postgresql';
 import { readBody } from './body.ts';
 import { sendError } from './errors.ts';
 
@@ -93,11 +93,11 @@ export async function idempotent(
     `delete from idempotency_record where caller_id = ? and idem_key = ? and created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`,
     [opts.callerId, key],
   );
-  const inserted = (await conn.execute(
+  const inserted = await conn.execute<QueryResult>(
     `insert into idempotency_record (caller_id, idem_key, body_hash, state) values (?, ?, ?, 'PENDING') on conflict do nothing`,
     [opts.callerId, key, hash],
     'run',
-  )) as unknown as { affectedRows: number };
+  );
   if (inserted.affectedRows === 0) {
     const [row] = await conn.execute<{ body_hash: Buffer; state: string; status: number | null; response: string | null }[]>(
       'select body_hash, state, status, response from idempotency_record where caller_id = ? and idem_key = ?',

@@ -61,7 +61,7 @@ export function parseIp(ip: string | null | undefined): ipaddr.IPv4 | ipaddr.IPv
 /** Whether `addr` lies in one of `cidrs` (same family only). */
 export function inAnyCidr(addr: ipaddr.IPv4 | ipaddr.IPv6, cidrs: readonly ParsedCidr[]): boolean {
   for (const [net, bits] of cidrs) {
-    if (net.kind() === addr.kind() && addr.match(net as never, bits)) return true;
+    if (net.kind() === addr.kind() && addr.match(net, bits)) return true;
   }
   return false;
 }

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM, QueryResult } from '@mikro-orm/postgresql';
 import type { RedisClient } from '../../infra/redis.ts';
 import { z } from 'zod';
 import type { CreditsRefill } from '../../db/entities/api-key.entity.ts';
@@ -40,13 +40,13 @@ export async function sweepCalendarRefills(deps: { orm: MikroORM; redis: RedisCl
       if (last && last.getTime() >= start.getTime()) continue;
       const done = await deps.orm.em.fork().transactional(async (tx) => {
         await tx.execute(`select set_config('keyplane.credits_sync', 'on', true)`);
-        const res = (await tx.execute(
+        const res = await tx.execute<QueryResult>(
           last === null
             ? `update ${table} set credits_refilled_at = ? where id = ? and credits_refilled_at is null`
             : `update ${table} set credits = ?, credits_epoch = credits_epoch + 1, credits_refilled_at = ? where id = ? and credits_refilled_at < ?`,
           last === null ? [start, row.id] : [row.credits_refill.amount, start, row.id, start],
           'run',
-        )) as unknown as { affectedRows: number };
+        );
         return res.affectedRows > 0 && last !== null;
       });
       if (!done) continue;

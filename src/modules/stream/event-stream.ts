@@ -49,7 +49,7 @@ export class EventStream {
   constructor(target: RedisEventTarget, verifier: KeyVerifier, opts: StreamOptions) {
     this.verifier = verifier;
     this.opts = opts;
-    this.pubsub = createPubSub<{ [EVENT_STREAM_TOPIC]: [organizationId: string, event: StreamEvent] }>({ eventTarget: target as never });
+    this.pubsub = createPubSub<{ [EVENT_STREAM_TOPIC]: [organizationId: string, event: StreamEvent] }>({ eventTarget: target });
   }
 
   subscribe(actor: Actor, filter: StreamFilter): AsyncIterableIterator<StreamItem> {

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, QueryResult } from '@mikro-orm/postgresql';
 
 export type CountRow = [apiKeyId: string, organizationId: string, minute: number, code: string, count: number];
 /** Last use: key, time (ms), address ('' when none). */
@@ -24,7 +24,7 @@ function values(rows: unknown[][]): { sql: string; params: unknown[] } {
 
 /** Runs a statement, returning the number of rows it changed. */
 async function run(em: EntityManager, sql: string, params: unknown[] = []): Promise<number> {
-  const res = (await em.execute(sql, params, 'run')) as unknown as { affectedRows: number };
+  const res = await em.execute<QueryResult>(sql, params, 'run');
   return res.affectedRows;
 }
 

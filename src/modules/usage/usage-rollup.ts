@@ -1,4 +1,4 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM, QueryResult } from '@mikro-orm/postgresql';
 import type { Config } from '../../config/config.ts';
 import type { Logger } from '../../infra/logger.ts';
 
@@ -17,7 +17,7 @@ const BATCH_LEDGER_DAYS = 3;
 
 /** Runs a statement, returning the number of rows it changed. */
 async function run(em: EntityManager, sql: string, params: unknown[] = []): Promise<number> {
-  const res = (await em.execute(sql, params, 'run')) as unknown as { affectedRows: number };
+  const res = await em.execute<QueryResult>(sql, params, 'run');
   return res.affectedRows;
 }
 
