@@ -41,6 +41,9 @@ export class InvalidationFeed {
       url: wsUrl,
       webSocketImpl: opts.webSocketImpl ?? globalThis.WebSocket,
       lazy: false,
+      // The feed's state (onFeedState, stats.feed) reports a socket that fails for good; graphql-ws
+      // would also print it with console.error, into the host's stderr.
+      onNonLazyError: () => {},
       keepAlive: Math.max(50, Math.floor(opts.maxStaleMs / 3)),
       retryAttempts: Number.MAX_SAFE_INTEGER,
       retryWait: async (retries) => new Promise((r) => setTimeout(r, Math.min(10_000, 200 * 2 ** Math.min(retries, 6)) * (0.5 + Math.random() / 2))),

@@ -26,7 +26,12 @@ export function queuePrefix(config: Pick<Config, 'redisPrefix'>): string {
 }
 
 export function createQueue(def: JobDefinition<z.ZodType>, connection: RedisClient, config: Pick<Config, 'redisPrefix'>): Queue {
-  return new Queue(def.queue, { connection, prefix: queuePrefix(config), defaultJobOptions: def.options });
+  const queue = new Queue(def.queue, { connection, prefix: queuePrefix(config), defaultJobOptions: def.options });
+  // A Queue re-emits its connection's errors. They are the shared client's (src/infra/redis.ts):
+  // followed by a reconnect and reported by readiness; a failed add rejects its own promise.
+  // Without a listener BullMQ prints each one to stderr, past the structured log.
+  queue.on('error', () => {});
+  return queue;
 }
 
 /** Validates the payload and adds the job (with its deterministic id when the definition has one). */

@@ -1,8 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { consolePruneJob, CONSOLE_PRUNE_SCHEDULER_ID } from '../../src/jobs/console-prune.job.ts';
-import { queuePrefix } from '../../src/jobs/define-job.ts';
+import { createQueue, queuePrefix } from '../../src/jobs/define-job.ts';
+import { createRedis } from '../../src/infra/redis.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { startHealthServer } from '../../workers/health.ts';
 import { workerModules } from '../../workers/registry.ts';
@@ -97,5 +98,24 @@ describe('closing the workers during a Redis outage', () => {
     await runtime.close(1_000);
     expect(performance.now() - started).toBeLessThan(5_000);
     await down.stop();
+  });
+});
+
+describe('a queue while Redis is unreachable', () => {
+  it('prints nothing to stderr: its connection errors stay with the client, which reconnects', async () => {
+    const port = await freePort();
+    const connection = createRedis(`redis://127.0.0.1:${port}`, 'queue-outage', { retryStrategy: () => 20 });
+    let failures = 0;
+    connection.on('error', () => failures++);
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const queue = createQueue(consolePruneJob, connection, testConfig({ KEYPLANE_REDIS_PREFIX: `${testRedisPrefix()}:queue-outage` }));
+      await expect.poll(() => failures, { timeout: 5000, interval: 20 }).toBeGreaterThanOrEqual(3);
+      expect(printed).not.toHaveBeenCalled();
+      connection.disconnect();
+      await queue.close();
+    } finally {
+      printed.mockRestore();
+    }
   });
 });
