@@ -54,6 +54,7 @@ describe.skipIf(missing && !ci)('GraphiQL offline (headless Chromium)', () => {
     await page.keyboard.insertText('{ viewer { organization { id } } }');
     await page.getByRole('button', { name: /execute query/i }).click();
     await expect
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText (the rendered text), not the DOM property
       .poll(async () => (await page.locator('.graphiql-response').innerText()).replace(/\s+/g, ''), { timeout: 15_000 })
       .toContain(`"id":"${org.organizationId}"`);
     await context.close();

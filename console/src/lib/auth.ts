@@ -43,6 +43,7 @@ export function onAuthChange(l: (a: AuthMode) => void): () => void {
 /** Forgets the CSRF cookie of a session the server no longer accepts, so a reload starts clean. */
 function forgetSessionCookie(): void {
   const secure = location.protocol === 'https:' ? '; Secure' : '';
+  // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser the console supports
   for (const name of CSRF_COOKIES) document.cookie = `${name}=; Max-Age=0; Path=/; SameSite=Strict${secure}`;
 }
 
