@@ -256,6 +256,54 @@ describe.skipIf(missing && !ci)('console end to end (headless Chromium)', () => 
     await context.close();
   });
 
+  it('the create panels of users, roles, sub-accounts, permissions and webhooks add what they name, or show the refusal in place', async () => {
+    const context = await localContext(browser);
+    const page = await context.newPage();
+    await followLink(page, await consoleLink('/users'));
+    const panel = (title: string) => page.getByRole('form', { name: title });
+    const open = async (nav: string, heading: string) => {
+      await page.getByRole('link', { name: nav, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    };
+
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    await panel('Add a user').getByLabel('Name', { exact: true }).fill('Grace Panel');
+    await panel('Add a user').getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('row', { name: /Grace Panel/ }).waitFor();
+
+    await open('Roles', 'Roles');
+    // An empty name: the server's ValidationError shows in the panel, and nothing is added.
+    await panel('Create a role').getByRole('button', { name: 'Create role' }).click();
+    await panel('Create a role').getByRole('alert').first().waitFor();
+    await panel('Create a role').getByLabel('Name', { exact: true }).fill('panel-auditors');
+    await panel('Create a role').getByLabel('users:read', { exact: true }).check();
+    await panel('Create a role').getByRole('button', { name: 'Create role' }).click();
+    await page.getByRole('row', { name: /panel-auditors/ }).waitFor();
+    expect(await panel('Create a role').getByRole('alert').count()).toBe(0);
+
+    await open('Sub-accounts', 'Sub-accounts');
+    await panel('Add a sub-account').getByLabel('Name', { exact: true }).fill('Panel Branch');
+    await panel('Add a sub-account').getByRole('button', { name: 'Add sub-account' }).click();
+    await page.getByRole('row', { name: /Panel Branch/ }).waitFor();
+
+    await open('Permissions', 'Permissions');
+    await panel('Define an application resource').getByLabel('Name', { exact: true }).fill('panelinvoices');
+    await panel('Define an application resource').getByLabel('Actions', { exact: true }).fill('read, write');
+    await panel('Define an application resource').getByRole('button', { name: 'Define resource' }).click();
+    await page
+      .getByRole('row', { name: /panelinvoices/ })
+      .first()
+      .waitFor();
+
+    await open('Webhooks', 'Webhooks');
+    // Not a URL: refused, and the refusal stays in the panel.
+    await panel('Add an endpoint').getByLabel('URL', { exact: true }).fill('not a url');
+    await panel('Add an endpoint').getByRole('button', { name: 'Add endpoint' }).click();
+    await panel('Add an endpoint').getByRole('alert').first().waitFor();
+    expect(await page.getByRole('row', { name: /not a url/ }).count()).toBe(0);
+    await context.close();
+  });
+
   it('a used link cannot sign in again in another browser', async () => {
     const link = await consoleLink();
     const first = await localContext(browser);

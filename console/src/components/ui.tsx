@@ -191,6 +191,53 @@ export function SecretReveal({
   );
 }
 
+/**
+ * The panel under a list that adds to it: a heading the form is labelled by, the submit's error,
+ * the fields, and the submit button (disabled while busy). Submitting runs `onSubmit` through the
+ * form's `useSubmit` state, which shows what fails.
+ */
+export function CreatePanel({
+  id,
+  title,
+  submitLabel,
+  busyLabel,
+  state,
+  onSubmit,
+  children,
+}: {
+  id: string;
+  title: string;
+  submitLabel: string;
+  busyLabel?: string;
+  state: { busy: boolean; error: string | null; run(fn: () => Promise<unknown>): Promise<unknown> };
+  onSubmit(): Promise<unknown>;
+  children: ReactNode;
+}) {
+  return (
+    <form
+      className="panel"
+      style={{ marginTop: '1rem' }}
+      aria-labelledby={id}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void state.run(onSubmit);
+      }}
+    >
+      <h2 id={id} style={{ marginTop: 0 }}>
+        {title}
+      </h2>
+      <ErrorNotice error={state.error} />
+      {children}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={state.busy}>
+          {state.busy && busyLabel ? busyLabel : submitLabel}
+        </button>
+      </div>
+    </form>
+  );
+}
+
 /** A modal confirmation on the native <dialog>: focus is trapped and Escape cancels. */
 export function ConfirmDialog({
   open,

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
+import { ErrorNotice, Field, Loading, PageHead, CreatePanel } from '../components/ui.js';
 import { ok, request } from '../lib/api.js';
 import { useLoad, useSubmit, useViewer } from '../lib/hooks.js';
 import { CatalogQuery, DefineResourceMutation } from '../lib/ops.js';
@@ -62,38 +62,31 @@ export function CatalogPage() {
         </div>
       )}
       {viewer.can('organizations:write') && (
-        <form
-          className="panel"
-          style={{ marginTop: '1rem' }}
-          aria-labelledby="new-resource"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit.run(async () => {
-              ok(
-                (
-                  await request(DefineResourceMutation, {
-                    input: {
-                      name: name.trim(),
-                      description: description.trim() || null,
-                      actions: list(actions),
-                      publicActions: list(publicActions),
-                      sensitiveFields: list(sensitive),
-                    },
-                  })
-                ).defineResource,
-                'DefineResourceSuccess',
-              );
-              setName('');
-              setDescription('');
-              catalog.reload();
-            });
+        <CreatePanel
+          id="new-resource"
+          title="Define an application resource"
+          submitLabel="Define resource"
+          state={submit}
+          onSubmit={async () => {
+            ok(
+              (
+                await request(DefineResourceMutation, {
+                  input: {
+                    name: name.trim(),
+                    description: description.trim() || null,
+                    actions: list(actions),
+                    publicActions: list(publicActions),
+                    sensitiveFields: list(sensitive),
+                  },
+                })
+              ).defineResource,
+              'DefineResourceSuccess',
+            );
+            setName('');
+            setDescription('');
+            catalog.reload();
           }}
         >
-          <h2 id="new-resource" style={{ marginTop: 0 }}>
-            Define an application resource
-          </h2>
-          <ErrorNotice error={submit.error} />
           <div className="row">
             <Field label="Name" hint="Lower case, e.g. invoices" error={submit.fields.name}>
               {(p) => <input {...p} type="text" required maxLength={63} value={name} onChange={(e) => setName(e.target.value)} />}
@@ -113,10 +106,7 @@ export function CatalogPage() {
               {(p) => <input {...p} type="text" value={sensitive} onChange={(e) => setSensitive(e.target.value)} />}
             </Field>
           </div>
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Define resource
-          </button>
-        </form>
+        </CreatePanel>
       )}
     </>
   );

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ConfirmDialog, EmptyRow, ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
+import { ConfirmDialog, EmptyRow, ErrorNotice, Field, Loading, PageHead, CreatePanel } from '../components/ui.js';
 import { ok, request } from '../lib/api.js';
 import { download, toCsv } from '../lib/csv.js';
 import { useLoad, useSubmit, useViewer } from '../lib/hooks.js';
@@ -116,33 +116,26 @@ export function CustomersPage() {
       )}
 
       {writable && (
-        <form
-          className="panel"
-          style={{ marginTop: '1rem' }}
-          aria-labelledby="new-customer"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create.run(async () => {
-              ok(
-                (
-                  await request(CreateCustomerMutation, {
-                    input: { externalId: externalId.trim(), name: name.trim(), credits: credits.trim() === '' ? null : Number(credits) },
-                  })
-                ).createCustomer,
-                'CreateCustomerSuccess',
-              );
-              setExternalId('');
-              setName('');
-              setCredits('');
-              customers.reload();
-            });
+        <CreatePanel
+          id="new-customer"
+          title="Add a customer"
+          submitLabel="Add customer"
+          state={create}
+          onSubmit={async () => {
+            ok(
+              (
+                await request(CreateCustomerMutation, {
+                  input: { externalId: externalId.trim(), name: name.trim(), credits: credits.trim() === '' ? null : Number(credits) },
+                })
+              ).createCustomer,
+              'CreateCustomerSuccess',
+            );
+            setExternalId('');
+            setName('');
+            setCredits('');
+            customers.reload();
           }}
         >
-          <h2 id="new-customer" style={{ marginTop: 0 }}>
-            Add a customer
-          </h2>
-          <ErrorNotice error={create.error} />
           <div className="row">
             <Field label="Name" error={create.fields.name}>
               {(p) => <input {...p} type="text" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
@@ -154,10 +147,7 @@ export function CustomersPage() {
               {(p) => <input {...p} type="number" min={0} value={credits} onChange={(e) => setCredits(e.target.value)} />}
             </Field>
           </div>
-          <button type="submit" className="primary" disabled={create.busy}>
-            Add customer
-          </button>
-        </form>
+        </CreatePanel>
       )}
       <ConfirmDialog
         open={!!deleting}

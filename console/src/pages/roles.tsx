@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { PermissionPicker } from '../components/permission-picker.js';
-import { EmptyRow, ConfirmDialog, ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
+import { EmptyRow, ConfirmDialog, ErrorNotice, Field, Loading, PageHead, CreatePanel } from '../components/ui.js';
 import { ok, request } from '../lib/api.js';
 import { useLoad, useSubmit, useViewer } from '../lib/hooks.js';
 import { CatalogQuery, CreateRoleMutation, DeleteRoleMutation, RolesQuery } from '../lib/ops.js';
@@ -72,30 +72,23 @@ export function RolesPage() {
         </div>
       )}
       {writable && (
-        <form
-          className="panel"
-          style={{ marginTop: '1rem' }}
-          aria-labelledby="new-role"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create.run(async () => {
-              ok(
-                (await request(CreateRoleMutation, { input: { name: name.trim(), description: description.trim() || null, permissions: [...perms].sort() } }))
-                  .createRole,
-                'CreateRoleSuccess',
-              );
-              setName('');
-              setDescription('');
-              setPerms(new Set());
-              roles.reload();
-            });
+        <CreatePanel
+          id="new-role"
+          title="Create a role"
+          submitLabel="Create role"
+          state={create}
+          onSubmit={async () => {
+            ok(
+              (await request(CreateRoleMutation, { input: { name: name.trim(), description: description.trim() || null, permissions: [...perms].sort() } }))
+                .createRole,
+              'CreateRoleSuccess',
+            );
+            setName('');
+            setDescription('');
+            setPerms(new Set());
+            roles.reload();
           }}
         >
-          <h2 id="new-role" style={{ marginTop: 0 }}>
-            Create a role
-          </h2>
-          <ErrorNotice error={create.error} />
           <div className="row">
             <Field label="Name" error={create.fields.name}>
               {(p) => <input {...p} type="text" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
@@ -107,10 +100,7 @@ export function RolesPage() {
           {catalog.data && (
             <PermissionPicker legend="Permissions" catalog={catalog.data} value={perms} onChange={setPerms} grantable={(p) => held.has(p) || held.has('*')} />
           )}
-          <button type="submit" className="primary" disabled={create.busy}>
-            Create role
-          </button>
-        </form>
+        </CreatePanel>
       )}
       <ConfirmDialog
         open={!!deleting}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
+import { ErrorNotice, Field, Loading, PageHead, CreatePanel } from '../components/ui.js';
 import { ok, request } from '../lib/api.js';
 import { dateTime } from '../lib/format.js';
 import { useLoad, useSubmit, useViewer } from '../lib/hooks.js';
@@ -121,27 +121,20 @@ export function SubAccountsPage() {
         </div>
       )}
       {writable && (
-        <form
-          className="panel"
-          style={{ marginTop: '1rem' }}
-          aria-labelledby="new-sub"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create.run(async () => {
-              ok(
-                (await request(CreateOrganizationMutation, { input: { name: name.trim(), parentId: parentId || null } })).createOrganization,
-                'CreateOrganizationSuccess',
-              );
-              setName('');
-              orgs.reload();
-            });
+        <CreatePanel
+          id="new-sub"
+          title="Add a sub-account"
+          submitLabel="Add sub-account"
+          state={create}
+          onSubmit={async () => {
+            ok(
+              (await request(CreateOrganizationMutation, { input: { name: name.trim(), parentId: parentId || null } })).createOrganization,
+              'CreateOrganizationSuccess',
+            );
+            setName('');
+            orgs.reload();
           }}
         >
-          <h2 id="new-sub" style={{ marginTop: 0 }}>
-            Add a sub-account
-          </h2>
-          <ErrorNotice error={create.error} />
           <div className="row">
             <Field label="Name" error={create.fields.name}>
               {(p) => <input {...p} type="text" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
@@ -158,10 +151,7 @@ export function SubAccountsPage() {
               )}
             </Field>
           </div>
-          <button type="submit" className="primary" disabled={create.busy}>
-            Add sub-account
-          </button>
-        </form>
+        </CreatePanel>
       )}
     </>
   );

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { EmptyRow, Badge, ConfirmDialog, ErrorNotice, Field, Loading, PageHead } from '../components/ui.js';
+import { EmptyRow, Badge, ConfirmDialog, ErrorNotice, Field, Loading, PageHead, CreatePanel } from '../components/ui.js';
 import type { ConsoleUsersQuery, UserKind, UserStatus } from '../gql/graphql.js';
 import { ok, request } from '../lib/api.js';
 import { dateTime } from '../lib/format.js';
@@ -124,25 +124,18 @@ export function UsersPage() {
       )}
 
       {writable && (
-        <form
-          className="panel"
-          style={{ marginTop: '1rem' }}
-          aria-labelledby="new-user"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create.run(async () => {
-              ok((await request(CreateUserMutation, { input: { name: name.trim(), email: email.trim() || null, kind } })).createUser, 'CreateUserSuccess');
-              setName('');
-              setEmail('');
-              users.reload();
-            });
+        <CreatePanel
+          id="new-user"
+          title="Add a user"
+          submitLabel="Add user"
+          state={create}
+          onSubmit={async () => {
+            ok((await request(CreateUserMutation, { input: { name: name.trim(), email: email.trim() || null, kind } })).createUser, 'CreateUserSuccess');
+            setName('');
+            setEmail('');
+            users.reload();
           }}
         >
-          <h2 id="new-user" style={{ marginTop: 0 }}>
-            Add a user
-          </h2>
-          <ErrorNotice error={create.error} />
           <div className="row">
             <Field label="Name" error={create.fields.name}>
               {(p) => <input {...p} type="text" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
@@ -159,10 +152,7 @@ export function UsersPage() {
               )}
             </Field>
           </div>
-          <button type="submit" className="primary" disabled={create.busy}>
-            Add user
-          </button>
-        </form>
+        </CreatePanel>
       )}
 
       <ConfirmDialog

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { EmptyRow, Badge, ConfirmDialog, ErrorNotice, Field, Link, Loading, PageHead, SecretReveal } from '../components/ui.js';
+import { EmptyRow, Badge, ConfirmDialog, ErrorNotice, Field, Link, Loading, PageHead, SecretReveal, CreatePanel } from '../components/ui.js';
 import type { ConsoleDeliveriesQuery, DeliveryStatus } from '../gql/graphql.js';
 import { ok, request } from '../lib/api.js';
 import { dateTime, relative } from '../lib/format.js';
@@ -91,33 +91,27 @@ export function WebhooksPage() {
         </div>
       )}
       {can('webhooks:write') && (
-        <form
-          className="panel"
-          style={{ marginTop: '1rem' }}
-          aria-labelledby="new-endpoint"
-          noValidate
-          onSubmit={(ev) => {
-            ev.preventDefault();
-            void submit.run(async () => {
-              const r = ok(
-                (
-                  await request(CreateWebhookEndpointMutation, {
-                    input: { url: url.trim(), description: description.trim() || null, eventTypes: [...types], includeSubAccounts: includeSub },
-                  })
-                ).createWebhookEndpoint,
-                'CreateWebhookEndpointSuccess',
-              );
-              setCreated({ id: r.webhookEndpoint.id, secret: r.secret });
-              setUrl('');
-              setDescription('');
-              endpoints.reload();
-            });
+        <CreatePanel
+          id="new-endpoint"
+          title="Add an endpoint"
+          submitLabel="Add endpoint"
+          busyLabel="Adding…"
+          state={submit}
+          onSubmit={async () => {
+            const r = ok(
+              (
+                await request(CreateWebhookEndpointMutation, {
+                  input: { url: url.trim(), description: description.trim() || null, eventTypes: [...types], includeSubAccounts: includeSub },
+                })
+              ).createWebhookEndpoint,
+              'CreateWebhookEndpointSuccess',
+            );
+            setCreated({ id: r.webhookEndpoint.id, secret: r.secret });
+            setUrl('');
+            setDescription('');
+            endpoints.reload();
           }}
         >
-          <h2 id="new-endpoint" style={{ marginTop: 0 }}>
-            Add an endpoint
-          </h2>
-          <ErrorNotice error={submit.error} />
           <div className="row">
             <Field label="URL" hint="HTTPS; Keyplane refuses private and internal addresses." error={submit.fields.url}>
               {(p) => (
@@ -159,12 +153,7 @@ export function WebhooksPage() {
             <input type="checkbox" checked={includeSub} onChange={(e) => setIncludeSub(e.target.checked)} />
             Also send events of sub-accounts
           </label>
-          <div className="actions">
-            <button type="submit" className="primary" disabled={submit.busy}>
-              {submit.busy ? 'Adding…' : 'Add endpoint'}
-            </button>
-          </div>
-        </form>
+        </CreatePanel>
       )}
     </>
   );
