@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
-/** A free loopback port (the kernel's pick). */
 /**
  * A free loopback port for a process a test starts, below Linux's ephemeral range (32768+): a
  * port from listen(0) is free only until the probe closes, and another test's server on port 0

@@ -74,19 +74,18 @@ export const expiryCommand: Command = async (io) => {
   }
   const config = loadConfig(io.env);
   const orm = await initORM(config.databaseAppUrl, { migrate: false, poolMax: 2 });
-  const out = { write: io.out };
   try {
     if (!values.json) {
-      out.write(`Expiry dry run as of ${now.toISOString()}: nothing is changed.\n\n`);
-      out.write(`${row(['ACTION', 'KEY', 'KEY ID', 'ORGANIZATION', 'LAST ACTIVITY', 'EXPIRES AT', 'NAME / DETAIL'])}\n`);
+      io.out(`Expiry dry run as of ${now.toISOString()}: nothing is changed.\n\n`);
+      io.out(`${row(['ACTION', 'KEY', 'KEY ID', 'ORGANIZATION', 'LAST ACTIVITY', 'EXPIRES AT', 'NAME / DETAIL'])}\n`);
     }
     const counts = await planExpiry(orm, {
       now,
       organizationId: values.org ?? null,
       onAction: (a) => {
-        if (values.json) out.write(`${JSON.stringify(asJson(a))}\n`);
+        if (values.json) io.out(`${JSON.stringify(asJson(a))}\n`);
         else
-          out.write(
+          io.out(
             `${row([
               a.decision.action === 'warn' ? 'WARN' : 'EXPIRE',
               a.key.id,
@@ -99,8 +98,8 @@ export const expiryCommand: Command = async (io) => {
           );
       },
     });
-    if (values.json) out.write(`${JSON.stringify({ summary: { asOf: now.toISOString(), ...counts } })}\n`);
-    else out.write(`\n${counts.warn} key(s) would be warned, ${counts.expire} would expire.\n`);
+    if (values.json) io.out(`${JSON.stringify({ summary: { asOf: now.toISOString(), ...counts } })}\n`);
+    else io.out(`\n${counts.warn} key(s) would be warned, ${counts.expire} would expire.\n`);
     return 0;
   } finally {
     await orm.close(true);
